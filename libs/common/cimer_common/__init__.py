@@ -1,0 +1,1 @@
+"""Shared foundations of the CİMER services: written once, used by every service."""

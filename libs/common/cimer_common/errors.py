@@ -1,0 +1,42 @@
+"""Errors a service raises on purpose; the gateway maps each class to one HTTP status.
+
+nameko serialises an exception as its class name and `args`, so a domain error carries everything the caller
+needs in its arguments: a machine-readable `code` (the key of the user-facing message) and the field it is about.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, code: str, field: str | None = None):
+        super().__init__(code, field)
+        self.code = code
+        self.field = field
+
+
+class InvalidApplication(DomainError):
+    """The request breaks a rule of the domain: 422."""
+
+    status = 422
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+EXPECTED = (InvalidApplication, NotFound, Forbidden, Conflict, Unauthorized)
+BY_NAME = {cls.__name__: cls for cls in EXPECTED}

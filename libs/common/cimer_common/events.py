@@ -1,0 +1,140 @@
+"""The catalogue of events on the bus: name, version, producer, consumers and payload, in one place.
+
+`docs/EVENTS.md` is generated from this module (`python -m cimer_common.events`), and a test keeps the two equal.
+A consumer is named `service.handler`; the producer declares each consumer's durable queue before it publishes
+(see `outbox.py`), so an event published while its consumer has never run, or is down, waits in its queue.
+Payloads carry ids and codes, never personal data: no national ID, name or contact detail crosses the bus.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Kind = Literal["information_request", "petition", "ethics_complaint", "human_rights"]
+PetitionType = Literal["request", "complaint", "denunciation", "opinion", "suggestion"]
+Channel = Literal["web", "phone", "in_person"]
+
+
+class Payload(BaseModel):
+    # Consumers ignore fields they do not know, so a producer can add one without a new version.
+    model_config = ConfigDict(extra="ignore")
+
+
+class ApplicationReceived(Payload):
+    application_id: uuid.UUID
+    tracking_number: str
+    kind: Kind
+    petition_type: PetitionType | None = None
+    channel: Channel
+    subject: str
+    province: str | None = None
+    district: str | None = None
+    target_institution: str | None = None
+    recorded_by: str | None = None  # institution code of the officer who recorded a phone or in-person application
+    official_rank: str | None = None
+    official_institution: str | None = None
+    anonymous: bool
+    confidential: bool
+    reachable: bool  # the applicant left an e-mail or a phone number to be told through
+    language: Literal["tr", "en"] = "tr"
+    received_at: datetime
+    deadline: date
+
+
+class ApplicationAssigned(Payload):
+    application_id: uuid.UUID
+    tracking_number: str
+    institution: str
+    previous_institution: str | None = None
+    reason: Literal["initial", "forwarded", "returned"]
+    assigned_at: datetime
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    version: int
+    producer: str
+    consumers: tuple[str, ...]
+    payload: type[Payload]
+    summary: str
+    # Header naming the institution concerned, for institutions' own consumers (see ASSIGNMENTS_EXCHANGE).
+    institution_field: str | None = None
+
+
+# A headers exchange bound to the routing service's events: an institution's own system binds a queue here with
+# `x-match: all, institution: <CODE>` and receives exactly the applications routed to it.
+ASSIGNMENTS_EXCHANGE = "cimer.assignments"
+
+CATALOGUE: dict[str, EventType] = {
+    e.name: e
+    for e in (
+        EventType(
+            name="application_received",
+            version=1,
+            producer="intake",
+            consumers=(
+                "routing.handle_application_received",
+                "notification.handle_application_received",
+                "reporting.handle_application_received",
+            ),
+            payload=ApplicationReceived,
+            summary="An application was accepted, numbered and stored.",
+        ),
+        EventType(
+            name="application_assigned",
+            version=1,
+            producer="routing",
+            consumers=(
+                "intake.handle_application_assigned",
+                "reporting.handle_application_assigned",
+            ),
+            payload=ApplicationAssigned,
+            summary="An institution now holds the application: first destination, a forward or a return.",
+            institution_field="institution",
+        ),
+    )
+}
+
+
+def produced_by(service: str) -> list[EventType]:
+    return [e for e in CATALOGUE.values() if e.producer == service]
+
+
+def markdown() -> str:
+    lines = [
+        "# Events on the bus",
+        "",
+        "Generated from `libs/common/cimer_common/events.py` by `python -m cimer_common.events`; do not edit.",
+        "",
+        "Every event is a JSON envelope `{id, type, version, producer, occurred_at, correlation_id, payload}`",
+        "published to the producer's durable topic exchange `<producer>.events` with the event's name as routing key,",
+        "persistent, with publisher confirms, from the producer's transactional outbox. Consumers are idempotent:",
+        "each records the envelope `id` in its `processed_events` table in the transaction of the change it makes.",
+        f"Events with an institution header are also routed to the headers exchange `{ASSIGNMENTS_EXCHANGE}`,",
+        "where an institution's own system binds with `x-match: all, institution: <CODE>`.",
+        "",
+    ]
+    for e in CATALOGUE.values():
+        lines += [f"## `{e.name}` (version {e.version})", "", e.summary, ""]
+        lines += [f"- producer: `{e.producer}`", f"- consumers: {', '.join(f'`{c}`' for c in e.consumers)}"]
+        if e.institution_field:
+            lines.append(f"- header `institution`: the payload's `{e.institution_field}`")
+        lines += ["", "| field | type | required |", "|---|---|---|"]
+        for name, field in e.payload.model_fields.items():
+            annotation = re.sub(r"<class '(?:[\w]+\.)*(\w+)'>", r"\1", str(field.annotation))
+            annotation = annotation.replace("typing.", "").replace("datetime.", "").replace("|", "\\|")
+            lines.append(f"| `{name}` | `{annotation}` | {'yes' if field.is_required() else 'no'} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown())

@@ -1,0 +1,121 @@
+"""structlog set-up shared by the services and the gateway: one JSON line per event.
+
+Every line is bound with the service, and inside a worker with the entrypoint, the nameko call id and the
+correlation id that came in at the gateway (it travels as the `nameko.correlation_id` AMQP header, which nameko
+turns into worker context data and passes on to every RPC call and event it makes).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import re
+from typing import Any
+
+import structlog
+from nameko.extensions import DependencyProvider
+
+# An 11-digit number that may be a national ID must never reach a log line, whatever put it there.
+_NATIONAL_ID = re.compile(r"(?<!\d)[1-9]\d{10}(?!\d)")
+_service = "cimer"
+
+
+def mask_national_id(national_id: str) -> str:
+    """`10*******46`: the form in which a national ID may be shown to those who need not read it."""
+    return f"{national_id[:2]}{'*' * 7}{national_id[-2:]}"
+
+
+def mask_national_ids(text: str) -> str:
+    return _NATIONAL_ID.sub(lambda m: mask_national_id(m.group(0)), text)
+
+
+def _scrub(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    for key, value in event_dict.items():
+        if isinstance(value, str):
+            event_dict[key] = mask_national_ids(value)
+        elif isinstance(value, (int, dict, list, tuple)):
+            text = str(value)
+            if _NATIONAL_ID.search(text):
+                event_dict[key] = mask_national_ids(text)
+    return event_dict
+
+
+def _add_service(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    # Not a context variable: every green thread starts with an empty context, and every line needs it.
+    event_dict.setdefault("service", _service)
+    return event_dict
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        _add_service,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        _scrub,
+    ]
+
+
+def formatter(log_format: str = "json") -> logging.Formatter:
+    """A `logging.Formatter` factory; nameko's YAML config can name it as `"()"`."""
+    renderer: Any
+    if log_format == "console":
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    else:
+        renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+
+
+def configure(service: str, log_format: str = "json", level: str = "INFO") -> None:
+    """Route structlog and the standard library (nameko, kombu, uvicorn) through one formatter."""
+    global _service
+    _service = service
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"structured": {"()": formatter, "log_format": log_format}},
+            "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "structured"}},
+            "root": {"handlers": ["stdout"], "level": level},
+            "loggers": {
+                "kombu": {"level": "WARNING"},
+                "amqp": {"level": "WARNING"},
+                "aiormq": {"level": "WARNING"},
+                "aio_pika": {"level": "WARNING"},
+                "uvicorn.access": {"level": "WARNING"},
+            },
+        }
+    )
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name)
+
+
+class LogContext(DependencyProvider):
+    """Binds entrypoint, call id and correlation id for the life of each worker (one green thread each)."""
+
+    def worker_setup(self, worker_ctx) -> None:  # type: ignore[no-untyped-def]
+        structlog.contextvars.bind_contextvars(
+            entrypoint=worker_ctx.entrypoint.method_name,
+            call_id=worker_ctx.call_id,
+            correlation_id=worker_ctx.data.get("correlation_id"),
+        )
+
+    def worker_teardown(self, worker_ctx) -> None:  # type: ignore[no-untyped-def]
+        structlog.contextvars.unbind_contextvars("entrypoint", "call_id", "correlation_id")

@@ -1,0 +1,299 @@
+"""Events that cannot be lost: a transactional outbox on the producer's side, idempotent consumers on the other.
+
+Producer: `self.outbox.add(session, "application_received", payload)` writes the event row in the same transaction
+as the change it describes. After the worker ends, a relay green thread of the same container is woken; it takes
+unpublished rows with `FOR UPDATE SKIP LOCKED` (so replicas of one service can run side by side), publishes each
+persistent, mandatory and with publisher confirms, and marks it published. A crash between publish and mark means
+the event goes out again, which the consumers' idempotency absorbs; a crash before publish loses nothing because
+the row is still there. A poll every few seconds picks up what a crashed container left behind.
+
+Consumer: `@on_event("intake", "application_received")` validates the envelope and payload against the catalogue
+(a message that fails is moved to the `cimer.dead-letters` queue, never silently dropped), and a failing handler's
+message is requeued after a pause. Inside the handler, `first_delivery(session, ProcessedEvent, event)` in the
+handler's transaction makes a redelivered event change nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import eventlet
+import structlog
+from eventlet.event import Event
+from kombu import Connection, Exchange, Queue
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.constants import PERSISTENT
+from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.extensions import DependencyProvider
+from nameko.standalone.events import get_event_exchange
+from pydantic import ValidationError
+from sqlalchemy import BigInteger, DateTime, Index, String, Text, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+from cimer_common.db import make_engine
+from cimer_common.envelope import Envelope
+from cimer_common.events import ASSIGNMENTS_EXCHANGE, CATALOGUE, Payload, produced_by
+from cimer_common.settings import get_settings
+
+log = structlog.get_logger(__name__)
+
+DEAD_LETTERS = "cimer.dead-letters"
+RELAY_BATCH = 200
+RELAY_POLL_SECONDS = 2.0
+REQUEUE_PAUSE_SECONDS = 1.0
+
+
+class OutboxMessageMixin:
+    """Columns of a service's `outbox` table; the service's models declare `class OutboxMessage(mixin, Base)`."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID, unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        # The relay only ever looks for unpublished rows; a partial index keeps that cheap as the table grows.
+        return (Index("ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"),)
+
+
+class ProcessedEventMixin:
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def first_delivery(session: Session, model: type[ProcessedEventMixin], event: Envelope) -> bool:
+    """True the first time `event` is seen; a concurrent second delivery waits on the row lock, then sees it."""
+    stmt = (
+        insert(model)
+        .values(event_id=event.id, event_type=event.type)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(model.event_id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def consumer_queue(producer: str, event_type: str, consumer: str) -> Queue:
+    """The queue nameko's `event_handler` consumes from, declared identically so either side may create it."""
+    service, method = consumer.split(".")
+    return Queue(
+        f"evt-{producer}-{event_type}--{service}.{method}",
+        exchange=get_event_exchange(producer, {}),
+        routing_key=event_type,
+        durable=True,
+        auto_delete=False,
+    )
+
+
+def declare_topology(amqp_uri: str, producer: str) -> None:
+    """Declare the producer's exchange and its consumers' queues, so no event is published into the void."""
+    exchange = get_event_exchange(producer, {})
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        exchange(channel).declare()
+        Queue(DEAD_LETTERS, durable=True)(channel).declare()
+        for event in produced_by(producer):
+            for consumer in event.consumers:
+                consumer_queue(producer, event.name, consumer)(channel).declare()
+            if event.institution_field:
+                assignments = Exchange(ASSIGNMENTS_EXCHANGE, type="headers", durable=True)
+                assignments(channel).declare()
+                channel.exchange_bind(
+                    destination=ASSIGNMENTS_EXCHANGE, source=exchange.name, routing_key=event.name
+                )
+
+
+class OutboxWriter:
+    """What a worker gets: stages events in the worker's own transaction."""
+
+    def __init__(self, provider: Outbox, correlation_id: str | None):
+        self._provider = provider
+        self._correlation_id = correlation_id
+        self.staged = 0
+
+    def add(self, session: Session, event_type: str, payload: Payload) -> Envelope:
+        spec = CATALOGUE[event_type]
+        if spec.producer != self._provider.service:
+            raise ValueError(f"{self._provider.service} does not produce {event_type}")
+        payload = spec.payload.model_validate(payload.model_dump())
+        envelope = Envelope(
+            type=event_type,
+            version=spec.version,
+            producer=spec.producer,
+            correlation_id=self._correlation_id,
+            payload=payload.model_dump(mode="json"),
+        )
+        headers: dict[str, Any] = {}
+        if self._correlation_id:
+            headers["nameko.correlation_id"] = self._correlation_id
+        if spec.institution_field:
+            headers["institution"] = envelope.payload[spec.institution_field]
+        session.add(
+            self._provider.model(
+                event_id=envelope.id,
+                event_type=event_type,
+                envelope=envelope.model_dump(mode="json"),
+                headers=headers,
+            )
+        )
+        self.staged += 1
+        return envelope
+
+
+class Outbox(DependencyProvider):
+    def __init__(self, model: type[OutboxMessageMixin]):
+        self.model = model
+
+    def setup(self) -> None:
+        self.service = self.container.service_name
+        config = self.container.config
+        self.amqp_uri = config["AMQP_URI"]
+        url = config.get("DATABASE_URL") or get_settings().database_url(self.service)
+        self.engine = make_engine(url, pool_size=2)
+        self.exchange = get_event_exchange(self.service, config)
+        # The json serializer sets `content_type`, without which a nameko consumer cannot read the message.
+        self.publisher = Publisher(
+            self.amqp_uri, use_confirms=True, mandatory=True, delivery_mode=PERSISTENT, serializer="json"
+        )
+        self._wake = Event()
+        self._running = False
+        self._relay: Any = None
+
+    def start(self) -> None:
+        declare_topology(self.amqp_uri, self.service)
+        self._running = True
+        self._relay = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def stop(self) -> None:
+        self._running = False
+        self.wake()
+        if self._relay is not None:
+            self._relay.wait()
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self._running = False
+        if self._relay is not None:
+            self._relay.kill()
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx) -> OutboxWriter:  # type: ignore[no-untyped-def]
+        return OutboxWriter(self, worker_ctx.data.get("correlation_id"))
+
+    def worker_teardown(self, worker_ctx) -> None:  # type: ignore[no-untyped-def]
+        # The worker's transaction has ended by now; if it staged events, publish them without waiting for a poll.
+        writer = worker_ctx.service.__dict__.get(self.attr_name)
+        if writer is not None and writer.staged:
+            self.wake()
+
+    def wake(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def _run(self) -> None:
+        structlog.contextvars.bind_contextvars(entrypoint="outbox_relay")
+        while self._running:
+            with eventlet.Timeout(RELAY_POLL_SECONDS, False):
+                self._wake.wait()
+            self._wake = Event()
+            try:
+                while self.relay_batch() == RELAY_BATCH:
+                    pass
+            except Exception:
+                log.exception("outbox relay failed; will retry")
+                eventlet.sleep(RELAY_POLL_SECONDS)
+
+    def relay_batch(self) -> int:
+        """Publish up to one batch of unpublished events; returns how many were published."""
+        table = self.model.__table__  # type: ignore[attr-defined]
+        published: list[int] = []
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(table.c.id, table.c.event_type, table.c.envelope, table.c.headers)
+                .where(table.c.published_at.is_(None))
+                .order_by(table.c.id)
+                .limit(RELAY_BATCH)
+                .with_for_update(skip_locked=True)
+            ).all()
+            try:
+                for row in rows:
+                    self.publisher.publish(
+                        row.envelope,
+                        exchange=self.exchange,
+                        routing_key=row.event_type,
+                        headers=row.headers,
+                    )
+                    published.append(row.id)
+            except UndeliverableMessage:
+                # No queue is bound for it: keep it, and keep its order; it goes once a consumer exists.
+                log.warning("event unroutable, kept in outbox", event_type=rows[len(published)].event_type)
+            finally:
+                if published:
+                    connection.execute(
+                        update(table).where(table.c.id.in_(published)).values(published_at=datetime.now(UTC))
+                    )
+        return len(published)
+
+
+class EventConsumer(EventHandler):
+    """`@on_event(producer, event_type)`: the handler gets `(envelope, payload)`, validated by the catalogue.
+
+    A message that is not a valid event goes to the dead-letter queue, with the reason; a handler that fails is
+    retried: the message goes back to its queue after a pause, so a database outage loses nothing.
+    """
+
+    def __init__(self, source_service: str, event_type: str, **kwargs: Any):
+        kwargs.setdefault("requeue_on_error", True)
+        super().__init__(source_service, event_type, **kwargs)
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        try:
+            envelope = Envelope.model_validate(body)
+            spec = CATALOGUE[self.event_type]
+            if envelope.type != self.event_type or envelope.version > spec.version:
+                raise ValueError(f"cannot handle {envelope.type} v{envelope.version}")
+            payload = spec.payload.model_validate(envelope.payload)
+        except (ValidationError, ValueError, TypeError) as error:
+            self._dead_letter(body, message, str(error))
+            return
+        try:
+            self.container.spawn_worker(
+                self,
+                (envelope, payload),
+                {},
+                context_data=self.unpack_message_headers(message),
+                handle_result=partial(self.handle_result, message),
+            )
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
+        if exc_info is not None:
+            eventlet.sleep(REQUEUE_PAUSE_SECONDS)
+        super().handle_message_processed(message, result, exc_info)
+
+    def _dead_letter(self, body: Any, message: Any, reason: str) -> None:
+        log.error("event rejected to dead letters", event_type=self.event_type, reason=reason)
+        Publisher(self.container.config["AMQP_URI"], use_confirms=True, delivery_mode=PERSISTENT).publish(
+            {"body": body, "reason": reason, "queue": self.queue.name},
+            routing_key=DEAD_LETTERS,
+            serializer="json",
+            declare=[Queue(DEAD_LETTERS, durable=True)],
+        )
+        self.queue_consumer.ack_message(message)
+
+
+on_event = EventConsumer.decorator

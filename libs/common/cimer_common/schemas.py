@@ -1,0 +1,112 @@
+"""Request shapes shared by the gateway (which publishes them in OpenAPI) and intake (which checks them again).
+
+Only the shape lives here; the rules of the domain (who may be anonymous, which channel a kind may use, whether
+a national ID is valid) are intake's, in `intake/domain.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from cimer_common.events import Channel, Kind, PetitionType
+
+# SPEC section 2: every application has one subject; the Presidency forwards by the subject's ministry.
+SUBJECT_MINISTRY: dict[str, str | None] = {
+    "education": "MEB",
+    "health": "SAGLIK",
+    "security": "ICISLERI",
+    "civil_registry": "ICISLERI",
+    "local_services": "ICISLERI",
+    "transport": "UAB",
+    "environment": "CSIDB",
+    "social_services": "AILE",
+    "employment": "CSGB",
+    "finance": "HMB",
+    "justice": "ADALET",
+    "agriculture": "TARIM",
+    "trade": "TICARET",
+    "industry": "SANAYI",
+    "energy": "ENERJI",
+    "culture": "KTB",
+    "youth_sports": "GSB",
+    "foreign_affairs": "DISISLERI",
+    "defence": "MSB",
+    "other": None,
+}
+Subject = Literal[
+    "education", "health", "security", "civil_registry", "local_services", "transport", "environment",
+    "social_services", "employment", "finance", "justice", "agriculture", "trade", "industry", "energy",
+    "culture", "youth_sports", "foreign_affairs", "defence", "other",
+]
+Rank = Literal["general_director_or_above", "below_general_director"]
+Language = Literal["tr", "en"]
+
+
+class Strict(BaseModel):
+    # An unknown field is a mistake of the caller's, and saying so beats silently ignoring it.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Applicant(Strict):
+    national_id: str = Field(pattern=r"^\d{11}$", description="T.C. Kimlik No, 11 digits")
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
+    address: str | None = Field(default=None, max_length=500)
+
+
+class Official(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    rank: Rank
+    institution: str = Field(pattern=r"^[A-Z0-9-]{2,64}$", description="institution code, e.g. MIN-SAGLIK")
+
+
+class ApplicationCreate(Strict):
+    kind: Kind
+    petition_type: PetitionType | None = None
+    channel: Channel = "web"
+    subject: Subject
+    title: str = Field(min_length=3, max_length=200)
+    body: str = Field(min_length=10, max_length=20_000)
+    province: str | None = Field(default=None, pattern=r"^\d{2}$", description="plate code, e.g. 06")
+    district: str | None = Field(default=None, max_length=100)
+    target_institution: str | None = Field(default=None, pattern=r"^[A-Z0-9-]{2,64}$")
+    applicant: Applicant | None = None
+    official: Official | None = None
+    confidential: bool = False
+    language: Language = Field(default="tr", description="language of the notices sent to the applicant")
+
+
+class ApplicationAccepted(BaseModel):
+    tracking_number: str
+    access_code: str
+    status: str
+    deadline: str
+
+
+class HistoryEntry(BaseModel):
+    at: str
+    status: str
+    institution: str | None
+
+
+class ApplicationStatus(BaseModel):
+    tracking_number: str
+    status: str
+    kind: str
+    received_at: str
+    deadline: str
+    institution: str | None
+    history: list[HistoryEntry]
+    answer: dict[str, str] | None = None
+
+
+class InstitutionPublic(BaseModel):
+    code: str
+    name: str
+    type: str
+    province: str | None
+    parent: str | None

@@ -1,0 +1,59 @@
+"""Configuration from the environment, the same way in every service (12-factor, so Kubernetes can set it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("intake", "routing", "notification", "reporting", "identity")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    amqp_uri: str = "pyamqp://guest:guest@127.0.0.1:5672/"
+    # Each service has its own database; by default `<prefix><service>` on one local server.
+    database_server: str = "postgresql+psycopg://postgres@127.0.0.1:5432"
+    database_prefix: str = "cimer_"
+    max_workers: int = 10
+    log_format: str = "json"  # "json" in production, "console" for a person reading a terminal
+    log_level: str = "INFO"
+    # Secret mixed into hashes of access codes, so a copy of the database alone cannot test guesses.
+    access_code_pepper: str = "change-me-in-production"
+
+    def database_name(self, service: str) -> str:
+        return f"{self.database_prefix}{service}"
+
+    def database_url(self, service: str) -> str:
+        """`<SERVICE>_DATABASE_URL` wins, so an operator can point one service at its own server."""
+        import os
+
+        explicit = os.environ.get(f"{service.upper()}_DATABASE_URL")
+        if explicit:
+            return explicit
+        return f"{self.database_server}/{self.database_name(service)}"
+
+
+def get_settings() -> Settings:
+    return Settings()
+
+
+def nameko_config(service: str) -> dict[str, Any]:
+    settings = get_settings()
+    return {
+        "AMQP_URI": settings.amqp_uri,
+        "max_workers": settings.max_workers,
+        "DATABASE_URL": settings.database_url(service),
+        "serializer": "json",
+        "PARENT_CALLS_TRACKED": 10,
+        "ACCESS_CODE_PEPPER": settings.access_code_pepper,
+    }
+
+
+def service_class(service: str) -> type:
+    """`intake` → `intake.service.IntakeService`: every service is found the same way."""
+    import importlib
+
+    module = importlib.import_module(f"{service}.service")
+    return getattr(module, f"{service.capitalize()}Service")  # type: ignore[no-any-return]

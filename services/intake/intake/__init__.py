@@ -1,0 +1,1 @@
+"""Intake: accepts, checks, numbers and stores applications; owns the applicants' personal data."""

@@ -1,0 +1,151 @@
+"""The rules of intake (SPEC section 2), as plain functions: no framework, no database.
+
+What is checked here is what the shape alone cannot say: which kinds a channel may carry, who may stay
+anonymous, a valid national ID, a district that lies in the province. Each refusal names a stable code that the
+gateway turns into a Turkish (or English) message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from stdnum.tr import tckimlik
+
+from cimer_common import geography
+from cimer_common.errors import InvalidApplication
+from cimer_common.schemas import ApplicationCreate
+
+TURKEY = ZoneInfo("Europe/Istanbul")
+ANONYMOUS_PETITION_TYPES = {"complaint", "denunciation"}
+INFORMATION_REQUEST_WORKING_DAYS = 15
+PETITION_DAYS = 30
+
+
+def check(application: ApplicationCreate) -> None:
+    """Raise `InvalidApplication(code, field)` for the first rule the application breaks."""
+    a = application
+    if a.kind == "petition" and a.petition_type is None:
+        raise InvalidApplication("petition_type_required", "petition_type")
+    if a.kind != "petition" and a.petition_type is not None:
+        raise InvalidApplication("petition_type_not_allowed", "petition_type")
+    if a.kind == "information_request" and a.channel == "phone":
+        raise InvalidApplication("information_request_not_by_phone", "channel")
+    may_withhold_identity = a.kind == "petition" and a.petition_type in ANONYMOUS_PETITION_TYPES
+    if a.applicant is None and not may_withhold_identity:
+        raise InvalidApplication("applicant_required", "applicant")
+    if a.confidential and not may_withhold_identity:
+        raise InvalidApplication("confidential_not_allowed", "confidential")
+    if a.confidential and a.applicant is None:
+        raise InvalidApplication("confidential_needs_applicant", "applicant")
+    if a.applicant is not None and not tckimlik.is_valid(a.applicant.national_id):
+        raise InvalidApplication("invalid_national_id", "applicant.national_id")
+    if a.kind == "ethics_complaint" and a.official is None:
+        raise InvalidApplication("official_required", "official")
+    if a.kind != "ethics_complaint" and a.official is not None:
+        raise InvalidApplication("official_not_allowed", "official")
+    if a.province is not None and a.province not in geography.provinces():
+        raise InvalidApplication("unknown_province", "province")
+    if a.district is not None:
+        if a.province is None:
+            raise InvalidApplication("district_needs_province", "district")
+        if geography.find_district(a.province, a.district) is None:
+            raise InvalidApplication("unknown_district", "district")
+    if a.channel == "web" and a.province is None and a.target_institution is None:
+        raise InvalidApplication("province_or_institution_required", "province")
+
+
+def canonical_district(application: ApplicationCreate) -> str | None:
+    if application.province is None or application.district is None:
+        return None
+    district = geography.find_district(application.province, application.district)
+    return district.name if district else None
+
+
+# --- Tracking numbers and access codes -------------------------------------------------------------------------
+
+def tracking_number(received_at: datetime, sequence: int) -> str:
+    """12 digits, easy to read over the phone: 2-digit year, 9-digit sequence, Luhn check digit.
+
+    Twelve, not eleven, so that a tracking number can never be mistaken for a national ID.
+    """
+    body = f"{received_at.astimezone(TURKEY).year % 100:02d}{sequence % 10**9:09d}"
+    return body + _luhn_digit(body)
+
+
+def _luhn_digit(body: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def normalise_tracking_number(text: str) -> str | None:
+    """Accept `26 000 000 123 4`, `26-000000123-4`; None when it cannot be a tracking number."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) != 12 or len(digits) != len(text.replace(" ", "").replace("-", "")):
+        return None
+    return digits if _luhn_digit(digits[:-1]) == digits[-1] else None
+
+
+ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over Alo 150 without doubt
+ACCESS_CODE_LENGTH = 8
+
+
+def new_access_code() -> str:
+    return "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+
+
+def hash_access_code(pepper: str, tracking: str, code: str) -> str:
+    """Keyed, so that a stolen copy of the database alone cannot be used to test guesses offline."""
+    message = f"{tracking}:{code.strip().upper()}".encode()
+    return hmac.new(pepper.encode(), message, hashlib.sha256).hexdigest()
+
+
+def access_code_matches(pepper: str, tracking: str, code: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_access_code(pepper, tracking, code), stored_hash)
+
+
+# --- Deadlines -------------------------------------------------------------------------------------------------
+
+@cache
+def _holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("TR", years=year)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def add_working_days(start: date, count: int) -> date:
+    day = start
+    while count > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day
+
+
+def next_working_day(day: date) -> date:
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def deadline(kind: str, received_at: datetime) -> date:
+    """Counted from the day of receipt in Turkey: 15 working days for an information request (Law 4982),
+    30 days for the rest (Law 3071), a last day that falls on a holiday moving to the next working day."""
+    received = received_at.astimezone(TURKEY).date()
+    if kind == "information_request":
+        return add_working_days(received, INFORMATION_REQUEST_WORKING_DAYS)
+    return next_working_day(received + timedelta(days=PETITION_DAYS))

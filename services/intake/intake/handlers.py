@@ -1,0 +1,125 @@
+"""Intake's use cases: plain functions over a SQLAlchemy session, called by `service.py` inside a transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cimer_common.errors import NotFound
+from cimer_common.events import ApplicationAssigned, ApplicationReceived
+from cimer_common.outbox import OutboxWriter
+from cimer_common.schemas import ApplicationCreate
+
+from intake import domain
+from intake.models import Applicant, Application, HistoryEntry, tracking_sequence
+
+
+def file_application(
+    session: Session, outbox: OutboxWriter, request: ApplicationCreate, pepper: str, recorded_by: str | None = None
+) -> dict[str, Any]:
+    """Check, number and store an application, and announce it; returns what the applicant is told once."""
+    domain.check(request)
+    received_at = datetime.now(UTC)
+    number = domain.tracking_number(received_at, session.execute(tracking_sequence.next_value()).scalar_one())
+    access_code = domain.new_access_code()
+    application = Application(
+        tracking_number=number,
+        access_code_hash=domain.hash_access_code(pepper, number, access_code),
+        kind=request.kind,
+        petition_type=request.petition_type,
+        channel=request.channel,
+        subject=request.subject,
+        title=request.title,
+        body=request.body,
+        province=request.province,
+        district=domain.canonical_district(request),
+        target_institution=request.target_institution,
+        recorded_by=recorded_by,
+        anonymous=request.applicant is None,
+        confidential=request.confidential,
+        language=request.language,
+        official_name=request.official.name if request.official else None,
+        official_rank=request.official.rank if request.official else None,
+        official_institution=request.official.institution if request.official else None,
+        status="received",
+        received_at=received_at,
+        deadline=domain.deadline(request.kind, received_at),
+    )
+    if request.applicant is not None:
+        application.applicant = Applicant(**request.applicant.model_dump())
+    application.history.append(HistoryEntry(at=received_at, status="received", institution=None))
+    session.add(application)
+    session.flush()
+    reachable = bool(request.applicant and (request.applicant.email or request.applicant.phone))
+    outbox.add(
+        session,
+        "application_received",
+        ApplicationReceived(
+            application_id=application.id,
+            tracking_number=number,
+            kind=request.kind,
+            petition_type=request.petition_type,
+            channel=request.channel,
+            subject=request.subject,
+            province=request.province,
+            district=application.district,
+            target_institution=request.target_institution,
+            recorded_by=recorded_by,
+            official_rank=application.official_rank,
+            official_institution=application.official_institution,
+            anonymous=application.anonymous,
+            confidential=application.confidential,
+            reachable=reachable,
+            language=request.language,
+            received_at=received_at,
+            deadline=application.deadline,
+        ),
+    )
+    return {
+        "tracking_number": number,
+        "access_code": access_code,
+        "status": application.status,
+        "deadline": application.deadline.isoformat(),
+    }
+
+
+def record_assignment(session: Session, event: ApplicationAssigned) -> None:
+    application = session.get(Application, event.application_id, with_for_update=True)
+    if application is None:
+        # Routing only assigns what intake announced, so this is a broken invariant, not a race: fail loudly
+        # and let the message be retried rather than forget the assignment.
+        raise LookupError(f"assignment for unknown application {event.application_id}")
+    if application.status in ("answered", "closed"):
+        return
+    application.status = "assigned"
+    application.institution = event.institution
+    application.updated_at = datetime.now(UTC)
+    application.history.append(HistoryEntry(at=event.assigned_at, status="assigned", institution=event.institution))
+
+
+def status(session: Session, tracking_number: str, access_code: str, pepper: str) -> dict[str, Any]:
+    """The public status; a wrong pair is answered exactly like a number that does not exist."""
+    number = domain.normalise_tracking_number(tracking_number)
+    application = None
+    if number is not None:
+        application = session.scalars(select(Application).where(Application.tracking_number == number)).first()
+    # Compare against a hash even when there is no such application, so the time taken does not tell them apart.
+    stored = application.access_code_hash if application else "0" * 64
+    matches = domain.access_code_matches(pepper, number or "", access_code, stored)
+    if application is None or not matches:
+        raise NotFound("application_not_found")
+    return {
+        "tracking_number": application.tracking_number,
+        "status": application.status,
+        "kind": application.kind,
+        "received_at": application.received_at.isoformat(),
+        "deadline": application.deadline.isoformat(),
+        "institution": application.institution,
+        "history": [
+            {"at": h.at.isoformat(), "status": h.status, "institution": h.institution} for h in application.history
+        ],
+        "answer": None,
+    }

@@ -1,0 +1,88 @@
+"""Intake's tables. Personal data sits in `applicants`, apart from the application, so that every read of it is
+a deliberate join (and, later, one place to encrypt or to erase)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Sequence, String, Text, func
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from cimer_common.outbox import OutboxMessageMixin, ProcessedEventMixin
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+tracking_sequence = Sequence("tracking_number_seq", metadata=Base.metadata)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    tracking_number: Mapped[str] = mapped_column(String(12), unique=True)
+    access_code_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    petition_type: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    province: Mapped[str | None] = mapped_column(String(2))
+    district: Mapped[str | None] = mapped_column(String(100))
+    target_institution: Mapped[str | None] = mapped_column(String(64))
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    confidential: Mapped[bool] = mapped_column(Boolean)
+    language: Mapped[str] = mapped_column(String(2))
+    official_name: Mapped[str | None] = mapped_column(String(200))
+    official_rank: Mapped[str | None] = mapped_column(String(32))
+    official_institution: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    institution: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    applicant: Mapped[Applicant | None] = relationship(back_populates="application", uselist=False)
+    history: Mapped[list[HistoryEntry]] = relationship(order_by="HistoryEntry.id")
+
+
+class Applicant(Base):
+    __tablename__ = "applicants"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(11))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(500))
+
+    application: Mapped[Application] = relationship(back_populates="applicant")
+
+
+class HistoryEntry(Base):
+    """What the public status shows: when the application changed state and at which institution."""
+
+    __tablename__ = "application_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    institution: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_application_history_application", "application_id", "id"),)
+
+
+class OutboxMessage(OutboxMessageMixin, Base):
+    pass
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    pass

@@ -1,0 +1,63 @@
+"""Intake's nameko service: the only module here that knows nameko. Each entrypoint opens one transaction and
+hands the work to `handlers`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from pydantic import ValidationError
+from sqlalchemy import text
+
+from cimer_common.db import Database
+from cimer_common.envelope import Envelope
+from cimer_common.errors import EXPECTED, InvalidApplication
+from cimer_common.events import ApplicationAssigned
+from cimer_common.logs import LogContext, get_logger
+from cimer_common.outbox import Outbox, first_delivery, on_event
+from cimer_common.schemas import ApplicationCreate
+
+from intake import handlers
+from intake.models import OutboxMessage, ProcessedEvent
+
+log = get_logger(__name__)
+
+
+class IntakeService:
+    name = "intake"
+
+    db = Database()
+    outbox = Outbox(OutboxMessage)
+    log_context = LogContext()
+    config = Config()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def file_application(self, application: dict[str, Any]) -> dict[str, Any]:
+        try:
+            request = ApplicationCreate.model_validate(application)
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise InvalidApplication("invalid_request", ".".join(str(p) for p in first["loc"])) from None
+        with self.db.transaction() as session:
+            accepted = handlers.file_application(session, self.outbox, request, self.config["ACCESS_CODE_PEPPER"])
+        log.info("application filed", tracking_number=accepted["tracking_number"], kind=request.kind,
+                 channel=request.channel)
+        return accepted
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_status(self, tracking_number: str, access_code: str) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return handlers.status(session, tracking_number, access_code, self.config["ACCESS_CODE_PEPPER"])
+
+    @rpc
+    def health(self) -> dict[str, str]:
+        with self.db.transaction() as session:
+            session.execute(text("SELECT 1"))
+        return {"service": self.name, "status": "ok"}
+
+    @on_event("routing", "application_assigned")
+    def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
+        with self.db.transaction() as session:
+            if first_delivery(session, ProcessedEvent, event):
+                handlers.record_assignment(session, payload)

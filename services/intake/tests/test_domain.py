@@ -1,0 +1,112 @@
+"""Unit tests of intake's rules: no broker, no database."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from cimer_common.errors import InvalidApplication
+from cimer_common.schemas import ApplicationCreate
+from intake import domain
+
+VALID_ID = "10000000146"
+
+
+def application(**overrides):
+    data = {
+        "kind": "petition",
+        "petition_type": "complaint",
+        "channel": "web",
+        "subject": "transport",
+        "title": "Yol bozuk",
+        "body": "Mahallemizdeki yol aylardır bozuk.",
+        "province": "06",
+        "district": "Çankaya",
+        "applicant": {"national_id": VALID_ID, "first_name": "Ayşe", "last_name": "Yılmaz", "email": "a@example.org"},
+    }
+    data.update(overrides)
+    return ApplicationCreate.model_validate(data)
+
+
+def refusal(app):
+    with pytest.raises(InvalidApplication) as caught:
+        domain.check(app)
+    return caught.value.code
+
+
+def test_a_valid_petition_passes():
+    domain.check(application())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"petition_type": None}, "petition_type_required"),
+        ({"kind": "human_rights"}, "petition_type_not_allowed"),
+        ({"kind": "information_request", "petition_type": None, "channel": "phone"}, "information_request_not_by_phone"),
+        ({"petition_type": "request", "applicant": None}, "applicant_required"),
+        ({"petition_type": "request", "confidential": True}, "confidential_not_allowed"),
+        ({"applicant": None, "confidential": True}, "confidential_needs_applicant"),
+        ({"applicant": {"national_id": "10000000147", "first_name": "A", "last_name": "B"}}, "invalid_national_id"),
+        ({"applicant": {"national_id": "00000000146", "first_name": "A", "last_name": "B"}}, "invalid_national_id"),
+        ({"kind": "ethics_complaint", "petition_type": None}, "official_required"),
+        (
+            {"official": {"name": "X", "rank": "below_general_director", "institution": "MIN-SAGLIK"}},
+            "official_not_allowed",
+        ),
+        ({"province": "82", "district": None}, "unknown_province"),
+        ({"district": "Kadıköy"}, "unknown_district"),
+        ({"province": None}, "district_needs_province"),
+        ({"province": None, "district": None}, "province_or_institution_required"),
+    ],
+)
+def test_each_rule_refuses_with_its_code(overrides, code):
+    assert refusal(application(**overrides)) == code
+
+
+@pytest.mark.parametrize("petition_type", ["complaint", "denunciation"])
+def test_complaints_and_denunciations_may_be_anonymous(petition_type):
+    domain.check(application(petition_type=petition_type, applicant=None))
+
+
+def test_district_is_matched_without_regard_to_case_or_diacritics():
+    assert domain.canonical_district(application(district="CANKAYA")) == "Çankaya"
+
+
+def test_tracking_numbers_have_twelve_digits_and_a_check_digit():
+    number = domain.tracking_number(datetime(2026, 3, 1, tzinfo=UTC), 1234)
+    assert len(number) == 12 and number.startswith("26000001234")
+    assert domain.normalise_tracking_number(number) == number
+    assert domain.normalise_tracking_number(f"{number[:2]} {number[2:6]} {number[6:]}") == number
+    wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
+    assert domain.normalise_tracking_number(wrong) is None
+    assert domain.normalise_tracking_number("abc") is None
+
+
+def test_access_codes_are_random_and_checked_by_keyed_hash():
+    codes = {domain.new_access_code() for _ in range(200)}
+    assert len(codes) == 200
+    code = codes.pop()
+    stored = domain.hash_access_code("pepper", "260000012345", code)
+    assert domain.access_code_matches("pepper", "260000012345", code.lower(), stored)
+    assert not domain.access_code_matches("other", "260000012345", code, stored)
+    assert not domain.access_code_matches("pepper", "260000012346", code, stored)
+
+
+def at_noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+
+
+def test_petition_deadline_is_thirty_days():
+    assert domain.deadline("petition", at_noon(date(2026, 3, 2))) == date(2026, 4, 1)
+
+
+def test_information_request_deadline_skips_weekends_and_holidays():
+    # Received Friday 2026-05-15; 19 May (Youth and Sports Day) and the weekends do not count;
+    # Kurban Bayramı runs 26 (eve, half day) / 27–30 May 2026.
+    assert domain.deadline("information_request", at_noon(date(2026, 5, 15))) == date(2026, 6, 11)
+
+
+def test_a_thirty_day_deadline_on_a_holiday_moves_to_the_next_working_day():
+    # 2026-03-29 + 30 days = 2026-04-28 (Tuesday) — a working day; 2026-03-31 + 30 = 2026-04-30 (Thursday).
+    # 2026-04-01 + 30 = 2026-05-01, Labour Day (Friday) → Monday 4 May.
+    assert domain.deadline("petition", at_noon(date(2026, 4, 1))) == date(2026, 5, 4)
