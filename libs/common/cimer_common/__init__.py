@@ -1,1 +1,10 @@
-"""Shared foundations of the CİMER services: written once, used by every service."""
+"""Shared foundations of the CİMER services: written once, used by every service.
+
+psycopg 3 chooses how to wait for the server when it is first imported; its C wait blocks the whole eventlet hub
+(twenty concurrent queries run one after another). Choosing the pure-Python `wait_select`, which eventlet's patched
+`select` makes green, has to happen before anything imports psycopg, hence here, in the package's first lines.
+"""
+
+import os
+
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")

@@ -1,24 +1,23 @@
-"""The one SQLAlchemy 2 dependency provider that every service uses.
-
-psycopg 3 waits for the server with a C function that blocks the whole eventlet hub; `wait_select` is the
-pure-Python wait that eventlet's patched `select` turns into a green wait. It must be chosen before psycopg is
-imported, which is why this module sets it first (the service runner imports this before anything else).
-"""
+"""The one SQLAlchemy 2 dependency provider that every service uses."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+from eventlet import patcher
+from nameko.extensions import DependencyProvider
+from psycopg import waiting
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
 
-from collections.abc import Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
+from cimer_common.settings import get_settings
 
-from nameko.extensions import DependencyProvider  # noqa: E402
-from sqlalchemy import Engine, create_engine  # noqa: E402
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from cimer_common.settings import get_settings  # noqa: E402
+def check_green_waiting() -> None:
+    """Refuse to run a service whose database calls would block every other worker (see `cimer_common/__init__`)."""
+    if patcher.is_monkey_patched("select") and waiting.wait is waiting.wait_c:
+        raise RuntimeError("psycopg waits with its C function under eventlet; set PSYCOPG_WAIT_FUNC=wait_select")
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
@@ -47,6 +46,7 @@ class Database(DependencyProvider):
     """Engine made in `setup()` (never at import), sized to the worker pool, disposed in `stop()`."""
 
     def setup(self) -> None:
+        check_green_waiting()
         service = self.container.service_name
         url = self.container.config.get("DATABASE_URL") or get_settings().database_url(service)
         workers = self.container.max_workers

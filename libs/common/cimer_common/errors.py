@@ -16,10 +16,14 @@ class DomainError(Exception):
         self.field = field
 
 
-class InvalidApplication(DomainError):
-    """The request breaks a rule of the domain: 422."""
+class InvalidRequest(DomainError):
+    """The request is well-formed but breaks a rule of the domain: 422."""
 
     status = 422
+
+
+class InvalidApplication(InvalidRequest):
+    """An application that intake refuses (SPEC section 2)."""
 
 
 class NotFound(DomainError):
@@ -38,5 +42,5 @@ class Unauthorized(DomainError):
     status = 401
 
 
-EXPECTED = (InvalidApplication, NotFound, Forbidden, Conflict, Unauthorized)
+EXPECTED = (InvalidRequest, InvalidApplication, NotFound, Forbidden, Conflict, Unauthorized)
 BY_NAME = {cls.__name__: cls for cls in EXPECTED}

@@ -57,9 +57,7 @@ def _rows(filename: str) -> list[dict[str, str]]:
 
 @cache
 def provinces() -> dict[str, Province]:
-    return {
-        r["plate_code"]: Province(r["plate_code"], r["name"], r["region"]) for r in _rows("tr-provinces.csv")
-    }
+    return {r["plate_code"]: Province(r["plate_code"], r["name"], r["region"]) for r in _rows("tr-provinces.csv")}
 
 
 @cache

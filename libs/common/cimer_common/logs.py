@@ -71,6 +71,15 @@ def formatter(log_format: str = "json") -> logging.Formatter:
     )
 
 
+class _ExpectedErrorsWithoutTraceback(logging.Filter):
+    """nameko logs a refusal the service raised on purpose with its traceback; one line says all there is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("(expected)"):
+            record.exc_info = None
+        return True
+
+
 def configure(service: str, log_format: str = "json", level: str = "INFO") -> None:
     """Route structlog and the standard library (nameko, kombu, uvicorn) through one formatter."""
     global _service
@@ -80,7 +89,10 @@ def configure(service: str, log_format: str = "json", level: str = "INFO") -> No
             "version": 1,
             "disable_existing_loggers": False,
             "formatters": {"structured": {"()": formatter, "log_format": log_format}},
-            "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "structured"}},
+            "filters": {"expected": {"()": _ExpectedErrorsWithoutTraceback}},
+            "handlers": {
+                "stdout": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["expected"]}
+            },
             "root": {"handlers": ["stdout"], "level": level},
             "loggers": {
                 "kombu": {"level": "WARNING"},

@@ -23,7 +23,8 @@ from typing import Any
 import eventlet
 import structlog
 from eventlet.event import Event
-from kombu import Connection, Exchange, Queue
+from kombu.connection import Connection
+from kombu.entity import Exchange, Queue
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import PERSISTENT
 from nameko.events import EventHandler
@@ -31,7 +32,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from pydantic import ValidationError
-from sqlalchemy import BigInteger, DateTime, Index, String, Text, func, select, update
+from sqlalchemy import BigInteger, DateTime, Index, String, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
@@ -111,9 +112,7 @@ def declare_topology(amqp_uri: str, producer: str) -> None:
             if event.institution_field:
                 assignments = Exchange(ASSIGNMENTS_EXCHANGE, type="headers", durable=True)
                 assignments(channel).declare()
-                channel.exchange_bind(
-                    destination=ASSIGNMENTS_EXCHANGE, source=exchange.name, routing_key=event.name
-                )
+                channel.exchange_bind(destination=ASSIGNMENTS_EXCHANGE, source=exchange.name, routing_key=event.name)
 
 
 class OutboxWriter:
@@ -154,7 +153,8 @@ class OutboxWriter:
 
 
 class Outbox(DependencyProvider):
-    def __init__(self, model: type[OutboxMessageMixin]):
+    def __init__(self, model: Any):
+        # A service's mapped `OutboxMessage` class (the mixin plus the service's declarative base).
         self.model = model
 
     def setup(self) -> None:

@@ -1,19 +1,21 @@
 """`cimer-service <name>`: run one service, configured from the environment, the same way for every service.
 
-eventlet must patch the standard library before anything opens a socket, and psycopg must be told to wait through
-`select` before it is imported (see `db.py`); doing both here, first, is what makes the services cooperative.
+eventlet must patch the standard library before anything opens a socket, and psycopg must wait through `select`
+(see `cimer_common/__init__.py`); doing both here, first, is what makes the services cooperative.
 """
 
 from __future__ import annotations
 
-import eventlet
+import warnings
+
+# eventlet announces its deprecation on import; nameko 2 has no other hub, so say it once in the docs, not per run.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-import os  # noqa: E402
 import sys  # noqa: E402
-
-os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
 from cimer_common import logs  # noqa: E402
 from cimer_common.settings import SERVICES, get_settings, nameko_config, service_class  # noqa: E402

@@ -36,9 +36,26 @@ SUBJECT_MINISTRY: dict[str, str | None] = {
     "other": None,
 }
 Subject = Literal[
-    "education", "health", "security", "civil_registry", "local_services", "transport", "environment",
-    "social_services", "employment", "finance", "justice", "agriculture", "trade", "industry", "energy",
-    "culture", "youth_sports", "foreign_affairs", "defence", "other",
+    "education",
+    "health",
+    "security",
+    "civil_registry",
+    "local_services",
+    "transport",
+    "environment",
+    "social_services",
+    "employment",
+    "finance",
+    "justice",
+    "agriculture",
+    "trade",
+    "industry",
+    "energy",
+    "culture",
+    "youth_sports",
+    "foreign_affairs",
+    "defence",
+    "other",
 ]
 Rank = Literal["general_director_or_above", "below_general_director"]
 Language = Literal["tr", "en"]

@@ -38,9 +38,13 @@ def reset_database(service: str) -> str:
         return url
     engine = create_engine(url)
     with engine.begin() as connection:
-        tables = connection.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-        ).scalars().all()
+        tables = (
+            connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -108,6 +112,3 @@ def start_service(container_factory: Any, clean_bus: None) -> Iterator[Callable[
 
     yield start
 
-
-def pytest_configure(config: Any) -> None:
-    os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")

@@ -69,6 +69,7 @@ def canonical_district(application: ApplicationCreate) -> str | None:
 
 # --- Tracking numbers and access codes -------------------------------------------------------------------------
 
+
 def tracking_number(received_at: datetime, sequence: int) -> str:
     """12 digits, easy to read over the phone: 2-digit year, 9-digit sequence, Luhn check digit.
 
@@ -117,6 +118,7 @@ def access_code_matches(pepper: str, tracking: str, code: str, stored_hash: str)
 
 
 # --- Deadlines -------------------------------------------------------------------------------------------------
+
 
 @cache
 def _holidays(year: int) -> holidays.HolidayBase:

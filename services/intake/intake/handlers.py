@@ -12,7 +12,6 @@ from cimer_common.errors import NotFound
 from cimer_common.events import ApplicationAssigned, ApplicationReceived
 from cimer_common.outbox import OutboxWriter
 from cimer_common.schemas import ApplicationCreate
-
 from intake import domain
 from intake.models import Applicant, Application, HistoryEntry, tracking_sequence
 

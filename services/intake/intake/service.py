@@ -17,7 +17,6 @@ from cimer_common.events import ApplicationAssigned
 from cimer_common.logs import LogContext, get_logger
 from cimer_common.outbox import Outbox, first_delivery, on_event
 from cimer_common.schemas import ApplicationCreate
-
 from intake import handlers
 from intake.models import OutboxMessage, ProcessedEvent
 
@@ -41,8 +40,9 @@ class IntakeService:
             raise InvalidApplication("invalid_request", ".".join(str(p) for p in first["loc"])) from None
         with self.db.transaction() as session:
             accepted = handlers.file_application(session, self.outbox, request, self.config["ACCESS_CODE_PEPPER"])
-        log.info("application filed", tracking_number=accepted["tracking_number"], kind=request.kind,
-                 channel=request.channel)
+        log.info(
+            "application filed", tracking_number=accepted["tracking_number"], kind=request.kind, channel=request.channel
+        )
         return accepted
 
     @rpc(expected_exceptions=EXPECTED)

@@ -42,7 +42,10 @@ def test_a_valid_petition_passes():
     [
         ({"petition_type": None}, "petition_type_required"),
         ({"kind": "human_rights"}, "petition_type_not_allowed"),
-        ({"kind": "information_request", "petition_type": None, "channel": "phone"}, "information_request_not_by_phone"),
+        (
+            {"kind": "information_request", "petition_type": None, "channel": "phone"},
+            "information_request_not_by_phone",
+        ),
         ({"petition_type": "request", "applicant": None}, "applicant_required"),
         ({"petition_type": "request", "confidential": True}, "confidential_not_allowed"),
         ({"applicant": None, "confidential": True}, "confidential_needs_applicant"),

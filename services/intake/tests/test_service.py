@@ -46,7 +46,9 @@ def test_filing_stores_numbers_and_announces_the_application(start_service, amqp
     queue = consumer_queue("intake", "application_received", "routing.handle_application_received")
     message = next_event(amqp_uri, queue.name)
     assert message.content_type == "application/json"
-    envelope = Envelope.model_validate(json.loads(message.body) if isinstance(message.body, (str, bytes)) else message.body)
+    envelope = Envelope.model_validate(
+        json.loads(message.body) if isinstance(message.body, (str, bytes)) else message.body
+    )
     assert envelope.type == "application_received"
     assert envelope.payload["tracking_number"] == accepted["tracking_number"]
     assert envelope.payload["reachable"] is True
@@ -59,9 +61,11 @@ def test_filing_stores_numbers_and_announces_the_application(start_service, amqp
 
 def test_refusals_are_domain_errors_and_store_nothing(start_service):
     container = start_service("intake")
-    with entrypoint_hook(container, "file_application") as file_application:
-        with pytest.raises(InvalidApplication) as caught:
-            file_application({**PETITION, "petition_type": "request", "applicant": None})
+    with (
+        entrypoint_hook(container, "file_application") as file_application,
+        pytest.raises(InvalidApplication) as caught,
+    ):
+        file_application({**PETITION, "petition_type": "request", "applicant": None})
     assert caught.value.args[0] == "applicant_required"
     with entrypoint_hook(container, "get_status") as get_status, pytest.raises(NotFound):
         get_status("260000000018", "AAAAAAAA")
@@ -108,8 +112,12 @@ def test_an_assignment_is_recorded_once_however_often_it_is_delivered(start_serv
     container = start_service("intake")
     with entrypoint_hook(container, "file_application") as file_application:
         accepted = file_application(PETITION)
-    message = next_event(amqp_uri, consumer_queue("intake", "application_received", "routing.handle_application_received").name)
-    application_id = (json.loads(message.body) if isinstance(message.body, (str, bytes)) else message.body)["payload"]["application_id"]
+    message = next_event(
+        amqp_uri, consumer_queue("intake", "application_received", "routing.handle_application_received").name
+    )
+    application_id = (json.loads(message.body) if isinstance(message.body, (str, bytes)) else message.body)["payload"][
+        "application_id"
+    ]
 
     event_id = uuid.uuid4()
     for _ in range(2):

@@ -1,0 +1,66 @@
+# CİMER: `make up` runs the whole system; `make test` runs the whole suite. Both install what is missing first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON ?= python3
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+
+PACKAGES := libs/common services/intake services/routing services/notification services/reporting services/identity gateway
+SERVICES := intake routing notification reporting identity
+PYTEST := $(BIN)/python -m pytest -q
+
+# The test run gets a vhost and databases of its own, so it never touches a running system's data.
+TEST_ENV := AMQP_URI=pyamqp://guest:guest@127.0.0.1:5672/cimer_test DATABASE_PREFIX=cimer_test_
+
+.PHONY: help up test lint unit interface e2e bench infra venv migrate clean
+
+help:
+	@echo "make up     install what is missing, migrate, seed, and run every service and the gateway (Ctrl-C stops)"
+	@echo "make test   install what is missing, then lint and run the whole test suite"
+	@echo "make lint   ruff on everything, mypy on the domain modules"
+
+## Python packages: a virtualenv with the pinned dependencies and every package of the repository, editable.
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	@$(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv python3-dev && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps $(addprefix -e ,$(PACKAGES))
+	@touch $@
+
+## RabbitMQ and PostgreSQL: installed from Debian's packages and started when they are not running.
+infra:
+	@CIMER_VHOSTS="/ cimer_test" scripts/infra.sh
+
+migrate: venv infra
+	cimer-migrate $(SERVICES)
+	cimer-seed-directory
+
+up: migrate
+	@mkdir -p var
+	LOG_FORMAT=$${LOG_FORMAT:-console} honcho start -f Procfile
+
+lint: venv
+	ruff check .
+	mypy libs/common/cimer_common/events.py libs/common/cimer_common/geography.py \
+		$(foreach s,$(SERVICES),services/$(s)/$(s)/domain.py) services/routing/routing/directory.py
+
+unit: venv
+	$(PYTEST) gateway/tests $(foreach s,$(SERVICES),services/$(s)/tests/test_domain.py)
+
+interface: venv infra
+	$(TEST_ENV) $(PYTEST) services tests/interface
+
+e2e: venv infra
+	$(TEST_ENV) $(PYTEST) tests/e2e
+
+test: venv infra
+	$(MAKE) --no-print-directory lint
+	$(PYTEST) gateway/tests
+	$(TEST_ENV) $(PYTEST) services tests/interface
+	$(TEST_ENV) $(PYTEST) tests/e2e
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,58 @@
+"""One table from what went wrong to the HTTP answer: `{"detail": {"code", "message", "field"?}}`, never a 5xx for
+bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from cimer_common.errors import DomainError
+from gateway.messages import language, message
+from gateway.rpc import RemoteError, ServiceUnavailable
+
+log = structlog.get_logger(__name__)
+
+
+def problem(request: Request, status: int, code: str, **extra: Any) -> JSONResponse:
+    lang = language(request.headers.get("accept-language"))
+    detail = {"code": code, "message": message(code, lang), **{k: v for k, v in extra.items() if v is not None}}
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(part) for part in e["loc"] if part != "body"),
+            "type": e["type"],
+            "message": e["msg"],
+        }
+        for e in error.errors()
+    ]
+    return problem(request, 422, "invalid_request", errors=errors)
+
+
+async def on_domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    return problem(request, error.status, error.code, field=error.field)
+
+
+async def on_unavailable(request: Request, error: Exception) -> JSONResponse:
+    log.warning("service unavailable", error=str(error))
+    return problem(request, 503, "service_unavailable")
+
+
+async def on_remote_error(request: Request, error: Exception) -> JSONResponse:
+    log.error("service failed", error=str(error))
+    return problem(request, 500, "internal_error")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(ServiceUnavailable, on_unavailable)
+    app.add_exception_handler(RemoteError, on_remote_error)

@@ -1,0 +1,78 @@
+"""The FastAPI application: `uvicorn gateway.main:app` (or `cimer-gateway`)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+import uvicorn
+from fastapi import FastAPI, Request, Response
+
+from cimer_common import logs
+from gateway import errors
+from gateway.api.routes import applications, health, institutions
+from gateway.rpc import RpcClient, correlation_id
+from gateway.settings import GatewaySettings
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One long-lived AMQP connection for the life of the process, never one per request.
+        rpc = RpcClient(settings.amqp_uri, settings.rpc_timeout_seconds, settings.health_timeout_seconds)
+        await rpc.connect()
+        app.state.rpc = rpc
+        log.info("gateway ready", port=settings.gateway_port)
+        yield
+        await rpc.close()
+
+    app = FastAPI(
+        title="CİMER API",
+        version="1.0.0",
+        description="Cumhurbaşkanlığı İletişim Merkezi: applications, their routing, answers and reports.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+
+    @app.middleware("http")
+    async def bind_correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # Take the caller's X-Request-ID when it is sane, so a request can be followed from the web tier down.
+        given = request.headers.get("x-request-id", "")
+        cid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        token = correlation_id.set(cid)
+        structlog.contextvars.bind_contextvars(correlation_id=cid)
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+            structlog.contextvars.unbind_contextvars("correlation_id")
+        response.headers["X-Request-ID"] = cid
+        return response
+
+    for router in (health.router, applications.router, institutions.router):
+        app.include_router(router)
+    return app
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    logs.configure("gateway", settings.log_format, settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        log_config=None,  # keep our structlog configuration
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

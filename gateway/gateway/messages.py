@@ -1,0 +1,90 @@
+"""What the gateway tells people, Turkish first, English when the request asks for it (`Accept-Language: en`).
+
+Services raise errors with a stable `code`; this table is the one place that turns a code into words.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Request shape
+    "invalid_request": (
+        "İstek geçersiz; lütfen belirtilen alanları düzeltin.",
+        "The request is invalid; please correct the fields listed.",
+    ),
+    # Intake rules (SPEC section 2)
+    "petition_type_required": ("Dilekçe türü belirtilmelidir.", "A petition must state its type."),
+    "petition_type_not_allowed": (
+        "Dilekçe türü yalnızca dilekçeler için belirtilir.",
+        "Only a petition has a petition type.",
+    ),
+    "information_request_not_by_phone": (
+        "Bilgi edinme başvurusu telefonla yapılamaz; yazılı olarak (internet veya şahsen) yapılmalıdır.",
+        "An information request cannot be made by phone; it must be made in writing (web or in person).",
+    ),
+    "applicant_required": (
+        "Kimlik bilgileri zorunludur; yalnızca şikâyet ve ihbarlar kimlik belirtilmeden yapılabilir.",
+        "The applicant's identity is required; only complaints and denunciations may be anonymous.",
+    ),
+    "confidential_not_allowed": (
+        "Kimliğin gizli tutulması yalnızca şikâyet ve ihbarlar için istenebilir.",
+        "Only a complaint or a denunciation may keep the applicant's identity confidential.",
+    ),
+    "confidential_needs_applicant": (
+        "Kimliğin gizli tutulması için kimlik bilgileri verilmelidir.",
+        "A confidential application needs the applicant's identity.",
+    ),
+    "invalid_national_id": ("T.C. Kimlik Numarası geçersiz.", "The national ID number (T.C. Kimlik No) is not valid."),
+    "official_required": (
+        "Etik şikâyette şikâyet edilen görevlinin adı, unvanı ve kurumu belirtilmelidir.",
+        "An ethics complaint must name the official, their rank and institution.",
+    ),
+    "official_not_allowed": (
+        "Görevli bilgisi yalnızca etik şikâyetlerde verilir.",
+        "Only an ethics complaint names an official.",
+    ),
+    "unknown_province": ("Böyle bir il yok.", "There is no such province."),
+    "unknown_district": ("Bu ilde böyle bir ilçe yok.", "There is no such district in this province."),
+    "district_needs_province": ("İlçe için il de belirtilmelidir.", "A district needs its province."),
+    "province_or_institution_required": (
+        "Başvurunun ilgili olduğu il ya da kurum belirtilmelidir.",
+        "State the province or the institution the application concerns.",
+    ),
+    "officer_login_required": (
+        "Telefon ve şahsen yapılan başvuruları yalnızca oturum açmış görevliler kaydedebilir.",
+        "Phone and in-person applications are recorded only by a logged-in officer.",
+    ),
+    # Look-ups
+    "application_not_found": (
+        "Bu başvuru numarası ve erişim kodu ile bir başvuru bulunamadı.",
+        "No application was found with this tracking number and access code.",
+    ),
+    "institution_not_found": ("Böyle bir kurum yok.", "There is no such institution."),
+    "invalid_application_id": ("Başvuru kimliği geçersiz.", "The application id is not valid."),
+    "roles_required": ("En az bir rol verilmelidir.", "At least one role must be given."),
+    "unknown_role": ("Böyle bir rol yok.", "There is no such role."),
+    "invalid_period": ("Dönem YYYY-AA biçiminde olmalıdır.", "The period must be given as YYYY-MM."),
+    # The system itself
+    "service_unavailable": (
+        "Hizmet şu anda yanıt veremiyor; lütfen biraz sonra yeniden deneyin.",
+        "The service cannot answer right now; please try again shortly.",
+    ),
+    "internal_error": ("Beklenmeyen bir hata oluştu.", "An unexpected error occurred."),
+}
+
+
+def language(accept_language: str | None) -> str:
+    """`en` when the client prefers English, Turkish otherwise (the default of a Turkish public service)."""
+    if not accept_language:
+        return "tr"
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("tr"):
+            return "tr"
+        if tag.startswith("en"):
+            return "en"
+    return "tr"
+
+
+def message(code: str, lang: str) -> str:
+    turkish, english = MESSAGES.get(code, MESSAGES["internal_error"])
+    return english if lang == "en" else turkish

@@ -1,0 +1,112 @@
+"""An asyncio client for nameko's RPC protocol, over one long-lived AMQP connection (aio-pika).
+
+Why not nameko's own proxies: they are eventlet-bound, and FastAPI runs on asyncio; a pool of blocking proxies
+measured ~500 req/s against ~800 for this client. The protocol, as nameko speaks it: a JSON request
+`{"args": [], "kwargs": {...}}` published to the topic exchange `nameko-rpc` with routing key `service.method`,
+`correlation_id` and `reply_to`; the reply `{"result": ..., "error": ...}` comes back through the same exchange
+with our reply queue's name as routing key. Publishing is confirmed and mandatory, so a call to a service whose
+queue does not exist fails at once instead of waiting for its timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
+
+from cimer_common.errors import BY_NAME, DomainError
+
+RPC_EXCHANGE = "nameko-rpc"
+
+# The correlation id of the HTTP request being served; it travels as the `nameko.correlation_id` header.
+correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+
+
+class ServiceUnavailable(Exception):
+    """The service did not answer: not running, unreachable, or too slow."""
+
+
+class RemoteError(Exception):
+    """The service failed in a way it did not expect; the gateway answers 500 and the service's log has why."""
+
+    def __init__(self, exc_type: str, value: str):
+        super().__init__(f"{exc_type}: {value}")
+        self.exc_type = exc_type
+
+
+class RpcClient:
+    def __init__(self, amqp_url: str, timeout: float = 10.0, health_timeout: float = 2.0):
+        self._url = amqp_url.replace("pyamqp://", "amqp://")  # one AMQP_URI for kombu and aio-pika alike
+        self._timeout = timeout
+        self.health_timeout = health_timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._exchange: aio_pika.abc.AbstractExchange | None = None
+        self._reply_queue_name = f"rpc.reply-gateway-{uuid.uuid4()}"
+        self._pending: dict[str, asyncio.Future[Any]] = {}
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url, client_properties={"connection_name": "gateway"})
+        self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._exchange = await self._channel.declare_exchange(RPC_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await self._channel.declare_queue(self._reply_queue_name, exclusive=True, auto_delete=True)
+        await queue.bind(self._exchange, routing_key=self._reply_queue_name)
+        await queue.consume(self._on_reply, no_ack=True)
+
+    async def close(self) -> None:
+        for future in self._pending.values():
+            future.cancel()
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.pop(message.correlation_id or "", None)
+        if future is not None and not future.done():
+            future.set_result(json.loads(message.body))
+
+    async def call(self, service: str, method: str, timeout: float | None = None, **kwargs: Any) -> Any:
+        if self._exchange is None:
+            raise ServiceUnavailable("not connected")
+        call_id = str(uuid.uuid4())
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[call_id] = future
+        headers: dict[str, Any] = {"nameko.call_id_stack": [f"gateway.{service}.{method}.{call_id}"]}
+        if (cid := correlation_id.get()) is not None:
+            headers["nameko.correlation_id"] = cid
+        message = aio_pika.Message(
+            body=json.dumps({"args": [], "kwargs": kwargs}).encode(),
+            content_type="application/json",
+            correlation_id=call_id,
+            reply_to=self._reply_queue_name,
+            headers=headers,
+            delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,  # an RPC is answered now or not at all
+        )
+        try:
+            await self._exchange.publish(message, routing_key=f"{service}.{method}", mandatory=True)
+            reply = await asyncio.wait_for(future, timeout or self._timeout)
+        except (TimeoutError, aio_pika.exceptions.DeliveryError, aio_pika.exceptions.AMQPError) as error:
+            raise ServiceUnavailable(f"{service}.{method}: {type(error).__name__}") from error
+        finally:
+            self._pending.pop(call_id, None)
+        error = reply.get("error")
+        if error:
+            raise _remote_exception(error)
+        return reply.get("result")
+
+
+def _remote_exception(error: dict[str, Any]) -> Exception:
+    """A domain error comes back as the class it was raised as; anything else as a RemoteError."""
+    exc_type = error.get("exc_type", "")
+    cls = BY_NAME.get(exc_type)
+    if cls is not None:
+        args = error.get("exc_args") or []
+        code = args[0] if args else "unknown_error"
+        field = args[1] if len(args) > 1 else None
+        domain_error: DomainError = cls(code, field)
+        return domain_error
+    return RemoteError(exc_type, str(error.get("value", "")))

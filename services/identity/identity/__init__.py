@@ -1,0 +1,1 @@
+"""Identity: owns the officers' user accounts, their institution and their roles."""

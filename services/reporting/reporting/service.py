@@ -1,0 +1,48 @@
+"""Reporting's nameko service: the only module here that knows nameko. Each entrypoint opens one transaction and
+hands the work to `handlers`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+from sqlalchemy import text
+
+from cimer_common.db import Database
+from cimer_common.envelope import Envelope
+from cimer_common.errors import EXPECTED
+from cimer_common.events import ApplicationAssigned, ApplicationReceived
+from cimer_common.logs import LogContext
+from cimer_common.outbox import first_delivery, on_event
+from reporting import handlers
+from reporting.models import ProcessedEvent
+
+
+class ReportingService:
+    name = "reporting"
+
+    db = Database()
+    log_context = LogContext()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def monthly_received(self, period: str, institution: str | None = None) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return handlers.monthly_received(session, period, institution)
+
+    @rpc
+    def health(self) -> dict[str, str]:
+        with self.db.transaction() as session:
+            session.execute(text("SELECT 1"))
+        return {"service": self.name, "status": "ok"}
+
+    @on_event("intake", "application_received")
+    def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:
+        with self.db.transaction() as session:
+            if first_delivery(session, ProcessedEvent, event):
+                handlers.record_received(session, payload)
+
+    @on_event("routing", "application_assigned")
+    def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
+        with self.db.transaction() as session:
+            if first_delivery(session, ProcessedEvent, event):
+                handlers.record_assignment(session, payload)

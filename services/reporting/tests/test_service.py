@@ -1,0 +1,186 @@
+"""Interface tests: the real reporting service on the real RabbitMQ and PostgreSQL, through its entrypoints."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from kombu import Connection
+from nameko.standalone.events import get_event_exchange
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import create_engine, text
+
+from cimer_common.envelope import Envelope
+from cimer_common.errors import InvalidRequest
+from cimer_common.settings import get_settings
+
+pytestmark = pytest.mark.interface
+
+MARCH = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def application_received(application_id, received_at=MARCH, **overrides):
+    payload = {
+        "application_id": str(application_id),
+        "tracking_number": "260000012345",
+        "kind": "petition",
+        "petition_type": "complaint",
+        "channel": "phone",
+        "subject": "transport",
+        "province": "06",
+        "recorded_by": "GOV-06",
+        "anonymous": False,
+        "confidential": False,
+        "reachable": True,
+        "received_at": received_at.isoformat(),
+        "deadline": date(2026, 4, 9).isoformat(),
+    }
+    payload.update(overrides)
+    return Envelope(type="application_received", version=1, producer="intake", payload=payload)
+
+
+def application_assigned(application_id, institution="GOV-06", reason="initial", assigned_at=MARCH, previous=None):
+    payload = {
+        "application_id": str(application_id),
+        "tracking_number": "260000012345",
+        "institution": institution,
+        "previous_institution": previous,
+        "reason": reason,
+        "assigned_at": assigned_at.isoformat(),
+    }
+    return Envelope(type="application_assigned", version=1, producer="routing", payload=payload)
+
+
+HANDLERS = {
+    "application_received": "handle_application_received",
+    "application_assigned": "handle_application_assigned",
+}
+
+
+def deliver(container, amqp_uri, envelope):
+    with entrypoint_waiter(container, HANDLERS[envelope.type]) as result, Connection(amqp_uri) as connection:
+        connection.Producer().publish(
+            envelope.model_dump(mode="json"),
+            exchange=get_event_exchange(envelope.producer, {}),
+            routing_key=envelope.type,
+            serializer="json",
+        )
+    result.get()  # a handler that failed fails the test here
+
+
+def monthly(container, period, institution=None):
+    with entrypoint_hook(container, "monthly_received") as monthly_received:
+        return monthly_received(period, institution)
+
+
+def stored(application_id):
+    engine = create_engine(get_settings().database_url("reporting"))
+    with engine.connect() as connection:
+        row = (
+            connection.execute(text("SELECT * FROM applications WHERE application_id = :id"), {"id": application_id})
+            .mappings()
+            .one()
+        )
+    engine.dispose()
+    return row
+
+
+def test_a_received_and_assigned_application_counts_for_its_first_institution_and_the_state(start_service, amqp_uri):
+    container = start_service("reporting")
+    application_id = uuid.uuid4()
+    deliver(container, amqp_uri, application_received(application_id))
+    deliver(container, amqp_uri, application_assigned(application_id))
+
+    report = monthly(container, "2026-03", "GOV-06")
+    assert report["period"] == "2026-03" and report["institution"] == "GOV-06"
+    assert report["received"] == 1
+    assert report["by_kind"]["petition"] == 1
+    assert report["by_subject"]["transport"] == 1
+    assert report["by_channel"]["phone"] == 1 and report["by_channel"]["web"] == 0
+    state = monthly(container, "2026-03")
+    assert state["institution"] is None and state["received"] == 1
+    assert monthly(container, "2026-03", "GOV-34")["received"] == 0
+    assert monthly(container, "2026-04", "GOV-06")["received"] == 0
+
+
+def test_an_assignment_that_overtakes_its_receipt_is_kept(start_service, amqp_uri):
+    container = start_service("reporting")
+    application_id = uuid.uuid4()
+    deliver(container, amqp_uri, application_assigned(application_id))
+    assert monthly(container, "2026-03")["received"] == 0  # not received yet as far as reporting knows
+    deliver(container, amqp_uri, application_received(application_id))
+
+    assert monthly(container, "2026-03", "GOV-06")["received"] == 1
+    row = stored(application_id)
+    assert row["first_institution"] == "GOV-06" and row["institution"] == "GOV-06"
+    assert row["kind"] == "petition" and row["deadline"] == date(2026, 4, 9)
+
+
+def test_the_same_events_delivered_twice_count_once(start_service, amqp_uri):
+    container = start_service("reporting")
+    application_id = uuid.uuid4()
+    received, assigned = application_received(application_id), application_assigned(application_id)
+    for envelope in (received, received, assigned, assigned):
+        deliver(container, amqp_uri, envelope)
+
+    assert monthly(container, "2026-03", "GOV-06")["received"] == 1
+    engine = create_engine(get_settings().database_url("reporting"))
+    with engine.connect() as connection:
+        processed = connection.execute(text("SELECT event_id FROM processed_events")).scalars().all()
+    engine.dispose()
+    assert sorted(processed) == sorted([received.id, assigned.id])
+
+
+def test_a_forward_moves_the_holder_but_not_the_report(start_service, amqp_uri):
+    container = start_service("reporting")
+    application_id = uuid.uuid4()
+    deliver(container, amqp_uri, application_received(application_id))
+    deliver(container, amqp_uri, application_assigned(application_id))
+    forwarded = application_assigned(
+        application_id, "DG-06-CANKAYA", "forwarded", MARCH + timedelta(hours=2), previous="GOV-06"
+    )
+    deliver(container, amqp_uri, forwarded)
+
+    assert monthly(container, "2026-03", "GOV-06")["received"] == 1
+    assert monthly(container, "2026-03", "DG-06-CANKAYA")["received"] == 0
+    row = stored(application_id)
+    assert row["first_institution"] == "GOV-06" and row["institution"] == "DG-06-CANKAYA"
+
+
+def test_a_late_initial_assignment_does_not_undo_a_forward(start_service, amqp_uri):
+    container = start_service("reporting")
+    application_id = uuid.uuid4()
+    forwarded = application_assigned(
+        application_id, "DG-06-CANKAYA", "forwarded", MARCH + timedelta(hours=2), previous="GOV-06"
+    )
+    deliver(container, amqp_uri, forwarded)
+    deliver(container, amqp_uri, application_assigned(application_id))
+    deliver(container, amqp_uri, application_received(application_id))
+
+    row = stored(application_id)
+    assert row["first_institution"] == "GOV-06" and row["institution"] == "DG-06-CANKAYA"
+    assert monthly(container, "2026-03", "GOV-06")["received"] == 1
+
+
+def test_an_application_counts_in_the_month_it_was_received_in_turkey(start_service, amqp_uri):
+    container = start_service("reporting")
+    application_id = uuid.uuid4()
+    # 31 March 21:30 UTC is 1 April 00:30 in Istanbul.
+    deliver(container, amqp_uri, application_received(application_id, datetime(2026, 3, 31, 21, 30, tzinfo=UTC)))
+    assert monthly(container, "2026-03")["received"] == 0
+    assert monthly(container, "2026-04")["received"] == 1
+
+
+def test_a_malformed_period_is_a_domain_error(start_service):
+    container = start_service("reporting")
+    with (
+        entrypoint_hook(container, "monthly_received") as monthly_received,
+        pytest.raises(InvalidRequest) as caught,
+    ):
+        monthly_received("2026-3")
+    assert caught.value.args == ("invalid_period", "period")
+
+
+def test_health(start_service):
+    container = start_service("reporting")
+    with entrypoint_hook(container, "health") as health:
+        assert health() == {"service": "reporting", "status": "ok"}

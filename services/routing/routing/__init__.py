@@ -1,0 +1,1 @@
+"""Routing: owns the institution directory and decides which institution holds each application."""

@@ -1,0 +1,65 @@
+"""Routing's nameko service: the only module here that knows nameko. Each entrypoint opens one transaction and
+hands the work to `handlers`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+from sqlalchemy import text
+
+from cimer_common.db import Database
+from cimer_common.envelope import Envelope
+from cimer_common.errors import EXPECTED
+from cimer_common.events import ApplicationReceived
+from cimer_common.logs import LogContext, get_logger
+from cimer_common.outbox import Outbox, first_delivery, on_event
+from routing import handlers
+from routing.models import OutboxMessage, ProcessedEvent
+
+log = get_logger(__name__)
+
+
+class RoutingService:
+    name = "routing"
+
+    db = Database()
+    outbox = Outbox(OutboxMessage)
+    log_context = LogContext()
+
+    @on_event("intake", "application_received")
+    def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:
+        with self.db.transaction() as session:
+            if not first_delivery(session, ProcessedEvent, event):
+                return
+            institution = handlers.assign_first_destination(session, self.outbox, payload)
+        if institution is not None:
+            log.info(
+                "application assigned",
+                tracking_number=payload.tracking_number,
+                institution=institution,
+                reason="initial",
+            )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_institutions(
+        self,
+        type: str | None = None,  # the public API's name for the filter
+        province: str | None = None,
+        q: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        with self.db.transaction() as session:
+            return handlers.list_institutions(session, type=type, province=province, q=q, limit=limit, offset=offset)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_institution(self, code: str) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return handlers.get_institution(session, code)
+
+    @rpc
+    def health(self) -> dict[str, str]:
+        with self.db.transaction() as session:
+            session.execute(text("SELECT 1"))
+        return {"service": self.name, "status": "ok"}

@@ -1,0 +1,73 @@
+"""The gateway's asyncio RPC client against the real services (the protocol nameko speaks)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import aio_pika
+import pytest
+
+from cimer_common.errors import InvalidApplication, NotFound
+from gateway.rpc import RpcClient, ServiceUnavailable
+
+pytestmark = pytest.mark.e2e
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def connected() -> RpcClient:
+    client = RpcClient(os.environ["AMQP_URI"], timeout=10)
+    await client.connect()
+    return client
+
+
+def test_calls_return_results_and_domain_errors_keep_their_class(system):
+    async def scenario():
+        client = await connected()
+        try:
+            assert await client.call("intake", "health") == {"service": "intake", "status": "ok"}
+            with pytest.raises(NotFound) as missing:
+                await client.call("intake", "get_status", tracking_number="260000000018", access_code="NOPE")
+            assert missing.value.code == "application_not_found"
+            with pytest.raises(InvalidApplication) as invalid:
+                await client.call("intake", "file_application", application={"kind": "petition"})
+            assert invalid.value.code == "invalid_request"
+        finally:
+            await client.close()
+
+    run(scenario())
+
+
+def test_a_call_to_a_service_with_no_queue_is_returned_by_the_broker_not_left_to_time_out(system):
+    async def scenario():
+        client = await connected()
+        try:
+            with pytest.raises(ServiceUnavailable) as caught:
+                await client.call("no_such_service", "health", timeout=30)
+            return caught.value.__cause__
+        finally:
+            await client.close()
+
+    # A mandatory publish with no queue to route to comes back from the broker as a DeliveryError at once;
+    # without `mandatory` it would be dropped and the call would wait out its timeout.
+    assert isinstance(run(scenario()), aio_pika.exceptions.DeliveryError)
+
+
+def test_many_concurrent_calls_share_one_connection_and_each_gets_its_own_reply(system):
+    async def scenario():
+        client = await connected()
+        try:
+            return await asyncio.gather(
+                *(
+                    client.call("routing", "list_institutions", type="governorship", province=f"{p:02d}", limit=5)
+                    for p in range(1, 82)
+                ),
+            )
+        finally:
+            await client.close()
+
+    results = run(scenario())
+    assert [r[0]["code"] for r in results] == [f"GOV-{p:02d}" for p in range(1, 82)]

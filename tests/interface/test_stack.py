@@ -1,0 +1,254 @@
+"""The stack's sharp edges, proved on the real RabbitMQ and PostgreSQL before anything is built on them."""
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+import eventlet
+import psycopg
+import pytest
+from eventlet import patcher
+from kombu import Connection
+from nameko.rpc import rpc
+from nameko.standalone.events import get_event_exchange
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from cimer_common.db import Database
+from cimer_common.envelope import Envelope
+from cimer_common.settings import get_settings, nameko_config
+
+pytestmark = pytest.mark.interface
+
+PETITION = {
+    "kind": "petition",
+    "petition_type": "request",
+    "subject": "transport",
+    "title": "Yol bozuk",
+    "body": "Mahallemizdeki yol aylardır bozuk.",
+    "province": "06",
+    "applicant": {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz", "phone": "05321234567"},
+}
+
+
+def file(container, application=PETITION):
+    with entrypoint_hook(container, "file_application") as file_application:
+        return file_application(application)
+
+
+def status_of(container, accepted):
+    with entrypoint_hook(container, "get_status") as get_status:
+        return get_status(accepted["tracking_number"], accepted["access_code"])
+
+
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        eventlet.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def seed_directory():
+    from sqlalchemy.orm import Session
+
+    from routing.directory import seed
+
+    engine = create_engine(get_settings().database_url("routing"))
+    with Session(engine) as session, session.begin():
+        seed(session)
+    engine.dispose()
+
+
+# --- RPC and events over the real broker -----------------------------------------------------------------------
+
+
+def test_rpc_over_rabbitmq_and_an_application_flows_from_intake_to_routing_and_back(start_service, amqp_uri):
+    intake = start_service("intake")
+    routing = start_service("routing")
+    seed_directory()
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}) as cluster:
+        assert cluster.intake.health() == {"service": "intake", "status": "ok"}
+        with entrypoint_waiter(intake, "handle_application_assigned", timeout=10):
+            accepted = cluster.intake.file_application(application=PETITION)
+    status = status_of(intake, accepted)
+    assert status["status"] == "assigned" and status["institution"] == "GOV-06"
+    routing.stop()
+
+
+# --- psycopg under eventlet ------------------------------------------------------------------------------------
+
+GATE = 424242  # an advisory lock the test holds while the workers queue up behind it
+
+
+class GateService:
+    name = "gate"
+    db = Database()
+
+    @rpc
+    def pass_gate(self):
+        with self.db.transaction() as session:
+            session.execute(text("SELECT pg_advisory_lock_shared(:gate)"), {"gate": GATE})
+            session.execute(text("SELECT pg_advisory_unlock_shared(:gate)"), {"gate": GATE})
+        return True
+
+
+def test_twenty_database_calls_in_one_service_wait_in_postgresql_at_once(container_factory):
+    """If psycopg blocked the eventlet hub, the first worker to wait on the gate would stop the whole process and
+    PostgreSQL would never see more than one of them waiting; with `wait_select`, all twenty wait side by side.
+    A real OS thread watches pg_stat_activity and opens the gate, so a blocked hub cannot stop the watching."""
+    url = get_settings().database_url("intake")
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    container = container_factory(GateService, {**nameko_config("gate"), "DATABASE_URL": url, "max_workers": 20})
+    container.start()
+
+    real_threading = patcher.original("threading")
+    real_time = patcher.original("time")
+    seen = {"max_waiting": 0}
+
+    with psycopg.connect(dsn, autocommit=True) as gatekeeper:
+        gatekeeper.execute("SELECT pg_advisory_lock(%s)", (GATE,))
+
+        def watch():
+            with psycopg.connect(dsn, autocommit=True) as watcher:
+                give_up = real_time.monotonic() + 15
+                while real_time.monotonic() < give_up:
+                    waiting = watcher.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND wait_event = 'advisory' AND datname = current_database()"
+                    ).fetchone()[0]
+                    seen["max_waiting"] = max(seen["max_waiting"], waiting)
+                    if waiting >= 20:
+                        break
+                    real_time.sleep(0.02)
+            gatekeeper.execute("SELECT pg_advisory_unlock(%s)", (GATE,))
+
+        watcher = real_threading.Thread(target=watch, daemon=True)
+        watcher.start()
+
+        def call():
+            with entrypoint_hook(container, "pass_gate") as pass_gate:
+                return pass_gate()
+
+        pool = eventlet.GreenPool(20)
+        results = list(pool.imap(lambda _: call(), range(20)))
+        watcher.join(20)
+
+    assert results == [True] * 20
+    assert seen["max_waiting"] == 20
+
+
+# --- The outbox and idempotent consumers -----------------------------------------------------------------------
+
+
+def test_an_event_published_while_its_consumer_is_down_is_handled_when_it_comes_back(start_service):
+    intake = start_service("intake")
+    reset_routing = start_service("routing")  # migrate and seed routing's database, then take it down
+    seed_directory()
+    reset_routing.stop()
+
+    accepted = file(intake)
+    eventlet.sleep(0.5)
+    assert status_of(intake, accepted)["status"] == "received"  # nobody routed it: routing is down
+
+    with entrypoint_waiter(intake, "handle_application_assigned", timeout=15):
+        start_service("routing", fresh_database=False)
+    assert status_of(intake, accepted)["institution"] == "GOV-06"
+
+
+def test_events_left_in_the_outbox_by_a_crash_are_published_when_the_service_returns(start_service, amqp_uri):
+    """A worker committed, then its container died before the relay ran: the row is still there, and goes out."""
+    from intake.models import OutboxMessage
+
+    intake = start_service("intake")
+    routing = start_service("routing")
+    seed_directory()
+    accepted = file(intake)
+    wait_until(lambda: status_of(intake, accepted)["status"] == "assigned")
+    intake.kill()
+
+    # Simulate the crash window: mark the application's event unpublished again, as if the relay never ran.
+    engine = create_engine(get_settings().database_url("intake"))
+    with engine.begin() as connection:
+        connection.execute(OutboxMessage.__table__.update().values(published_at=None))
+    routing_engine = create_engine(get_settings().database_url("routing"))
+    with routing_engine.begin() as connection:
+        connection.execute(text("TRUNCATE assignments, assignment_history, processed_events"))
+
+    with entrypoint_waiter(routing, "handle_application_received", timeout=15):
+        start_service("intake", fresh_database=False)
+    with engine.begin() as connection:
+        unpublished = connection.execute(select(OutboxMessage.id).where(OutboxMessage.published_at.is_(None))).all()
+    assert unpublished == []
+    with routing_engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM assignments")).scalar_one() == 1
+    engine.dispose()
+    routing_engine.dispose()
+
+
+def test_a_redelivered_event_is_applied_once_by_every_consumer(start_service, amqp_uri):
+    routing = start_service("routing")
+    reporting = start_service("reporting")
+    notification = start_service("notification")
+    seed_directory()
+    envelope = Envelope(
+        type="application_received",
+        version=1,
+        producer="intake",
+        payload={
+            "application_id": str(uuid.uuid4()),
+            "tracking_number": "260000000018",
+            "kind": "petition",
+            "petition_type": "request",
+            "channel": "web",
+            "subject": "transport",
+            "province": "06",
+            "anonymous": False,
+            "confidential": False,
+            "reachable": True,
+            "received_at": datetime.now(UTC).isoformat(),
+            "deadline": "2026-12-28",
+        },
+    )
+    for _ in range(3):
+        with (
+            entrypoint_waiter(routing, "handle_application_received", timeout=10),
+            entrypoint_waiter(reporting, "handle_application_received", timeout=10),
+            entrypoint_waiter(notification, "handle_application_received", timeout=10),
+            Connection(amqp_uri) as connection,
+        ):
+            connection.Producer().publish(
+                envelope.model_dump(mode="json"),
+                exchange=get_event_exchange("intake", {}),
+                routing_key="application_received",
+                serializer="json",
+            )
+
+    counts = {}
+    for service, table in (("routing", "assignments"), ("reporting", "applications"), ("notification", "notices")):
+        engine = create_engine(get_settings().database_url(service))
+        with engine.begin() as connection:
+            counts[service] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        engine.dispose()
+    assert counts == {"routing": 1, "reporting": 1, "notification": 1}
+
+
+def test_a_message_that_is_not_an_event_goes_to_dead_letters_not_into_a_loop(start_service, amqp_uri):
+    start_service("routing")
+    with Connection(amqp_uri) as connection:
+        connection.Producer().publish(
+            {"not": "an envelope"},
+            exchange=get_event_exchange("intake", {}),
+            routing_key="application_received",
+            serializer="json",
+        )
+        dead = connection.SimpleQueue("cimer.dead-letters")
+        message = dead.get(block=True, timeout=10)
+        message.ack()
+        dead.close()
+    assert message.payload["queue"] == "evt-intake-application_received--routing.handle_application_received"
+    assert message.payload["body"] == {"not": "an envelope"}
