@@ -48,7 +48,7 @@ lint: venv
 		$(foreach s,$(SERVICES),services/$(s)/$(s)/domain.py) services/routing/routing/directory.py
 
 unit: venv
-	$(PYTEST) gateway/tests $(foreach s,$(SERVICES),services/$(s)/tests/test_domain.py)
+	$(PYTEST) libs/common/tests gateway/tests $(foreach s,$(SERVICES),services/$(s)/tests/test_domain.py)
 
 interface: venv infra
 	$(TEST_ENV) $(PYTEST) services tests/interface
@@ -58,7 +58,7 @@ e2e: venv infra
 
 test: venv infra
 	$(MAKE) --no-print-directory lint
-	$(PYTEST) gateway/tests
+	$(PYTEST) libs/common/tests gateway/tests
 	$(TEST_ENV) $(PYTEST) services tests/interface
 	$(TEST_ENV) $(PYTEST) tests/e2e
 

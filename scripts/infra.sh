@@ -7,8 +7,9 @@
 #
 # Idempotent: whatever is already there and running is left alone (never stopped, restarted or reinstalled).
 # Quiet when all is well (one summary line per component); says what it does when it acts.
-# Installs with apt-get and starts services without systemd (containers and CI have none); needs root only when it
-# has to install, start or configure something.
+# Installs with apt-get. Starts services directly (pg_ctlcluster, rabbitmq-server -detached) where systemd is not
+# running, as in containers and CI, and through systemd where it is. Needs root only when it has to install, start
+# or configure something; then, run as someone else, it says so and exits 1.
 #
 # Environment: CIMER_VHOSTS (default "cimer cimer_test"), PYTHON (default python3),
 #              CIMER_PG_TIMEOUT (default 60 s), CIMER_RABBITMQ_TIMEOUT (default 90 s).
@@ -29,7 +30,6 @@ PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 SCRIPT_NAME="${0##*/}"
 APT_UPDATED=0
 ARGS=()
-TEMP_PATHS=()
 SUMMARY=()
 
 # --- messages and small helpers ---------------------------------------------------------------------------------
@@ -41,18 +41,22 @@ die() {
     exit 1
 }
 
+# One scratch directory per run, made in the main shell (so the EXIT trap knows it even when the helpers that use it
+# run inside $(...) subshells) and removed on exit.
+WORK_DIR=""
 cleanup() {
-    if ((${#TEMP_PATHS[@]})); then
-        rm -rf -- "${TEMP_PATHS[@]}"
+    if [[ -n "$WORK_DIR" ]]; then
+        rm -rf -- "$WORK_DIR"
     fi
 }
-trap cleanup EXIT
+init_work_dir() {
+    WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/cimer-infra.XXXXXX")"
+    trap cleanup EXIT
+}
 
 new_temp_dir() {
-    local dir
-    dir="$(mktemp -d "${TMPDIR:-/tmp}/cimer-infra.XXXXXX")"
-    TEMP_PATHS+=("$dir")
-    printf '%s\n' "$dir"
+    [[ -n "$WORK_DIR" ]] || die "internal: init_work_dir was not called"
+    mktemp -d "$WORK_DIR/XXXXXX"
 }
 
 is_root() { [[ "$(id -u)" -eq 0 ]]; }
@@ -60,7 +64,7 @@ is_root() { [[ "$(id -u)" -eq 0 ]]; }
 # Everything that changes the machine goes through here first.
 require_root() {
     is_root && return 0
-    die "root is needed to $1. Run it as root: sudo $0 ${ARGS[*]:-}"
+    die "root is needed to $1. Run it as root, or with sudo: sudo $0${ARGS[*]:+ ${ARGS[*]}}"
 }
 
 # True while fewer than `timeout` seconds have passed since `start` (both in $SECONDS).
@@ -190,10 +194,10 @@ pg_installed() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
 
 pg_newest_version() { find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1; }
 
-# "version cluster" of the local Debian cluster configured for the port, if any.
+# "version cluster status" of the local Debian cluster configured for the port, if any (status: online or down).
 pg_cluster_on_port() {
     command -v pg_lsclusters >/dev/null || return 0
-    pg_lsclusters -h 2>/dev/null | awk -v port="$1" '$3 == port { print $1, $2; exit }'
+    pg_lsclusters -h 2>/dev/null | awk -v port="$1" '$3 == port { print $1, $2, $4; exit }'
 }
 
 # Control a cluster: through systemd where it runs (so it stays in charge), directly where it does not.
@@ -217,11 +221,16 @@ pg_wait_ready() {
 }
 
 pg_start() {
-    local found version cluster
+    local found version cluster status
     require_root "start PostgreSQL"
     found="$(pg_cluster_on_port "$PG_PORT")"
     if [[ -n "$found" ]]; then
-        read -r version cluster <<<"$found"
+        read -r version cluster status <<<"$found"
+        if [[ "$status" == online* ]]; then
+            # Someone else is starting it (its pid file is there, its port not yet): wait for it instead.
+            say "PostgreSQL $version/$cluster is already starting"
+            return 0
+        fi
     else
         version="$(pg_newest_version)"
         cluster=main
@@ -260,7 +269,7 @@ pg_trust_loopback() {
     found="$(pg_cluster_on_port "$PG_PORT")"
     [[ -n "$found" ]] || die "cannot log in to $PG_HOST:$PG_PORT as $PG_USER without a password, and that port is" \
         "not served by a local Debian cluster this script could configure: $(pg_login_error)"
-    read -r version cluster <<<"$found"
+    read -r version cluster _ <<<"$found"
     hba="/etc/postgresql/$version/$cluster/pg_hba.conf"
     [[ -f "$hba" ]] || die "$hba not found"
     grep -qF "$PG_HBA_MARKER" "$hba" &&
@@ -346,9 +355,16 @@ rabbit_fix_nodename() {
     printf '\n# scripts/infra.sh: this machine'"'"'s hostname did not resolve.\nNODENAME=rabbit@localhost\n' >>"$env_file"
 }
 
+# Is the Erlang node up (perhaps still booting, so not yet listening for AMQP)?
+rabbit_node_up() { rabbitmq-diagnostics -q ping </dev/null >/dev/null 2>&1; }
+
 rabbit_start() {
     local log
     require_root "start RabbitMQ"
+    if rabbit_node_up; then
+        say "RabbitMQ is already starting"
+        return 0
+    fi
     rabbit_fix_nodename
     say "starting RabbitMQ"
     if systemd_running; then
@@ -545,7 +561,8 @@ main() {
     return "$rc"
 }
 
-# Sourcing the file (for tests) defines the functions without running anything.
+# Sourcing the file (for tests) defines the functions without running anything (then call init_work_dir first).
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    init_work_dir
     main "$@"
 fi

@@ -130,7 +130,7 @@ def test_a_wrong_access_code_looks_exactly_like_a_missing_application(api):
 
 
 def test_the_directory_lists_institutions_by_type_province_and_name(api):
-    governorships = api.get("/api/v1/institutions", params={"type": "governorship", "limit": 1000}).json()
+    governorships = api.get("/api/v1/institutions", params={"type": "governorship", "limit": 500}).json()
     assert len(governorships) == 81
     ankara = api.get("/api/v1/institutions", params={"province": "06", "type": "district_governorship"}).json()
     assert "DG-06-CANKAYA" in {i["code"] for i in ankara}

@@ -1,8 +1,8 @@
 """structlog set-up shared by the services and the gateway: one JSON line per event.
 
-Every line is bound with the service, and inside a worker with the entrypoint, the nameko call id and the
-correlation id that came in at the gateway (it travels as the `nameko.correlation_id` AMQP header, which nameko
-turns into worker context data and passes on to every RPC call and event it makes).
+Every line is bound with the service, and inside a nameko worker with the entrypoint, the call id and the
+correlation id that came in at the gateway (see `worker_context.py`). This module imports no nameko, so the
+gateway, which runs on asyncio, uses it too.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 import structlog
-from nameko.extensions import DependencyProvider
 
 # An 11-digit number that may be a national ID must never reach a log line, whatever put it there.
 _NATIONAL_ID = re.compile(r"(?<!\d)[1-9]\d{10}(?!\d)")
@@ -117,17 +116,3 @@ def configure(service: str, log_format: str = "json", level: str = "INFO") -> No
 
 def get_logger(name: str | None = None) -> Any:
     return structlog.get_logger(name)
-
-
-class LogContext(DependencyProvider):
-    """Binds entrypoint, call id and correlation id for the life of each worker (one green thread each)."""
-
-    def worker_setup(self, worker_ctx) -> None:  # type: ignore[no-untyped-def]
-        structlog.contextvars.bind_contextvars(
-            entrypoint=worker_ctx.entrypoint.method_name,
-            call_id=worker_ctx.call_id,
-            correlation_id=worker_ctx.data.get("correlation_id"),
-        )
-
-    def worker_teardown(self, worker_ctx) -> None:  # type: ignore[no-untyped-def]
-        structlog.contextvars.unbind_contextvars("entrypoint", "call_id", "correlation_id")

@@ -111,4 +111,3 @@ def start_service(container_factory: Any, clean_bus: None) -> Iterator[Callable[
         return container
 
     yield start
-

@@ -6,7 +6,7 @@ from nameko.rpc import rpc
 from sqlalchemy import text
 
 from cimer_common.db import Database
-from cimer_common.logs import LogContext
+from cimer_common.worker_context import LogContext
 
 
 class IdentityService:

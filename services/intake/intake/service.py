@@ -14,9 +14,10 @@ from cimer_common.db import Database
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, InvalidApplication
 from cimer_common.events import ApplicationAssigned
-from cimer_common.logs import LogContext, get_logger
+from cimer_common.logs import get_logger
 from cimer_common.outbox import Outbox, first_delivery, on_event
 from cimer_common.schemas import ApplicationCreate
+from cimer_common.worker_context import LogContext
 from intake import handlers
 from intake.models import OutboxMessage, ProcessedEvent
 

@@ -12,8 +12,9 @@ from cimer_common.db import Database
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationReceived
-from cimer_common.logs import LogContext, get_logger
+from cimer_common.logs import get_logger
 from cimer_common.outbox import first_delivery, on_event
+from cimer_common.worker_context import LogContext
 from notification import handlers
 from notification.models import ProcessedEvent
 

@@ -12,8 +12,8 @@ from cimer_common.db import Database
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationAssigned, ApplicationReceived
-from cimer_common.logs import LogContext
 from cimer_common.outbox import first_delivery, on_event
+from cimer_common.worker_context import LogContext
 from reporting import handlers
 from reporting.models import ProcessedEvent
 

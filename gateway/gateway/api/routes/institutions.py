@@ -24,7 +24,7 @@ async def list_institutions(
     type: InstitutionType = None,
     province: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[InstitutionPublic]:
     rows = await rpc.call("routing", "list_institutions", type=type, province=province, q=q, limit=limit, offset=offset)

@@ -1,0 +1,26 @@
+"""No national ID reaches a log line, whatever put it there."""
+
+import json
+import logging
+
+import structlog
+
+from cimer_common import logs
+
+
+def test_national_ids_are_masked_and_other_numbers_are_not():
+    assert logs.mask_national_ids("kimlik 10000000146 tel 05321234567") == "kimlik 10*******46 tel 05321234567"
+    assert logs.mask_national_ids("takip 260000000018") == "takip 260000000018"  # 12 digits: a tracking number
+
+
+def test_a_log_line_with_a_national_id_in_any_field_is_masked(capsys):
+    logs.configure("test", "json")
+    structlog.get_logger("x").info("filed 10000000146", applicant={"national_id": "10000000146"})
+    logging.getLogger("plain").warning("stdlib too: %s", "10000000146")
+    captured = capsys.readouterr()
+    out = captured.err + captured.out
+    assert "10000000146" not in out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert len(lines) == 2
+    assert lines[0]["service"] == "test"
+    assert "10*******46" in lines[0]["event"]
