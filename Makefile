@@ -25,7 +25,8 @@ help:
 ## Python packages: a virtualenv with the pinned dependencies and every package of the repository, editable.
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
-	@$(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv python3-dev && $(PYTHON) -m venv $(VENV); }
+	@PYTHON=$(PYTHON) scripts/infra.sh python
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps $(addprefix -e ,$(PACKAGES))
 	@touch $@
