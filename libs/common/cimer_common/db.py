@@ -7,8 +7,9 @@ from contextlib import contextmanager
 
 from eventlet import patcher
 from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
 from psycopg import waiting
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cimer_common.settings import get_settings
@@ -62,3 +63,20 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> UnitOfWork:  # type: ignore[no-untyped-def]
         return UnitOfWork(self.factory)
+
+
+class HealthCheck:
+    """Mixed into every service class: `health()` answers once the service's own database does.
+
+    The gateway's `/health` calls it on every service, so "ok" means the broker delivered the call, a worker was
+    free to take it, and the database answered, not merely that a process exists.
+    """
+
+    name: str
+    db: UnitOfWork
+
+    @rpc
+    def health(self) -> dict[str, str]:
+        with self.db.transaction() as session:
+            session.execute(text("SELECT 1"))
+        return {"service": self.name, "status": "ok"}

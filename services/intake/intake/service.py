@@ -8,9 +8,8 @@ from typing import Any
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from pydantic import ValidationError
-from sqlalchemy import text
 
-from cimer_common.db import Database
+from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, InvalidApplication
 from cimer_common.events import ApplicationAssigned
@@ -24,7 +23,7 @@ from intake.models import OutboxMessage, ProcessedEvent
 log = get_logger(__name__)
 
 
-class IntakeService:
+class IntakeService(HealthCheck):
     name = "intake"
 
     db = Database()
@@ -50,12 +49,6 @@ class IntakeService:
     def get_status(self, tracking_number: str, access_code: str) -> dict[str, Any]:
         with self.db.transaction() as session:
             return handlers.status(session, tracking_number, access_code, self.config["ACCESS_CODE_PEPPER"])
-
-    @rpc
-    def health(self) -> dict[str, str]:
-        with self.db.transaction() as session:
-            session.execute(text("SELECT 1"))
-        return {"service": self.name, "status": "ok"}
 
     @on_event("routing", "application_assigned")
     def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.rpc import rpc
-from sqlalchemy import text
 
-from cimer_common.db import Database
+from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationReceived
@@ -21,7 +20,7 @@ from notification.models import ProcessedEvent
 log = get_logger(__name__)
 
 
-class NotificationService:
+class NotificationService(HealthCheck):
     name = "notification"
 
     db = Database()
@@ -31,12 +30,6 @@ class NotificationService:
     def notices_for(self, application_id: str) -> list[dict[str, Any]]:
         with self.db.transaction() as session:
             return handlers.notices_for(session, application_id)
-
-    @rpc
-    def health(self) -> dict[str, str]:
-        with self.db.transaction() as session:
-            session.execute(text("SELECT 1"))
-        return {"service": self.name, "status": "ok"}
 
     @on_event("intake", "application_received")
     def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.rpc import rpc
-from sqlalchemy import text
 
-from cimer_common.db import Database
+from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationAssigned, ApplicationReceived
@@ -18,7 +17,7 @@ from reporting import handlers
 from reporting.models import ProcessedEvent
 
 
-class ReportingService:
+class ReportingService(HealthCheck):
     name = "reporting"
 
     db = Database()
@@ -28,12 +27,6 @@ class ReportingService:
     def monthly_received(self, period: str, institution: str | None = None) -> dict[str, Any]:
         with self.db.transaction() as session:
             return handlers.monthly_received(session, period, institution)
-
-    @rpc
-    def health(self) -> dict[str, str]:
-        with self.db.transaction() as session:
-            session.execute(text("SELECT 1"))
-        return {"service": self.name, "status": "ok"}
 
     @on_event("intake", "application_received")
     def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:

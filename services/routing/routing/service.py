@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.rpc import rpc
-from sqlalchemy import text
 
-from cimer_common.db import Database
+from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationReceived
@@ -21,7 +20,7 @@ from routing.models import OutboxMessage, ProcessedEvent
 log = get_logger(__name__)
 
 
-class RoutingService:
+class RoutingService(HealthCheck):
     name = "routing"
 
     db = Database()
@@ -58,9 +57,3 @@ class RoutingService:
     def get_institution(self, code: str) -> dict[str, Any]:
         with self.db.transaction() as session:
             return handlers.get_institution(session, code)
-
-    @rpc
-    def health(self) -> dict[str, str]:
-        with self.db.transaction() as session:
-            session.execute(text("SELECT 1"))
-        return {"service": self.name, "status": "ok"}
