@@ -19,12 +19,19 @@ def test_no_request_gets_a_server_error(system):
     schemathesis = Path(sys.executable).parent / "schemathesis"
     result = subprocess.run(
         [
-            str(schemathesis), "run", f"{system.base_url}/openapi.json",
-            "--checks", "not_a_server_error",
-            "--max-examples", "40",
-            "--seed", "2026",  # the same requests every run, so a failure can be reproduced
-            "--request-timeout", "15",
-            "--generation-database", ":memory:",
+            str(schemathesis),
+            "run",
+            f"{system.base_url}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "40",
+            "--seed",
+            "2026",  # the same requests every run, so a failure can be reproduced
+            "--request-timeout",
+            "15",
+            "--generation-database",
+            ":memory:",
             "--no-color",
         ],
         capture_output=True,

@@ -1,24 +1,20 @@
 """The stack's sharp edges, proved on the real RabbitMQ and PostgreSQL before anything is built on them."""
 
 import time
-import uuid
-from datetime import UTC, datetime
 
 import eventlet
 import psycopg
 import pytest
 from eventlet import patcher
-from kombu import Connection
 from nameko.rpc import rpc
-from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from cimer_common.db import Database
-from cimer_common.envelope import Envelope
 from cimer_common.settings import get_settings, nameko_config
+from cimer_common.testing import next_event, publish, publish_raw, received_event
 
 pytestmark = pytest.mark.interface
 
@@ -195,38 +191,14 @@ def test_a_redelivered_event_is_applied_once_by_every_consumer(start_service, am
     reporting = start_service("reporting")
     notification = start_service("notification")
     seed_directory()
-    envelope = Envelope(
-        type="application_received",
-        version=1,
-        producer="intake",
-        payload={
-            "application_id": str(uuid.uuid4()),
-            "tracking_number": "260000000018",
-            "kind": "petition",
-            "petition_type": "request",
-            "channel": "web",
-            "subject": "transport",
-            "province": "06",
-            "anonymous": False,
-            "confidential": False,
-            "reachable": True,
-            "received_at": datetime.now(UTC).isoformat(),
-            "deadline": "2026-12-28",
-        },
-    )
+    envelope = received_event()
     for _ in range(3):
         with (
             entrypoint_waiter(routing, "handle_application_received", timeout=10),
             entrypoint_waiter(reporting, "handle_application_received", timeout=10),
             entrypoint_waiter(notification, "handle_application_received", timeout=10),
-            Connection(amqp_uri) as connection,
         ):
-            connection.Producer().publish(
-                envelope.model_dump(mode="json"),
-                exchange=get_event_exchange("intake", {}),
-                routing_key="application_received",
-                serializer="json",
-            )
+            publish(amqp_uri, envelope)
 
     counts = {}
     for service, table in (("routing", "assignments"), ("reporting", "applications"), ("notification", "notices")):
@@ -239,16 +211,7 @@ def test_a_redelivered_event_is_applied_once_by_every_consumer(start_service, am
 
 def test_a_message_that_is_not_an_event_goes_to_dead_letters_not_into_a_loop(start_service, amqp_uri):
     start_service("routing")
-    with Connection(amqp_uri) as connection:
-        connection.Producer().publish(
-            {"not": "an envelope"},
-            exchange=get_event_exchange("intake", {}),
-            routing_key="application_received",
-            serializer="json",
-        )
-        dead = connection.SimpleQueue("cimer.dead-letters")
-        message = dead.get(block=True, timeout=10)
-        message.ack()
-        dead.close()
-    assert message.payload["queue"] == "evt-intake-application_received--routing.handle_application_received"
-    assert message.payload["body"] == {"not": "an envelope"}
+    publish_raw(amqp_uri, "intake", "application_received", {"not": "an envelope"})
+    dead = next_event(amqp_uri, "cimer.dead-letters", timeout=10)
+    assert dead["queue"] == "evt-intake-application_received--routing.handle_application_received"
+    assert dead["body"] == {"not": "an envelope"}

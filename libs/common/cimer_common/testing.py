@@ -2,18 +2,27 @@
 
 Tests talk to the real RabbitMQ and PostgreSQL: a vhost and databases of their own (`make test` sets `AMQP_URI`
 and `DATABASE_PREFIX`), migrated once per session and emptied before each test.
+
+Besides the fixtures, plain functions to build, publish and read events as the services do:
+`from cimer_common.testing import received_event, publish, next_event`.
 """
 
 from __future__ import annotations
 
 import os
+import queue
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from kombu import Connection
+from nameko.standalone.events import get_event_exchange
+from pydantic_core import to_jsonable_python
 from sqlalchemy import create_engine, text
 
+from cimer_common.envelope import Envelope
 from cimer_common.events import CATALOGUE
 from cimer_common.migrate import drop_database, upgrade
 from cimer_common.outbox import DEAD_LETTERS, consumer_queue
@@ -111,3 +120,97 @@ def start_service(container_factory: Any, clean_bus: None) -> Iterator[Callable[
         return container
 
     yield start
+
+
+# --- Events on the bus -----------------------------------------------------------------------------------------
+
+
+def _envelope(event_type: str, payload: dict[str, Any], event_id: uuid.UUID | None) -> Envelope:
+    spec = CATALOGUE[event_type]
+    return Envelope(
+        id=event_id or uuid.uuid4(),
+        type=event_type,
+        version=spec.version,
+        producer=spec.producer,
+        # As it goes on the wire: a test may pass a UUID, date or datetime and compare with what a consumer sends.
+        payload=to_jsonable_python(payload),
+    )
+
+
+def received_event(event_id: uuid.UUID | None = None, **payload_overrides: Any) -> Envelope:
+    """An `application_received` envelope: a web petition to Ankara, a new application each call."""
+    payload = {
+        "application_id": str(uuid.uuid4()),
+        "tracking_number": "260000000018",
+        "kind": "petition",
+        "petition_type": "request",
+        "channel": "web",
+        "subject": "transport",
+        "province": "06",
+        "district": "Çankaya",
+        "anonymous": False,
+        "confidential": False,
+        "reachable": True,
+        "language": "tr",
+        "received_at": datetime.now(UTC),
+        "deadline": date(2026, 4, 1),
+        **payload_overrides,
+    }
+    return _envelope("application_received", payload, event_id)
+
+
+def assigned_event(
+    application_id: uuid.UUID | str,
+    tracking_number: str,
+    institution: str = "GOV-06",
+    reason: str = "initial",
+    event_id: uuid.UUID | None = None,
+    **overrides: Any,
+) -> Envelope:
+    """An `application_assigned` envelope: `institution` holds the application now."""
+    payload = {
+        "application_id": application_id,
+        "tracking_number": tracking_number,
+        "institution": institution,
+        "previous_institution": None,
+        "reason": reason,
+        "assigned_at": datetime.now(UTC),
+        **overrides,
+    }
+    return _envelope("application_assigned", payload, event_id)
+
+
+def publish_raw(amqp_uri: str, producer: str, event_type: str, body: Any) -> None:
+    """Publish `body`, whatever it is, where `producer` publishes its `event_type` events."""
+    with Connection(amqp_uri) as connection:
+        connection.Producer().publish(
+            body,
+            exchange=get_event_exchange(producer, {}),
+            routing_key=event_type,
+            serializer="json",
+        )
+
+
+def publish(amqp_uri: str, envelope: Envelope) -> None:
+    """Publish `envelope` as its producer does: on the producer's events exchange, the event's name as routing key."""
+    publish_raw(amqp_uri, envelope.producer, envelope.type, envelope.model_dump(mode="json"))
+
+
+def next_event(amqp_uri: str, queue_name: str, timeout: float = 5) -> dict[str, Any]:
+    """The next message of `queue_name`, acked and decoded from the JSON it must be; `queue.Empty` if none comes."""
+    with Connection(amqp_uri) as connection:
+        simple = connection.SimpleQueue(queue_name)
+        try:
+            message = simple.get(block=True, timeout=timeout)
+            message.ack()
+            assert message.content_type == "application/json", message.content_type
+            body: dict[str, Any] = message.payload
+            return body
+        finally:
+            simple.close()
+
+
+def no_event(amqp_uri: str, queue_name: str, timeout: float = 1.5) -> None:
+    """Nothing arrives on `queue_name` within `timeout`."""
+    with pytest.raises(queue.Empty):
+        next_event(amqp_uri, queue_name, timeout=timeout)

@@ -1,48 +1,15 @@
 """Interface tests: the real notification service on the real RabbitMQ and PostgreSQL, through its entrypoints."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 import pytest
-from kombu import Connection
-from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from cimer_common.envelope import Envelope
 from cimer_common.errors import InvalidRequest
+from cimer_common.testing import publish, received_event
 
 pytestmark = pytest.mark.interface
-
-
-def application_received(**overrides):
-    payload = {
-        "application_id": str(uuid.uuid4()),
-        "tracking_number": "260000012345",
-        "kind": "petition",
-        "petition_type": "complaint",
-        "channel": "web",
-        "subject": "transport",
-        "province": "06",
-        "district": "Çankaya",
-        "anonymous": False,
-        "confidential": False,
-        "reachable": True,
-        "language": "tr",
-        "received_at": datetime.now(UTC).isoformat(),
-        "deadline": date(2026, 4, 1).isoformat(),
-    }
-    payload.update(overrides)
-    return Envelope(type="application_received", version=1, producer="intake", payload=payload)
-
-
-def publish(amqp_uri, envelope):
-    with Connection(amqp_uri) as connection:
-        connection.Producer().publish(
-            envelope.model_dump(mode="json"),
-            exchange=get_event_exchange(envelope.producer, {}),
-            routing_key=envelope.type,
-            serializer="json",
-        )
 
 
 def deliver(container, amqp_uri, envelope):
@@ -58,7 +25,7 @@ def notices(container, application_id):
 
 def test_an_identified_applicant_is_owed_a_receipt(start_service, amqp_uri):
     container = start_service("notification")
-    envelope = application_received(language="en")
+    envelope = received_event(language="en")
     deliver(container, amqp_uri, envelope)
 
     [notice] = notices(container, envelope.payload["application_id"])
@@ -73,7 +40,7 @@ def test_an_identified_applicant_is_owed_a_receipt(start_service, amqp_uri):
 
 def test_the_same_event_delivered_twice_owes_one_notice(start_service, amqp_uri):
     container = start_service("notification")
-    envelope = application_received()
+    envelope = received_event()
     for _ in range(2):
         deliver(container, amqp_uri, envelope)
     assert len(notices(container, envelope.payload["application_id"])) == 1
@@ -81,8 +48,8 @@ def test_the_same_event_delivered_twice_owes_one_notice(start_service, amqp_uri)
 
 def test_a_republished_fact_in_a_new_envelope_owes_no_second_notice(start_service, amqp_uri):
     container = start_service("notification")
-    first = application_received()
-    again = Envelope(type=first.type, version=first.version, producer=first.producer, payload=first.payload)
+    first = received_event()
+    again = received_event(**first.payload)
     assert again.id != first.id
     deliver(container, amqp_uri, first)
     deliver(container, amqp_uri, again)
@@ -91,14 +58,14 @@ def test_a_republished_fact_in_a_new_envelope_owes_no_second_notice(start_servic
 
 def test_an_anonymous_applicant_is_owed_nothing(start_service, amqp_uri):
     container = start_service("notification")
-    envelope = application_received(anonymous=True, reachable=False)
+    envelope = received_event(anonymous=True, reachable=False)
     deliver(container, amqp_uri, envelope)
     assert notices(container, envelope.payload["application_id"]) == []
 
 
 def test_notices_are_kept_per_application(start_service, amqp_uri):
     container = start_service("notification")
-    one, other = application_received(), application_received(tracking_number="260000012353")
+    one, other = received_event(), received_event(tracking_number="260000012353")
     deliver(container, amqp_uri, one)
     deliver(container, amqp_uri, other)
     assert len(notices(container, one.payload["application_id"])) == 1

@@ -4,50 +4,37 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from kombu import Connection
-from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, text
 
-from cimer_common.envelope import Envelope
 from cimer_common.errors import InvalidRequest
 from cimer_common.settings import get_settings
+from cimer_common.testing import assigned_event, publish, received_event
 
 pytestmark = pytest.mark.interface
 
 MARCH = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
-def application_received(application_id, received_at=MARCH, **overrides):
-    payload = {
-        "application_id": str(application_id),
-        "tracking_number": "260000012345",
-        "kind": "petition",
-        "petition_type": "complaint",
-        "channel": "phone",
-        "subject": "transport",
-        "province": "06",
-        "recorded_by": "GOV-06",
-        "anonymous": False,
-        "confidential": False,
-        "reachable": True,
-        "received_at": received_at.isoformat(),
-        "deadline": date(2026, 4, 9).isoformat(),
-    }
-    payload.update(overrides)
-    return Envelope(type="application_received", version=1, producer="intake", payload=payload)
+TRACKING_NUMBER = "260000012345"
+
+
+def application_received(application_id, received_at=MARCH):
+    """A phone application recorded by Ankara's governorship in March, due on 9 April."""
+    return received_event(
+        application_id=application_id,
+        tracking_number=TRACKING_NUMBER,
+        channel="phone",
+        recorded_by="GOV-06",
+        received_at=received_at,
+        deadline=date(2026, 4, 9),
+    )
 
 
 def application_assigned(application_id, institution="GOV-06", reason="initial", assigned_at=MARCH, previous=None):
-    payload = {
-        "application_id": str(application_id),
-        "tracking_number": "260000012345",
-        "institution": institution,
-        "previous_institution": previous,
-        "reason": reason,
-        "assigned_at": assigned_at.isoformat(),
-    }
-    return Envelope(type="application_assigned", version=1, producer="routing", payload=payload)
+    return assigned_event(
+        application_id, TRACKING_NUMBER, institution, reason, assigned_at=assigned_at, previous_institution=previous
+    )
 
 
 HANDLERS = {
@@ -57,13 +44,8 @@ HANDLERS = {
 
 
 def deliver(container, amqp_uri, envelope):
-    with entrypoint_waiter(container, HANDLERS[envelope.type]) as result, Connection(amqp_uri) as connection:
-        connection.Producer().publish(
-            envelope.model_dump(mode="json"),
-            exchange=get_event_exchange(envelope.producer, {}),
-            routing_key=envelope.type,
-            serializer="json",
-        )
+    with entrypoint_waiter(container, HANDLERS[envelope.type]) as result:
+        publish(amqp_uri, envelope)
     result.get()  # a handler that failed fails the test here
 
 

@@ -1,23 +1,20 @@
 """Interface tests: the real routing service on the real RabbitMQ and PostgreSQL, through its entrypoints."""
 
-import json
-import queue
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from kombu import Connection, Exchange, Queue
-from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from cimer_common.envelope import Envelope
 from cimer_common.errors import NotFound
 from cimer_common.events import ASSIGNMENTS_EXCHANGE
 from cimer_common.outbox import consumer_queue
+from cimer_common.testing import next_event, no_event, publish, received_event
 from routing import directory
 from routing.models import Assignment, AssignmentHistory, Institution, OutboxMessage
 
@@ -44,59 +41,11 @@ def routing(start_service):
     return container
 
 
-def body_of(message):
-    return json.loads(message.body) if isinstance(message.body, (str, bytes)) else message.body
-
-
-def next_event(amqp_uri, queue_name, timeout=5):
-    with Connection(amqp_uri) as connection:
-        simple = connection.SimpleQueue(queue_name)
-        try:
-            message = simple.get(block=True, timeout=timeout)
-            message.ack()
-            return body_of(message)
-        finally:
-            simple.close()
-
-
-def no_event(amqp_uri, queue_name, timeout=1.5):
-    with pytest.raises(queue.Empty):
-        next_event(amqp_uri, queue_name, timeout=timeout)
-
-
-def publish_received(amqp_uri, event_id=None, **overrides):
-    payload = {
-        "application_id": str(uuid.uuid4()),
-        "tracking_number": "260000000018",
-        "kind": "petition",
-        "petition_type": "request",
-        "channel": "web",
-        "subject": "transport",
-        "province": "06",
-        "district": "Çankaya",
-        "anonymous": False,
-        "confidential": False,
-        "reachable": True,
-        "received_at": datetime.now(UTC).isoformat(),
-        "deadline": date(2026, 4, 1).isoformat(),
-        **overrides,
-    }
-    envelope = Envelope(
-        id=event_id or uuid.uuid4(), type="application_received", version=1, producer="intake", payload=payload
-    )
-    with Connection(amqp_uri) as connection:
-        connection.Producer().publish(
-            envelope.model_dump(mode="json"),
-            exchange=get_event_exchange("intake", {}),
-            routing_key="application_received",
-            serializer="json",
-        )
-    return envelope
-
-
 def receive(container, amqp_uri, event_id=None, **overrides):
+    envelope = received_event(event_id, **overrides)
     with entrypoint_waiter(container, "handle_application_received"):
-        return publish_received(amqp_uri, event_id, **overrides)
+        publish(amqp_uri, envelope)
+    return envelope
 
 
 def test_a_web_petition_goes_to_the_governorship_of_its_province(routing, amqp_uri):
@@ -189,7 +138,7 @@ def get_within(bound_queue, timeout):
     while time.monotonic() < deadline:
         message = bound_queue.get(no_ack=True)
         if message is not None:
-            return body_of(message)
+            return message.payload
         time.sleep(0.05)
     return None
 
