@@ -24,10 +24,10 @@ help:
 
 ## Python packages: a virtualenv with the pinned dependencies and every package of the repository, editable.
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+$(VENV)/.installed: requirements.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@PYTHON=$(PYTHON) scripts/infra.sh python
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps $(addprefix -e ,$(PACKAGES))
 	@touch $@
 
@@ -45,6 +45,7 @@ up: migrate
 
 lint: venv
 	ruff check .
+	ruff format --check .
 	mypy libs/common/cimer_common/events.py libs/common/cimer_common/geography.py \
 		$(foreach s,$(SERVICES),services/$(s)/$(s)/domain.py) services/routing/routing/directory.py
 
@@ -59,7 +60,7 @@ e2e: venv infra
 
 test: venv infra
 	$(MAKE) --no-print-directory lint
-	$(PYTEST) libs/common/tests gateway/tests
+	$(PYTEST) libs/common/tests gateway/tests tests/deploy
 	$(TEST_ENV) $(PYTEST) services tests/interface
 	$(TEST_ENV) $(PYTEST) tests/e2e
 

@@ -58,6 +58,10 @@ class RpcClient:
         await queue.bind(self._exchange, routing_key=self._reply_queue_name)
         await queue.consume(self._on_reply, no_ack=True)
 
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
     async def close(self) -> None:
         for future in self._pending.values():
             future.cancel()

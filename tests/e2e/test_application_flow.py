@@ -144,6 +144,7 @@ def test_health_and_openapi(api):
     assert health.json()["services"] == {
         s: "ok" for s in ("intake", "routing", "notification", "reporting", "identity")
     }
+    assert api.get("/ready").json() == {"status": "ok"}
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/api/v1/applications", "/api/v1/applications/{tracking_number}/status", "/api/v1/institutions"} <= set(
         paths

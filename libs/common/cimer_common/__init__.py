@@ -8,3 +8,9 @@ psycopg 3 chooses how to wait for the server when it is first imported; its C wa
 import os
 
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+
+# nameko 2 runs only on eventlet, which announces its deprecation on every import; the choice is made and
+# documented once (README), and the warning would break one-JSON-line-per-event logs of every command.
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")

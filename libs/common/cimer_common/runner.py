@@ -6,12 +6,10 @@ eventlet must patch the standard library before anything opens a socket, and psy
 
 from __future__ import annotations
 
-import warnings
-
-# eventlet announces its deprecation on import; nameko 2 has no other hub, so say it once in the docs, not per run.
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-
-import eventlet  # noqa: E402
+# isort: off
+import cimer_common  # noqa: F401 - first: it quiets eventlet's import warning and picks psycopg's wait
+import eventlet
+# isort: on
 
 eventlet.monkey_patch()
 

@@ -28,3 +28,11 @@ async def health(rpc: Rpc) -> JSONResponse:
     return JSONResponse(
         {"status": "ok" if healthy else "degraded", "services": services}, status_code=200 if healthy else 503
     )
+
+
+@router.get("/ready", summary="200 while this gateway holds its broker connection; for load balancers and probes")
+async def ready(rpc: Rpc) -> JSONResponse:
+    # Unlike /health, not a verdict on the services: one slow service must not take every gateway out of rotation.
+    if rpc.connected:
+        return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "unavailable"}, status_code=503)
