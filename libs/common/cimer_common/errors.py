@@ -42,5 +42,15 @@ class Unauthorized(DomainError):
     status = 401
 
 
-EXPECTED = (InvalidRequest, InvalidApplication, NotFound, Forbidden, Conflict, Unauthorized)
+class TooManyRequests(DomainError):
+    """Throttled: 429. The second argument is the number of seconds to wait, as text (it becomes `Retry-After`)."""
+
+    status = 429
+
+    def __init__(self, code: str, retry_after: str | None = None):
+        super().__init__(code, retry_after)
+        self.retry_after = retry_after
+
+
+EXPECTED = (InvalidRequest, InvalidApplication, NotFound, Forbidden, Conflict, Unauthorized, TooManyRequests)
 BY_NAME = {cls.__name__: cls for cls in EXPECTED}

@@ -55,6 +55,29 @@ class ApplicationAssigned(Payload):
     previous_institution: str | None = None
     reason: Literal["initial", "forwarded", "returned"]
     assigned_at: datetime
+    # The institutions that coordinate `institution` (its ancestors in the directory and its province's
+    # governorship): their coordinators may see the application (`cimer_common.access`).
+    coordinators: list[str] = []
+
+
+class ActivityRecorded(Payload):
+    """One line of the audit trail, from the service where it happened."""
+
+    actor_user_id: str | None = None
+    actor_username: str | None = None
+    actor_institution: str | None = None
+    action: str  # read_personal_data, forward, answer, extend, login, login_failed, ...
+    target: str | None = None  # a tracking number, a username, an institution code
+    client_address: str | None = None  # where the request came from (an IP address)
+    outcome: str = "ok"
+    at: datetime
+
+
+class SessionRevoked(Payload):
+    session_id: str
+    user_id: str
+    reason: Literal["logout", "user_disabled", "refresh_reused", "roles_changed"]
+    revoked_at: datetime
 
 
 @dataclass(frozen=True)
@@ -67,14 +90,18 @@ class EventType:
     summary: str
     # Header naming the institution concerned, for institutions' own consumers (see ASSIGNMENTS_EXCHANGE).
     institution_field: str | None = None
+    # Listened to by every instance of a component, each on a queue of its own that lives as long as it does;
+    # such an event is not kept when no instance listens (it matters only to the running ones).
+    broadcast_to: tuple[str, ...] = ()
 
 
 # A headers exchange bound to the routing service's events: an institution's own system binds a queue here with
 # `x-match: all, institution: <CODE>` and receives exactly the applications routed to it.
 ASSIGNMENTS_EXCHANGE = "cimer.assignments"
 
-CATALOGUE: dict[str, EventType] = {
-    e.name: e
+# Keyed by (producer, name): two services may announce the same kind of fact (an audit line, say).
+CATALOGUE: dict[tuple[str, str], EventType] = {
+    (e.producer, e.name): e
     for e in (
         EventType(
             name="application_received",
@@ -100,8 +127,29 @@ CATALOGUE: dict[str, EventType] = {
             summary="An institution now holds the application: first destination, a forward or a return.",
             institution_field="institution",
         ),
+        EventType(
+            name="activity_recorded",
+            version=1,
+            producer="intake",
+            consumers=("identity.handle_activity_recorded",),
+            payload=ActivityRecorded,
+            summary="Someone read an applicant's personal data; a line for the audit trail.",
+        ),
+        EventType(
+            name="session_revoked",
+            version=1,
+            producer="identity",
+            consumers=(),
+            payload=SessionRevoked,
+            summary="An officer's session ended early (logout, disabled user): its access tokens are refused at once.",
+            broadcast_to=("gateway",),
+        ),
     )
 }
+
+
+def spec(producer: str, name: str) -> EventType:
+    return CATALOGUE[(producer, name)]
 
 
 def produced_by(service: str) -> list[EventType]:
@@ -123,8 +171,10 @@ def markdown() -> str:
         "",
     ]
     for e in CATALOGUE.values():
-        lines += [f"## `{e.name}` (version {e.version})", "", e.summary, ""]
-        lines += [f"- producer: `{e.producer}`", f"- consumers: {', '.join(f'`{c}`' for c in e.consumers)}"]
+        lines += [f"## `{e.producer}.{e.name}` (version {e.version})", "", e.summary, ""]
+        lines += [f"- producer: `{e.producer}`", f"- consumers: {', '.join(f'`{c}`' for c in e.consumers) or 'none'}"]
+        if e.broadcast_to:
+            lines.append(f"- broadcast to every instance of: {', '.join(f'`{c}`' for c in e.broadcast_to)}")
         if e.institution_field:
             lines.append(f"- header `institution`: the payload's `{e.institution_field}`")
         lines += ["", "| field | type | required |", "|---|---|---|"]

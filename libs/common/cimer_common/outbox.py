@@ -38,7 +38,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from cimer_common.db import make_engine
 from cimer_common.envelope import Envelope
-from cimer_common.events import ASSIGNMENTS_EXCHANGE, CATALOGUE, Payload, produced_by
+from cimer_common.events import ASSIGNMENTS_EXCHANGE, Payload, produced_by, spec
 from cimer_common.settings import get_settings
 
 log = structlog.get_logger(__name__)
@@ -124,22 +124,20 @@ class OutboxWriter:
         self.staged = 0
 
     def add(self, session: Session, event_type: str, payload: Payload) -> Envelope:
-        spec = CATALOGUE[event_type]
-        if spec.producer != self._provider.service:
-            raise ValueError(f"{self._provider.service} does not produce {event_type}")
-        payload = spec.payload.model_validate(payload.model_dump())
+        event = spec(self._provider.service, event_type)  # KeyError: this service does not produce it
+        payload = event.payload.model_validate(payload.model_dump())
         envelope = Envelope(
             type=event_type,
-            version=spec.version,
-            producer=spec.producer,
+            version=event.version,
+            producer=event.producer,
             correlation_id=self._correlation_id,
             payload=payload.model_dump(mode="json"),
         )
         headers: dict[str, Any] = {}
         if self._correlation_id:
             headers["nameko.correlation_id"] = self._correlation_id
-        if spec.institution_field:
-            headers["institution"] = envelope.payload[spec.institution_field]
+        if event.institution_field:
+            headers["institution"] = envelope.payload[event.institution_field]
         session.add(
             self._provider.model(
                 event_id=envelope.id,
@@ -235,6 +233,7 @@ class Outbox(DependencyProvider):
                         exchange=self.exchange,
                         routing_key=row.event_type,
                         headers=row.headers,
+                        mandatory=bool(spec(self.service, row.event_type).consumers),
                     )
                     published.append(row.id)
             except UndeliverableMessage:
@@ -262,10 +261,10 @@ class EventConsumer(EventHandler):
     def handle_message(self, body: Any, message: Any) -> None:
         try:
             envelope = Envelope.model_validate(body)
-            spec = CATALOGUE[self.event_type]
-            if envelope.type != self.event_type or envelope.version > spec.version:
+            event = spec(self.source_service, self.event_type)
+            if envelope.type != self.event_type or envelope.version > event.version:
                 raise ValueError(f"cannot handle {envelope.type} v{envelope.version}")
-            payload = spec.payload.model_validate(envelope.payload)
+            payload = event.payload.model_validate(envelope.payload)
         except (ValidationError, ValueError, TypeError) as error:
             self._dead_letter(body, message, str(error))
             return

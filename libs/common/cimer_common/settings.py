@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Secret mixed into hashes of access codes, so a copy of the database alone cannot test guesses.
     access_code_pepper: str = "change-me-in-production"
+    # Officers' tokens: identity signs with the private key; the gateway and the services verify with the public.
+    jwt_private_key_file: str = "var/keys/jwt-private.pem"
+    jwt_public_key_file: str = "var/keys/jwt-public.pem"
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service}"
@@ -48,6 +51,8 @@ def nameko_config(service: str) -> dict[str, Any]:
         "serializer": "json",
         "PARENT_CALLS_TRACKED": 10,
         "ACCESS_CODE_PEPPER": settings.access_code_pepper,
+        "JWT_PRIVATE_KEY_FILE": settings.jwt_private_key_file,
+        "JWT_PUBLIC_KEY_FILE": settings.jwt_public_key_file,
     }
 
 

@@ -23,7 +23,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import create_engine, text
 
 from cimer_common.envelope import Envelope
-from cimer_common.events import CATALOGUE
+from cimer_common.events import CATALOGUE, spec
 from cimer_common.migrate import drop_database, upgrade
 from cimer_common.outbox import DEAD_LETTERS, consumer_queue
 from cimer_common.settings import get_settings, nameko_config, service_class
@@ -125,13 +125,12 @@ def start_service(container_factory: Any, clean_bus: None) -> Iterator[Callable[
 # --- Events on the bus -----------------------------------------------------------------------------------------
 
 
-def _envelope(event_type: str, payload: dict[str, Any], event_id: uuid.UUID | None) -> Envelope:
-    spec = CATALOGUE[event_type]
+def _envelope(producer: str, event_type: str, payload: dict[str, Any], event_id: uuid.UUID | None) -> Envelope:
     return Envelope(
         id=event_id or uuid.uuid4(),
         type=event_type,
-        version=spec.version,
-        producer=spec.producer,
+        version=spec(producer, event_type).version,
+        producer=producer,
         # As it goes on the wire: a test may pass a UUID, date or datetime and compare with what a consumer sends.
         payload=to_jsonable_python(payload),
     )
@@ -156,7 +155,7 @@ def received_event(event_id: uuid.UUID | None = None, **payload_overrides: Any) 
         "deadline": date(2026, 4, 1),
         **payload_overrides,
     }
-    return _envelope("application_received", payload, event_id)
+    return _envelope("intake", "application_received", payload, event_id)
 
 
 def assigned_event(
@@ -177,7 +176,7 @@ def assigned_event(
         "assigned_at": datetime.now(UTC),
         **overrides,
     }
-    return _envelope("application_assigned", payload, event_id)
+    return _envelope("routing", "application_assigned", payload, event_id)
 
 
 def publish_raw(amqp_uri: str, producer: str, event_type: str, body: Any) -> None:
