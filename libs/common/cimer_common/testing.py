@@ -14,6 +14,7 @@ import queue
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from cimer_common.events import CATALOGUE, spec
 from cimer_common.migrate import drop_database, upgrade
 from cimer_common.outbox import DEAD_LETTERS, consumer_queue
 from cimer_common.settings import get_settings, nameko_config, service_class
+from cimer_common.tokens import Principal, generate_key_pair, issue_access_token, read_key
 
 # Never the databases or vhost of a running system: a test run gets its own unless told otherwise.
 os.environ.setdefault("DATABASE_PREFIX", "cimer_test_")
@@ -72,6 +74,28 @@ def purge_queues(amqp_uri: str) -> None:
         dead = connection.SimpleQueue(DEAD_LETTERS)
         dead.clear()
         dead.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys() -> None:
+    """Officers' tokens are signed and checked with the key pair the settings name; a test run makes one."""
+    settings = get_settings()
+    generate_key_pair(Path(settings.jwt_private_key_file), Path(settings.jwt_public_key_file))
+
+
+def token_for(
+    username: str, institution: str, *roles: str, user_id: str | None = None, session_id: str | None = None
+) -> str:
+    """A valid access token for an officer, signed with the test run's key, without going through identity."""
+    settings = get_settings()
+    principal = Principal(
+        user_id=user_id or str(uuid.uuid4()),
+        username=username,
+        institution=institution,
+        roles=frozenset(roles),
+        session_id=session_id or str(uuid.uuid4()),
+    )
+    return issue_access_token(read_key(settings.jwt_private_key_file), principal)
 
 
 @pytest.fixture(scope="session")
