@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from cimer_common.errors import DomainError
+from cimer_common.errors import DomainError, TooManyRequests, Unauthorized
 from gateway.messages import language, message
 from gateway.rpc import RemoteError, ServiceUnavailable
 
@@ -38,7 +38,15 @@ async def on_validation_error(request: Request, error: Exception) -> JSONRespons
 
 async def on_domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    return problem(request, error.status, error.code, field=error.field)
+    if isinstance(error, TooManyRequests):
+        response = problem(request, error.status, error.code)
+        if error.retry_after:
+            response.headers["Retry-After"] = error.retry_after
+        return response
+    response = problem(request, error.status, error.code, field=error.field)
+    if isinstance(error, Unauthorized):
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def on_unavailable(request: Request, error: Exception) -> JSONResponse:

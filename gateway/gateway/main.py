@@ -13,7 +13,8 @@ from fastapi import FastAPI, Request, Response
 
 from cimer_common import logs
 from gateway import errors
-from gateway.api.routes import applications, health, institutions
+from gateway.api.routes import admin, applications, auth, health, institutions
+from gateway.auth import Revocations, Verifier
 from gateway.rpc import RpcClient, correlation_id
 from gateway.settings import GatewaySettings
 
@@ -29,7 +30,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # One long-lived AMQP connection for the life of the process, never one per request.
         rpc = RpcClient(settings.amqp_uri, settings.rpc_timeout_seconds, settings.health_timeout_seconds)
         await rpc.connect()
+        revocations = Revocations()
+        await revocations.follow(rpc)
         app.state.rpc = rpc
+        app.state.revocations = revocations
+        app.state.verifier = Verifier(settings.jwt_public_key_file, revocations)
         log.info("gateway ready", port=settings.gateway_port)
         yield
         await rpc.close()
@@ -57,7 +62,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         response.headers["X-Request-ID"] = cid
         return response
 
-    for router in (health.router, applications.router, institutions.router):
+    for router in (
+        health.router,
+        auth.router,
+        applications.router,
+        applications.inbox_router,
+        institutions.router,
+        admin.router,
+    ):
         app.include_router(router)
     return app
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -57,6 +58,23 @@ class RpcClient:
         queue = await self._channel.declare_queue(self._reply_queue_name, exclusive=True, auto_delete=True)
         await queue.bind(self._exchange, routing_key=self._reply_queue_name)
         await queue.consume(self._on_reply, no_ack=True)
+
+    async def subscribe(
+        self, producer: str, event_type: str, handler: Callable[[dict[str, Any]], Awaitable[None]]
+    ) -> None:
+        """Hear every `event_type` event of `producer` on a queue of this process's own, which lives as long as it
+        does (a broadcast: every gateway instance hears each event)."""
+        if self._channel is None:
+            raise ServiceUnavailable("not connected")
+        exchange = await self._channel.declare_exchange(f"{producer}.events", aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(exchange, routing_key=event_type)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            async with message.process(ignore_processed=True):
+                await handler(json.loads(message.body))
+
+        await queue.consume(on_message)
 
     @property
     def connected(self) -> bool:

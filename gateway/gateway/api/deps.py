@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from cimer_common.errors import Unauthorized
+from gateway.auth import Officer, Verifier
 from gateway.rpc import RpcClient
+
+bearer = HTTPBearer(auto_error=False, description="An officer's access token from POST /api/v1/auth/login")
 
 
 def rpc_client(request: Request) -> RpcClient:
@@ -14,4 +19,26 @@ def rpc_client(request: Request) -> RpcClient:
     return client
 
 
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def optional_officer(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Officer | None:
+    if credentials is None:
+        return None
+    verifier: Verifier = request.app.state.verifier
+    return verifier.officer(credentials.credentials)
+
+
+def current_officer(officer: Annotated[Officer | None, Depends(optional_officer)]) -> Officer:
+    if officer is None:
+        raise Unauthorized("login_required")
+    return officer
+
+
 Rpc = Annotated[RpcClient, Depends(rpc_client)]
+ClientAddress = Annotated[str | None, Depends(client_address)]
+CurrentOfficer = Annotated[Officer, Depends(current_officer)]
+OptionalOfficer = Annotated[Officer | None, Depends(optional_officer)]

@@ -79,6 +79,10 @@ def purge_queues(amqp_uri: str) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def signing_keys() -> None:
     """Officers' tokens are signed and checked with the key pair the settings name; a test run makes one."""
+    _ensure_keys()
+
+
+def _ensure_keys() -> None:
     settings = get_settings()
     generate_key_pair(Path(settings.jwt_private_key_file), Path(settings.jwt_public_key_file))
 
@@ -87,6 +91,7 @@ def token_for(
     username: str, institution: str, *roles: str, user_id: str | None = None, session_id: str | None = None
 ) -> str:
     """A valid access token for an officer, signed with the test run's key, without going through identity."""
+    _ensure_keys()  # tests may make tokens at import time, before any fixture runs
     settings = get_settings()
     principal = Principal(
         user_id=user_id or str(uuid.uuid4()),

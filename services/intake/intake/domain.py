@@ -17,9 +17,12 @@ from zoneinfo import ZoneInfo
 import holidays
 from stdnum.tr import tckimlik
 
-from cimer_common import geography
-from cimer_common.errors import InvalidApplication
+from cimer_common import access, geography
+from cimer_common.access import Action
+from cimer_common.errors import Forbidden, InvalidApplication, Unauthorized
+from cimer_common.logs import mask_national_id
 from cimer_common.schemas import ApplicationCreate
+from cimer_common.tokens import Principal
 
 TURKEY = ZoneInfo("Europe/Istanbul")
 ANONYMOUS_PETITION_TYPES = {"complaint", "denunciation"}
@@ -58,6 +61,29 @@ def check(application: ApplicationCreate) -> None:
             raise InvalidApplication("unknown_district", "district")
     if a.channel == "web" and a.province is None and a.target_institution is None:
         raise InvalidApplication("province_or_institution_required", "province")
+
+
+def recording_officer_rules(application: ApplicationCreate, principal: Principal | None) -> ApplicationCreate:
+    """Who may file through which channel, and what the officer's institution implies (SPEC sections 1 and 4).
+
+    The web is the citizen's own channel. A phone application is recorded by an Alo 150 officer of a governorship,
+    for that governorship's province; an in-person one by a bureau officer, for the bureau's own institution.
+    Returns the application with the officer's province filled in where the caller left it out.
+    """
+    if application.channel == "web":
+        return application
+    if principal is None:
+        raise Unauthorized("officer_login_required", "channel")
+    if application.channel == "phone":
+        access.require(principal, Action.RECORD_PHONE)
+        province = principal.institution.removeprefix("GOV-")
+        if application.province is None:
+            return application.model_copy(update={"province": province})
+        if application.province != province:
+            raise Forbidden("other_province", "province")
+        return application
+    access.require(principal, Action.RECORD_IN_PERSON)
+    return application
 
 
 def canonical_district(application: ApplicationCreate) -> str | None:
@@ -151,3 +177,22 @@ def deadline(kind: str, received_at: datetime) -> date:
     if kind == "information_request":
         return add_working_days(received, INFORMATION_REQUEST_WORKING_DAYS)
     return next_working_day(received + timedelta(days=PETITION_DAYS))
+
+
+# --- What an officer is shown -------------------------------------------------------------------------------------
+
+
+def applicant_view(
+    applicant: dict[str, str | None] | None, confidential: bool, principal: Principal, scope: access.ApplicationScope
+) -> dict[str, str | bool | None] | None:
+    """The applicant as this officer may see them: nobody for an anonymous application; only the fact of
+    confidentiality for a confidential one outside the Presidency; the national ID masked unless the role needs it."""
+    if applicant is None:
+        return None
+    if confidential and not access.allowed(principal, Action.SEE_CONFIDENTIAL_APPLICANT, scope):
+        return {"confidential": True}
+    shown: dict[str, str | bool | None] = {**applicant, "confidential": confidential}
+    national_id = applicant.get("national_id")
+    if national_id and not access.allowed(principal, Action.SEE_NATIONAL_ID, scope):
+        shown["national_id"] = mask_national_id(national_id)
+    return shown

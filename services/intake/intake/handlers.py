@@ -5,21 +5,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cimer_common import access
+from cimer_common.access import Action, ApplicationScope
 from cimer_common.errors import NotFound
-from cimer_common.events import ApplicationAssigned, ApplicationReceived
+from cimer_common.events import ActivityRecorded, ApplicationAssigned, ApplicationReceived
 from cimer_common.outbox import OutboxWriter
 from cimer_common.schemas import ApplicationCreate
+from cimer_common.tokens import Principal
 from intake import domain
 from intake.models import Applicant, Application, HistoryEntry, tracking_sequence
 
 
 def file_application(
-    session: Session, outbox: OutboxWriter, request: ApplicationCreate, pepper: str, recorded_by: str | None = None
+    session: Session,
+    outbox: OutboxWriter,
+    request: ApplicationCreate,
+    pepper: str,
+    officer: Principal | None = None,
 ) -> dict[str, Any]:
     """Check, number and store an application, and announce it; returns what the applicant is told once."""
+    request = domain.recording_officer_rules(request, officer)
+    recorded_by = officer.institution if officer and request.channel != "web" else None
     domain.check(request)
     received_at = datetime.now(UTC)
     number = domain.tracking_number(received_at, session.execute(tracking_sequence.next_value()).scalar_one())
@@ -37,6 +46,7 @@ def file_application(
         district=domain.canonical_district(request),
         target_institution=request.target_institution,
         recorded_by=recorded_by,
+        recorded_by_user=officer.username if recorded_by and officer else None,
         anonymous=request.applicant is None,
         confidential=request.confidential,
         language=request.language,
@@ -95,6 +105,8 @@ def record_assignment(session: Session, event: ApplicationAssigned) -> None:
         return
     application.status = "assigned"
     application.institution = event.institution
+    application.held_by = sorted({*application.held_by, event.institution})
+    application.coordinators = sorted({*application.coordinators, *event.coordinators})
     application.updated_at = datetime.now(UTC)
     application.history.append(HistoryEntry(at=event.assigned_at, status="assigned", institution=event.institution))
 
@@ -121,4 +133,109 @@ def status(session: Session, tracking_number: str, access_code: str, pepper: str
             {"at": h.at.isoformat(), "status": h.status, "institution": h.institution} for h in application.history
         ],
         "answer": None,
+    }
+
+
+def scope_of(application: Application) -> ApplicationScope:
+    return ApplicationScope(
+        holder=application.institution,
+        held_by=frozenset(application.held_by),
+        coordinators=frozenset(application.coordinators),
+    )
+
+
+def _summary(application: Application) -> dict[str, Any]:
+    return {
+        "tracking_number": application.tracking_number,
+        "kind": application.kind,
+        "petition_type": application.petition_type,
+        "channel": application.channel,
+        "subject": application.subject,
+        "title": application.title,
+        "province": application.province,
+        "district": application.district,
+        "status": application.status,
+        "institution": application.institution,
+        "received_at": application.received_at.isoformat(),
+        "deadline": application.deadline.isoformat(),
+        "anonymous": application.anonymous,
+        "confidential": application.confidential,
+    }
+
+
+def inbox(session: Session, officer: Principal, limit: int, offset: int) -> dict[str, Any]:
+    """What the officer's institution holds now, the nearest deadline first. No personal data: a list is not a
+    reason to see who applied; opening one application is, and is audited."""
+    access.require(officer, Action.LIST_INBOX)
+    held_here = Application.institution == officer.institution
+    total = session.scalar(select(func.count()).select_from(Application).where(held_here))
+    rows = session.scalars(
+        select(Application)
+        .where(held_here)
+        .order_by(Application.deadline, Application.received_at)
+        .limit(limit)
+        .offset(offset)
+    )
+    return {"total": total, "limit": limit, "offset": offset, "items": [_summary(a) for a in rows]}
+
+
+def application_for_officer(
+    session: Session, outbox: OutboxWriter, officer: Principal, tracking_number: str, client_address: str | None
+) -> dict[str, Any]:
+    """The whole application, if it is or was within the officer's reach; the read is recorded for the audit.
+
+    Outside their reach it is answered as missing, so an officer cannot learn what exists elsewhere."""
+    number = domain.normalise_tracking_number(tracking_number)
+    application = (
+        session.scalars(select(Application).where(Application.tracking_number == number)).first() if number else None
+    )
+    if application is None or not access.allowed(officer, Action.READ_APPLICATION, scope := scope_of(application)):
+        raise NotFound("application_not_found")
+    personal = application.applicant
+    applicant = domain.applicant_view(
+        {
+            "national_id": personal.national_id,
+            "first_name": personal.first_name,
+            "last_name": personal.last_name,
+            "email": personal.email,
+            "phone": personal.phone,
+            "address": personal.address,
+        }
+        if personal
+        else None,
+        application.confidential,
+        officer,
+        scope,
+    )
+    shows_personal_data = applicant is not None and "first_name" in applicant
+    outbox.add(
+        session,
+        "activity_recorded",
+        ActivityRecorded(
+            actor_user_id=officer.user_id,
+            actor_username=officer.username,
+            actor_institution=officer.institution,
+            action="read_personal_data" if shows_personal_data else "read_application",
+            target=application.tracking_number,
+            client_address=client_address,
+            at=datetime.now(UTC),
+        ),
+    )
+    return {
+        **_summary(application),
+        "body": application.body,
+        "target_institution": application.target_institution,
+        "recorded_by": application.recorded_by,
+        "official": {
+            "name": application.official_name,
+            "rank": application.official_rank,
+            "institution": application.official_institution,
+        }
+        if application.official_name
+        else None,
+        "applicant": applicant,
+        "held_by": application.held_by,
+        "history": [
+            {"at": h.at.isoformat(), "status": h.status, "institution": h.institution} for h in application.history
+        ],
     }

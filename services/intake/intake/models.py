@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Sequence, String, Text, func
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from cimer_common.outbox import OutboxMessageMixin, ProcessedEventMixin
@@ -36,6 +36,7 @@ class Application(Base):
     district: Mapped[str | None] = mapped_column(String(100))
     target_institution: Mapped[str | None] = mapped_column(String(64))
     recorded_by: Mapped[str | None] = mapped_column(String(64))
+    recorded_by_user: Mapped[str | None] = mapped_column(String(64))
     anonymous: Mapped[bool] = mapped_column(Boolean)
     confidential: Mapped[bool] = mapped_column(Boolean)
     language: Mapped[str] = mapped_column(String(2))
@@ -44,9 +45,15 @@ class Application(Base):
     official_institution: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     institution: Mapped[str | None] = mapped_column(String(64))
+    # Access (cimer_common.access): every institution that has held it, and the institutions coordinating those.
+    held_by: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default="{}")
+    coordinators: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default="{}")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deadline: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    # An institution's inbox: what it holds now, the nearest deadline first.
+    __table_args__ = (Index("ix_applications_inbox", "institution", "deadline", "received_at"),)
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="application", uselist=False)
     history: Mapped[list[HistoryEntry]] = relationship(order_by="HistoryEntry.id")

@@ -9,6 +9,7 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from pydantic import ValidationError
 
+from cimer_common.authentication import Authentication
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, InvalidApplication
@@ -30,16 +31,21 @@ class IntakeService(HealthCheck):
     outbox = Outbox(OutboxMessage)
     log_context = LogContext()
     config = Config()
+    authenticate = Authentication()
 
     @rpc(expected_exceptions=EXPECTED)
-    def file_application(self, application: dict[str, Any]) -> dict[str, Any]:
+    def file_application(self, application: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        """A citizen's web application needs no token; phone and in-person ones need the recording officer's."""
+        officer = self.authenticate(token) if token else None
         try:
             request = ApplicationCreate.model_validate(application)
         except ValidationError as error:
             first = error.errors()[0]
             raise InvalidApplication("invalid_request", ".".join(str(p) for p in first["loc"])) from None
         with self.db.transaction() as session:
-            accepted = handlers.file_application(session, self.outbox, request, self.config["ACCESS_CODE_PEPPER"])
+            accepted = handlers.file_application(
+                session, self.outbox, request, self.config["ACCESS_CODE_PEPPER"], officer
+            )
         log.info(
             "application filed", tracking_number=accepted["tracking_number"], kind=request.kind, channel=request.channel
         )
@@ -49,6 +55,18 @@ class IntakeService(HealthCheck):
     def get_status(self, tracking_number: str, access_code: str) -> dict[str, Any]:
         with self.db.transaction() as session:
             return handlers.status(session, tracking_number, access_code, self.config["ACCESS_CODE_PEPPER"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def inbox(self, token: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        officer = self.authenticate(token)
+        with self.db.transaction() as session:
+            return handlers.inbox(session, officer, max(1, min(limit, 200)), max(0, offset))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_application(self, token: str, tracking_number: str, client_address: str | None = None) -> dict[str, Any]:
+        officer = self.authenticate(token)
+        with self.db.transaction() as session:
+            return handlers.application_for_officer(session, self.outbox, officer, tracking_number, client_address)
 
     @on_event("routing", "application_assigned")
     def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 
+from cimer_common import access
+from cimer_common.access import Action
 from cimer_common.errors import Unauthorized
 from cimer_common.schemas import ApplicationAccepted, ApplicationCreate, ApplicationStatus
-from gateway.api.deps import Rpc
+from gateway.api.deps import ClientAddress, CurrentOfficer, OptionalOfficer, Rpc
+from gateway.schemas import InboxPage
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
@@ -19,12 +22,34 @@ TrackingNumber = Annotated[str, Path(min_length=12, max_length=20, description="
     response_model=ApplicationAccepted,
     summary="File an application (web); keep the tracking number and access code to follow it",
 )
-async def file_application(application: ApplicationCreate, rpc: Rpc) -> ApplicationAccepted:
+async def file_application(application: ApplicationCreate, rpc: Rpc, officer: OptionalOfficer) -> ApplicationAccepted:
     if application.channel != "web":
-        # Phone and in-person applications are recorded by an officer, who must be logged in.
-        raise Unauthorized("officer_login_required", "channel")
-    accepted = await rpc.call("intake", "file_application", application=application.model_dump(mode="json"))
+        # Phone and in-person applications are recorded by an officer: refuse early who may not; intake decides.
+        if officer is None:
+            raise Unauthorized("officer_login_required", "channel")
+        action = Action.RECORD_PHONE if application.channel == "phone" else Action.RECORD_IN_PERSON
+        access.require(officer.principal, action)
+    accepted = await rpc.call(
+        "intake",
+        "file_application",
+        application=application.model_dump(mode="json"),
+        token=officer.token if officer and application.channel != "web" else None,
+    )
     return ApplicationAccepted.model_validate(accepted)
+
+
+@router.get(
+    "/{tracking_number}",
+    summary="The whole application, for an officer whose institution holds or held it, or coordinates one that did",
+)
+async def application_for_officer(
+    tracking_number: TrackingNumber, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
+) -> dict[str, Any]:
+    access.require(officer.principal, Action.LIST_INBOX)  # only roles that work applications read them
+    found: dict[str, Any] = await rpc.call(
+        "intake", "get_application", token=officer.token, tracking_number=tracking_number, client_address=address
+    )
+    return found
 
 
 @router.get(
@@ -39,3 +64,20 @@ async def application_status(
 ) -> ApplicationStatus:
     found = await rpc.call("intake", "get_status", tracking_number=tracking_number, access_code=access_code)
     return ApplicationStatus.model_validate(found)
+
+
+inbox_router = APIRouter(prefix="/api/v1/inbox", tags=["officers"])
+
+
+@inbox_router.get(
+    "", response_model=InboxPage, summary="What the officer's institution holds now, oldest deadline first"
+)
+async def inbox(
+    officer: CurrentOfficer,
+    rpc: Rpc,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> InboxPage:
+    access.require(officer.principal, Action.LIST_INBOX)
+    page = await rpc.call("intake", "inbox", token=officer.token, limit=limit, offset=offset)
+    return InboxPage.model_validate(page)

@@ -1,0 +1,74 @@
+"""Shapes of the officer-facing requests and answers (the citizen-facing ones are shared with intake, in
+`cimer_common.schemas`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from cimer_common.schemas import Strict
+
+Role = Literal["call_centre", "bureau", "officer", "coordinator", "board", "admin"]
+InstitutionCode = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,63}$")
+
+
+class LoginRequest(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshRequest(Strict):
+    refresh_token: str = Field(min_length=16, max_length=256)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class InboxPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+class UserCreate(Strict):
+    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")
+    password: str = Field(min_length=12, max_length=256)
+    institution: str = InstitutionCode
+    roles: list[Role] = Field(min_length=1)
+
+
+class UserUpdate(Strict):
+    roles: list[Role] | None = Field(default=None, min_length=1)
+    active: bool | None = None
+    institution: str | None = InstitutionCode
+    password: str | None = Field(default=None, min_length=12, max_length=256)
+
+
+InstitutionType = Literal[
+    "presidency", "ministry", "ministry_unit", "governorship", "district_governorship", "provincial_directorate",
+    "regional_directorate", "ethics_board", "disciplinary_board", "provincial_hr_board", "district_hr_board",
+    "hr_presidency",
+]  # fmt: skip
+
+
+class InstitutionCreate(Strict):
+    code: str = InstitutionCode
+    name: str = Field(min_length=2, max_length=200)
+    type: InstitutionType
+    province: str | None = Field(default=None, pattern=r"^\d{2}$")
+    district: str | None = Field(default=None, max_length=100)
+    parent: str | None = InstitutionCode
+    ministry: str | None = Field(default=None, max_length=32)
+
+
+class InstitutionUpdate(Strict):
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    parent: str | None = InstitutionCode
+    active: bool | None = None
