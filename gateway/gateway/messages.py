@@ -53,6 +53,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Telefon ve şahsen yapılan başvuruları yalnızca oturum açmış görevliler kaydedebilir.",
         "Phone and in-person applications are recorded only by a logged-in officer.",
     ),
+    "other_province": (
+        "Alo 150 görevlisi yalnızca kendi ilinin başvurularını kaydedebilir.",
+        "An Alo 150 officer records applications for their own province only.",
+    ),
+    # Officers: login and access
+    "login_required": ("Bu işlem için oturum açmalısınız.", "You must log in to do this."),
+    "invalid_credentials": ("Kullanıcı adı veya parola hatalı.", "The username or password is wrong."),
+    "too_many_attempts": (
+        "Çok fazla başarısız giriş denemesi; lütfen bir süre sonra yeniden deneyin.",
+        "Too many failed login attempts; please try again later.",
+    ),
+    "token_expired": (
+        "Oturumunuzun süresi doldu; lütfen yeniden giriş yapın.",
+        "Your session has expired; please log in again.",
+    ),
+    "invalid_token": (
+        "Oturum bilgisi geçersiz; lütfen yeniden giriş yapın.",
+        "The session token is not valid; please log in again.",
+    ),
+    "session_revoked": (
+        "Bu oturum sonlandırılmış; lütfen yeniden giriş yapın.",
+        "This session has been ended; please log in again.",
+    ),
+    "invalid_refresh_token": (
+        "Oturum yenilenemedi; lütfen yeniden giriş yapın.",
+        "The session could not be renewed; please log in again.",
+    ),
+    "forbidden": ("Bu işlem için yetkiniz yok.", "You are not allowed to do this."),
+    # Administration
+    "username_taken": ("Bu kullanıcı adı kullanılıyor.", "This username is taken."),
+    "unknown_institution": ("Böyle bir kurum yok.", "There is no such institution."),
+    "institution_exists": ("Bu kodla bir kurum zaten var.", "An institution with this code already exists."),
     # Look-ups
     "application_not_found": (
         "Bu başvuru numarası ve erişim kodu ile bir başvuru bulunamadı.",

@@ -48,6 +48,7 @@ def system() -> Iterator[System]:
     for service in SERVICES:
         reset_database(service)
     subprocess.run(["cimer-seed-directory"], env=env, check=True, capture_output=True)
+    subprocess.run(["cimer-demo-seed"], env=env, check=True, capture_output=True)
     purge_queues(env["AMQP_URI"])
 
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -88,3 +89,25 @@ def _wait_healthy(base_url: str, processes: list[subprocess.Popen[bytes]], timeo
 def api(system: System) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=system.base_url, timeout=15) as client:
         yield client
+
+
+DEMO_PASSWORD = os.environ.get("CIMER_DEMO_PASSWORD", "demo-password")
+
+
+@pytest.fixture(scope="session")
+def login(system: System):
+    """`login("gov-06")` → the headers of a logged-in demo officer (SPEC section 9), once per user per run."""
+    tokens: dict[str, str] = {}
+
+    def headers(username: str) -> dict[str, str]:
+        if username not in tokens:
+            response = httpx.post(
+                f"{system.base_url}/api/v1/auth/login",
+                json={"username": username, "password": DEMO_PASSWORD},
+                timeout=15,
+            )
+            assert response.status_code == 200, response.text
+            tokens[username] = response.json()["access_token"]
+        return {"Authorization": f"Bearer {tokens[username]}"}
+
+    return headers

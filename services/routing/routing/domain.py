@@ -2,15 +2,23 @@
 
 Institutions are named by stable codes (SPEC section 8); the functions below build them, and the directory
 (`directory.py`) uses the same functions, so the rules and the seed can never disagree on a name. The rules ask
-the directory only three questions (does it exist, of what type, in which province), through the `Directory`
-protocol: a dict in the unit tests, the `institutions` table in the service.
+the directory four questions (does it exist, of what type, in which province, under which parent), through the
+`Directory` protocol: a dict in the unit tests, the `institutions` table in the service.
+
+The same protocol serves the coordinators of an institution (`coordinators_of`) and the rules an administrator's
+change to the directory must keep (`check_new_institution`, `check_parent`, ...), which refuse with
+`InvalidRequest(code, field)`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
+from cimer_common import geography
+from cimer_common.errors import InvalidRequest
 from cimer_common.events import ApplicationReceived
 
 PRESIDENCY = "PRESIDENCY"
@@ -61,13 +69,20 @@ def disciplinary_board(institution: str) -> str:
 
 
 class Directory(Protocol):
-    """What the rules need to know about the institution directory (active institutions only)."""
+    """What the rules need to know about the institution directory.
+
+    `exists`, `type_of` and `province_of` see active institutions only (a retired one does not exist for them).
+    `parent_of` follows the link of any institution, active or retired, so a walk up the tree can pass a retired
+    one; it is None for the root and for a code the directory does not hold.
+    """
 
     def exists(self, code: str) -> bool: ...
 
     def type_of(self, code: str) -> str | None: ...
 
     def province_of(self, code: str) -> str | None: ...
+
+    def parent_of(self, code: str) -> str | None: ...
 
 
 Rule = Callable[[ApplicationReceived, Directory], str]
@@ -143,3 +158,175 @@ def first_destination(application: ApplicationReceived, directory: Directory) ->
     destination = rule(application, directory)
     # The Presidency evaluates everything, so it takes what would otherwise go to a retired institution.
     return destination if directory.exists(destination) else PRESIDENCY
+
+
+# --- Coordinators ---------------------------------------------------------------------------------------------
+
+
+def coordinators_of(code: str, directory: Directory) -> list[str]:
+    """The institutions whose coordinators may see an application held by `code` (SPEC section 1; `ApplicationScope`
+    in `cimer_common.access`): its active ancestors, nearest first, then the governorship of its province (a
+    governorship follows its province's subtree, whatever the parent links say), then the Presidency, unless either
+    is already there. Never `code` itself, never twice; a retired ancestor is passed over, not stopped at, and a
+    cycle in the data ends the walk. The Presidency is in every list but its own, which is empty.
+    """
+    if code == PRESIDENCY:
+        return []
+    found: list[str] = []
+    seen = {code}
+    parent = directory.parent_of(code)
+    while parent is not None and parent not in seen:
+        seen.add(parent)
+        if directory.exists(parent):
+            found.append(parent)
+        parent = directory.parent_of(parent)
+    province = directory.province_of(code)
+    if province is not None:
+        province_governorship = governorship(province)
+        if province_governorship not in seen and directory.exists(province_governorship):
+            found.append(province_governorship)
+    if PRESIDENCY not in found:
+        found.append(PRESIDENCY)
+    return found
+
+
+# --- Administration of the directory --------------------------------------------------------------------------
+
+CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,63}")
+NAME_MAX = 200
+MINISTRY_CODE = re.compile(r"[A-Z0-9]{1,32}")
+
+# SPEC section 3.
+TYPES = frozenset(
+    {
+        "presidency",
+        "ministry",
+        "ministry_unit",
+        "governorship",
+        "district_governorship",
+        "provincial_directorate",
+        "regional_directorate",
+        "ethics_board",
+        "disciplinary_board",
+        "provincial_hr_board",
+        "district_hr_board",
+        "hr_presidency",
+    }
+)
+# What a type is "one per" in SPEC section 3, and so cannot do without; the routing rules and `coordinators_of`
+# find a local body's governorship and boards through its province.
+NEEDS_PROVINCE = frozenset(
+    {
+        "governorship",
+        "district_governorship",
+        "provincial_directorate",
+        "regional_directorate",
+        "provincial_hr_board",
+        "district_hr_board",
+    }
+)
+NEEDS_DISTRICT = frozenset({"district_governorship", "district_hr_board"})
+NEEDS_MINISTRY = frozenset({"ministry", "ministry_unit", "provincial_directorate"})
+
+
+@dataclass(frozen=True)
+class NewInstitution:
+    code: str
+    name: str
+    type: str
+    province: str | None = None
+    district: str | None = None
+    parent: str | None = None
+    ministry: str | None = None
+
+
+def check_code(code: object) -> str:
+    """An institution code: upper-case ASCII letters, digits and hyphens, 2 to 64 characters, not starting with a
+    hyphen (`DG-06-CANKAYA`)."""
+    if not isinstance(code, str) or CODE.fullmatch(code) is None:
+        raise InvalidRequest("invalid_code", "code")
+    return code
+
+
+def check_name(name: object) -> str:
+    """A name, without its surrounding spaces: not blank, at most 200 characters."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidRequest("name_required", "name")
+    name = " ".join(name.split())
+    if len(name) > NAME_MAX:
+        raise InvalidRequest("name_too_long", "name")
+    return name
+
+
+def check_parent(code: str, parent: object, directory: Directory) -> str:
+    """`parent` for `code`: an active institution, and not `code` itself or anything below it (a cycle)."""
+    if not isinstance(parent, str) or not directory.exists(parent):
+        raise InvalidRequest("unknown_parent", "parent")
+    if would_make_cycle(code, parent, directory):
+        raise InvalidRequest("parent_cycle", "parent")
+    return parent
+
+
+def would_make_cycle(code: str, parent: str, directory: Directory) -> bool:
+    """True when `code` is `parent` or one of its ancestors, so that `code` under `parent` would close a loop.
+    A cycle already in the data above `parent` ends the walk rather than looping forever."""
+    seen: set[str] = set()
+    current: str | None = parent
+    while current is not None and current not in seen:
+        if current == code:
+            return True
+        seen.add(current)
+        current = directory.parent_of(current)
+    return False
+
+
+def check_active(code: str, active: object) -> bool:
+    """A retirement (`active` false) or a reinstatement; the Presidency, which takes whatever has nowhere else to
+    go, is never retired."""
+    if not isinstance(active, bool):
+        raise InvalidRequest("invalid_active", "active")
+    if code == PRESIDENCY and not active:
+        raise InvalidRequest("presidency_cannot_be_retired", "active")
+    return active
+
+
+def check_new_institution(new: NewInstitution, directory: Directory) -> NewInstitution:
+    """An institution an administrator adds, as it will be stored (name without stray spaces, the district as the
+    reference data spells it); `InvalidRequest(code, field)` for the first rule it breaks. Whether the code is
+    taken is the caller's question: it needs every institution, retired ones too."""
+    code = check_code(new.code)
+    name = check_name(new.name)
+    if new.type not in TYPES:
+        raise InvalidRequest("invalid_type", "type")
+    if new.type == "presidency":
+        # The state has one Presidency, the root of the directory, seeded with it.
+        raise InvalidRequest("presidency_exists", "type")
+    province = new.province
+    if province is not None and (not isinstance(province, str) or province not in geography.provinces()):
+        raise InvalidRequest("unknown_province", "province")
+    if province is None and new.type in NEEDS_PROVINCE:
+        raise InvalidRequest("province_required", "province")
+    district = new.district
+    if district is not None:
+        if province is None:
+            raise InvalidRequest("district_needs_province", "district")
+        found = geography.find_district(province, district) if isinstance(district, str) else None
+        if found is None:
+            raise InvalidRequest("unknown_district", "district")
+        district = found.name
+    elif new.type in NEEDS_DISTRICT:
+        raise InvalidRequest("district_required", "district")
+    if new.parent is None:
+        raise InvalidRequest("parent_required", "parent")
+    parent = check_parent(code, new.parent, directory)
+    ministry_code = new.ministry
+    if ministry_code is not None:
+        if not isinstance(ministry_code, str) or MINISTRY_CODE.fullmatch(ministry_code) is None:
+            raise InvalidRequest("unknown_ministry", "ministry")
+        # A ministry names itself; anything else names a ministry the directory holds.
+        names_itself = new.type == "ministry" and code == ministry(ministry_code)
+        if not names_itself and directory.type_of(ministry(ministry_code)) != "ministry":
+            raise InvalidRequest("unknown_ministry", "ministry")
+    elif new.type in NEEDS_MINISTRY:
+        raise InvalidRequest("ministry_required", "ministry")
+    return NewInstitution(code, name, new.type, province, district, parent, ministry_code)
