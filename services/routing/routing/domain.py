@@ -226,7 +226,7 @@ NEEDS_PROVINCE = frozenset(
     }
 )
 NEEDS_DISTRICT = frozenset({"district_governorship", "district_hr_board"})
-NEEDS_MINISTRY = frozenset({"ministry", "ministry_unit", "provincial_directorate"})
+NEEDS_MINISTRY = frozenset({"ministry", "ministry_unit", "provincial_directorate", "regional_directorate"})
 
 
 @dataclass(frozen=True)
@@ -296,7 +296,7 @@ def check_new_institution(new: NewInstitution, directory: Directory) -> NewInsti
     taken is the caller's question: it needs every institution, retired ones too."""
     code = check_code(new.code)
     name = check_name(new.name)
-    if new.type not in TYPES:
+    if not isinstance(new.type, str) or new.type not in TYPES:
         raise InvalidRequest("invalid_type", "type")
     if new.type == "presidency":
         # The state has one Presidency, the root of the directory, seeded with it.
@@ -323,9 +323,11 @@ def check_new_institution(new: NewInstitution, directory: Directory) -> NewInsti
     if ministry_code is not None:
         if not isinstance(ministry_code, str) or MINISTRY_CODE.fullmatch(ministry_code) is None:
             raise InvalidRequest("unknown_ministry", "ministry")
-        # A ministry names itself; anything else names a ministry the directory holds.
-        names_itself = new.type == "ministry" and code == ministry(ministry_code)
-        if not names_itself and directory.type_of(ministry(ministry_code)) != "ministry":
+        if new.type == "ministry":
+            # A ministry names itself: MIN-SAGLIK is the ministry SAGLIK, as the seed and the rules build it.
+            if code != ministry(ministry_code):
+                raise InvalidRequest("ministry_code_mismatch", "ministry")
+        elif directory.type_of(ministry(ministry_code)) != "ministry":
             raise InvalidRequest("unknown_ministry", "ministry")
     elif new.type in NEEDS_MINISTRY:
         raise InvalidRequest("ministry_required", "ministry")
