@@ -41,6 +41,8 @@ migrate: venv infra
 
 up: migrate
 	@mkdir -p var
+	cimer-keys
+	cimer-demo-seed  # the demo officers of SPEC section 9: local runs only, never a production deployment
 	LOG_FORMAT=$${LOG_FORMAT:-console} honcho start -f Procfile
 
 lint: venv

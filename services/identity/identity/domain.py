@@ -21,12 +21,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cimer_common.access import ROLES
+from cimer_common.access import ROLES as ROLES  # re-exported: identity's rules speak of these names
 from cimer_common.errors import InvalidRequest
 from cimer_common.logs import mask_national_ids
 from cimer_common.tokens import ACCESS_TOKEN_SECONDS
-
-__all__ = ["ROLES"]
 
 # --- Roles -----------------------------------------------------------------------------------------------------
 
@@ -87,10 +85,11 @@ MAX_FAILURES_PER_ADDRESS = 20  # one address trying many usernames
 
 
 def retry_after(failures: Sequence[datetime], limit: int, now: datetime, window: timedelta = LOGIN_WINDOW) -> int | None:
-    """None when fewer than `limit` of `failures` are inside the window that ends at `now`; otherwise the whole
+    """None when fewer than `limit` of `failures` are inside the window that ends at `now` (a
+    failure stamped a little after `now`, by a replica whose clock runs ahead, counts); otherwise the whole
     seconds (at least 1) until enough of them have left it for one more attempt: with exactly `limit` failures,
     until the oldest leaves; with more, until the `limit`-th most recent leaves."""
-    recent = sorted((at for at in failures if now - window < at <= now), reverse=True)
+    recent = sorted((at for at in failures if at > now - window), reverse=True)
     if len(recent) < limit:
         return None
     leaves_at = recent[limit - 1] + window
