@@ -85,6 +85,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username_taken": ("Bu kullanıcı adı kullanılıyor.", "This username is taken."),
     "unknown_institution": ("Böyle bir kurum yok.", "There is no such institution."),
     "institution_exists": ("Bu kodla bir kurum zaten var.", "An institution with this code already exists."),
+    "user_not_found": ("Böyle bir kullanıcı yok.", "There is no such user."),
+    "invalid_username": (
+        "Kullanıcı adı küçük harf, rakam, nokta, tire veya alt çizgiden oluşmalı (3-64 karakter).",
+        "A username is 3 to 64 lower-case letters, digits, dots, dashes or underscores.",
+    ),
+    "password_too_short": ("Parola en az 12 karakter olmalıdır.", "A password has at least 12 characters."),
+    "password_too_long": ("Parola çok uzun.", "The password is too long."),
+    "cannot_lock_out_self": (
+        "Kendi hesabınızı devre dışı bırakamaz ya da yönetici rolünüzü kaldıramazsınız.",
+        "You cannot disable your own account or remove your own administrator role.",
+    ),
+    "invalid_code": ("Kurum kodu geçersiz.", "The institution code is not valid."),
+    "invalid_type": ("Kurum türü geçersiz.", "The institution type is not valid."),
+    "name_required": ("Kurum adı gereklidir.", "The institution needs a name."),
+    "name_too_long": ("Kurum adı çok uzun.", "The institution's name is too long."),
+    "presidency_exists": ("Cumhurbaşkanlığı zaten tanımlı.", "The Presidency already exists."),
+    "presidency_cannot_be_retired": ("Cumhurbaşkanlığı kapatılamaz.", "The Presidency cannot be retired."),
+    "province_required": ("Bu tür kurum için il gereklidir.", "This type of institution needs a province."),
+    "district_required": ("Bu tür kurum için ilçe gereklidir.", "This type of institution needs a district."),
+    "ministry_required": ("Bu tür kurum için bakanlık gereklidir.", "This type of institution needs a ministry."),
+    "unknown_ministry": ("Böyle bir bakanlık yok.", "There is no such ministry."),
+    "ministry_code_mismatch": (
+        "Kurum kodu bağlı olduğu bakanlıkla uyuşmuyor.",
+        "The institution's code does not match its ministry.",
+    ),
+    "parent_required": ("Bu tür kurum bir üst kuruma bağlı olmalıdır.", "This type of institution needs a parent."),
+    "unknown_parent": ("Üst kurum bulunamadı.", "There is no such parent institution."),
+    "parent_cycle": (
+        "Bu değişiklik kurum hiyerarşisinde döngü oluşturur.",
+        "This change would make the hierarchy go round in a circle.",
+    ),
+    "invalid_active": ("Etkinlik değeri doğru ya da yanlış olmalıdır.", "`active` must be true or false."),
     # Look-ups
     "application_not_found": (
         "Bu başvuru numarası ve erişim kodu ile bir başvuru bulunamadı.",
