@@ -1,1 +1,1 @@
-"""Identity: owns the officers' user accounts, their institution and their roles."""
+"""Identity: owns the officers' accounts (institution and roles), their logins and sessions, and the audit trail."""

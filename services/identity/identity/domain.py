@@ -44,6 +44,7 @@ def check_roles(roles: Iterable[str]) -> list[str]:
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256  # argon2 takes any length; this only stops a megabyte "password" from costing anything
+MAX_PAGE = 500  # users listed at most at once; out-of-range paging is clamped, as the directory does
 
 
 def check_username(username: object) -> str:
@@ -74,7 +75,8 @@ def clean_text(value: str | None, max_length: int) -> str | None:
     """A caller's text as it may be stored: no NUL (PostgreSQL refuses it), no national ID, bounded length."""
     if value is None:
         return None
-    return mask_national_ids(value.replace("\x00", ""))[:max_length]
+    cleaned: str = mask_national_ids(value.replace("\x00", ""))
+    return cleaned[:max_length]
 
 
 # --- The login throttle ----------------------------------------------------------------------------------------
@@ -84,7 +86,9 @@ MAX_FAILURES_PER_USERNAME = 5  # a lockout of that username, whether or not it e
 MAX_FAILURES_PER_ADDRESS = 20  # one address trying many usernames
 
 
-def retry_after(failures: Sequence[datetime], limit: int, now: datetime, window: timedelta = LOGIN_WINDOW) -> int | None:
+def retry_after(
+    failures: Sequence[datetime], limit: int, now: datetime, window: timedelta = LOGIN_WINDOW
+) -> int | None:
     """None when fewer than `limit` of `failures` are inside the window that ends at `now` (a
     failure stamped a little after `now`, by a replica whose clock runs ahead, counts); otherwise the whole
     seconds (at least 1) until enough of them have left it for one more attempt: with exactly `limit` failures,
