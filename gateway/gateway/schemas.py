@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from cimer_common.schemas import Strict
 
 Role = Literal["call_centre", "bureau", "officer", "coordinator", "board", "admin"]
-InstitutionCode = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,63}$")
+CODE = r"^[A-Z0-9][A-Z0-9-]{1,63}$"
 
 
 class LoginRequest(Strict):
@@ -40,14 +40,14 @@ class InboxPage(BaseModel):
 class UserCreate(Strict):
     username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")
     password: str = Field(min_length=12, max_length=256)
-    institution: str = InstitutionCode
+    institution: str = Field(pattern=CODE)
     roles: list[Role] = Field(min_length=1)
 
 
 class UserUpdate(Strict):
     roles: list[Role] | None = Field(default=None, min_length=1)
     active: bool | None = None
-    institution: str | None = InstitutionCode
+    institution: str | None = Field(default=None, pattern=CODE)
     password: str | None = Field(default=None, min_length=12, max_length=256)
 
 
@@ -59,16 +59,16 @@ InstitutionType = Literal[
 
 
 class InstitutionCreate(Strict):
-    code: str = InstitutionCode
+    code: str = Field(pattern=CODE)
     name: str = Field(min_length=2, max_length=200)
     type: InstitutionType
     province: str | None = Field(default=None, pattern=r"^\d{2}$")
     district: str | None = Field(default=None, max_length=100)
-    parent: str | None = InstitutionCode
+    parent: str | None = Field(default=None, pattern=CODE)
     ministry: str | None = Field(default=None, max_length=32)
 
 
 class InstitutionUpdate(Strict):
     name: str | None = Field(default=None, min_length=2, max_length=200)
-    parent: str | None = InstitutionCode
+    parent: str | None = Field(default=None, pattern=CODE)
     active: bool | None = None

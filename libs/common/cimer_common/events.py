@@ -76,7 +76,9 @@ class ActivityRecorded(Payload):
 class SessionRevoked(Payload):
     session_id: str
     user_id: str
-    reason: Literal["logout", "user_disabled", "refresh_reused", "roles_changed"]
+    reason: Literal[
+        "logout", "user_disabled", "refresh_reused", "roles_changed", "institution_changed", "credentials_changed"
+    ]
     revoked_at: datetime
 
 

@@ -375,8 +375,8 @@ def update_user(
     institution: str | None = None,
     password_hash: str | None = None,
 ) -> dict[str, Any]:
-    """Apply checked changes. Disabling a user, or changing their roles or institution, ends their sessions: the
-    access tokens they hold name the old roles and institution."""
+    """Apply checked changes. Disabling a user, changing their roles or institution, or resetting their password
+    ends their sessions."""
     user = find_user(session, username, lock=True)
     oneself = actor.user_id == str(user.id)
     changes: list[str] = []
@@ -397,11 +397,17 @@ def update_user(
         user.password_hash = password_hash
         changes.append("user_password_reset")
 
-    if "user_disabled" in changes:
-        revoke_user_sessions(session, outbox, user, "user_disabled", now)
-    elif "user_roles_changed" in changes or "user_institution_changed" in changes:
-        # The catalogue's reasons have no `institution_changed`: a new institution changes what the roles reach.
-        revoke_user_sessions(session, outbox, user, "roles_changed", now)
+    # The first reason that applies: each ends the sessions, whose tokens name the old roles and institution,
+    # and a reset password must shut out whoever learnt the old one.
+    reasons = {
+        "user_disabled": "user_disabled",
+        "user_roles_changed": "roles_changed",
+        "user_institution_changed": "institution_changed",
+        "user_password_reset": "credentials_changed",
+    }
+    reason = next((reasons[change] for change in reasons if change in changes), None)
+    if reason is not None:
+        revoke_user_sessions(session, outbox, user, reason, now)
     session.flush()
     for action in changes:
         audit_by(session, actor, action, now, user.username)

@@ -141,7 +141,7 @@ def test_disabling_a_user_ends_their_sessions(identity, call, add_user, revocati
     assert [a for a in actions if a.startswith("user_")] == ["user_disabled", "user_enabled"]
 
 
-def test_new_roles_or_a_new_institution_end_the_sessions_but_a_new_password_does_not(
+def test_new_roles_a_new_institution_or_a_new_password_end_the_sessions(
     identity, routing, call, add_user, revocations, amqp_uri
 ):
     add_user("gov-06")
@@ -159,12 +159,13 @@ def test_new_roles_or_a_new_institution_end_the_sessions_but_a_new_password_does
     ).args == ("unknown_institution", "institution")
     updated = call(identity, "update_user", admin_token(), "gov-06", institution="GOV-34")
     assert updated["institution"] == "GOV-34"
-    assert next_event(amqp_uri, revocations)["payload"]["reason"] == "roles_changed"
+    assert next_event(amqp_uri, revocations)["payload"]["reason"] == "institution_changed"
     assert refusal(call, identity, "refresh", pair["refresh_token"], ADDRESS, expected=Unauthorized)
 
     pair = call(identity, "login", "gov-06", PASSWORD, ADDRESS)
     call(identity, "update_user", admin_token(), "gov-06", password=NEW_PASSWORD)
-    no_event(amqp_uri, revocations)
+    assert next_event(amqp_uri, revocations)["payload"]["reason"] == "credentials_changed"
+    assert refusal(call, identity, "refresh", pair["refresh_token"], ADDRESS, expected=Unauthorized)
     assert call(identity, "login", "gov-06", NEW_PASSWORD, ADDRESS)["access_token"]
     assert refusal(call, identity, "login", "gov-06", PASSWORD, ADDRESS, expected=Unauthorized)
 
