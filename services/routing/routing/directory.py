@@ -7,7 +7,7 @@ leaves every existing row alone, so what an administrator has changed since is n
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from sqlalchemy import create_engine
 from sqlalchemy.dialects.postgresql import insert
@@ -18,16 +18,8 @@ from cimer_common.settings import get_settings
 from routing import domain
 from routing.models import Institution
 
-
-@dataclass(frozen=True)
-class Entry:
-    code: str
-    name: str
-    type: str
-    province: str | None = None
-    district: str | None = None
-    parent: str | None = None
-    ministry: str | None = None
+# A row of the seed is what an administrator's new institution is: one shape for both.
+Entry = domain.NewInstitution
 
 
 # A directorate whose name stands alone takes its compound form after the province's name.
