@@ -58,6 +58,45 @@ class ApplicationAssigned(Payload):
     # The institutions that coordinate `institution` (its ancestors in the directory and its province's
     # governorship): their coordinators may see the application (`cimer_common.access`).
     coordinators: list[str] = []
+    note: str | None = None  # what the forwarding officer wrote to the next holder
+
+
+class ApplicationAnswered(Payload):
+    application_id: uuid.UUID
+    tracking_number: str
+    institution: str  # the holder that answered
+    outcome: Literal["positive", "negative"]
+    text: str  # the answer, sent to the applicant as it is
+    answered_at: datetime
+
+
+class DeadlineExtended(Payload):
+    """An information request's deadline, extended once by 15 working days; the reason goes to the applicant."""
+
+    application_id: uuid.UUID
+    tracking_number: str
+    institution: str
+    previous_deadline: date
+    deadline: date
+    reason: str
+    extended_at: datetime
+
+
+class DeadlineApproaching(Payload):
+    application_id: uuid.UUID
+    tracking_number: str
+    institution: str  # the holder, to be warned, with its coordinators
+    coordinators: list[str] = []
+    deadline: date
+    working_days_left: int
+
+
+class DeadlinePassed(Payload):
+    application_id: uuid.UUID
+    tracking_number: str
+    institution: str
+    coordinators: list[str] = []
+    deadline: date
 
 
 class ActivityRecorded(Payload):
@@ -128,6 +167,54 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             payload=ApplicationAssigned,
             summary="An institution now holds the application: first destination, a forward or a return.",
             institution_field="institution",
+        ),
+        EventType(
+            name="application_answered",
+            version=1,
+            producer="routing",
+            consumers=(
+                "intake.handle_application_answered",
+                "notification.handle_application_answered",
+                "reporting.handle_application_answered",
+            ),
+            payload=ApplicationAnswered,
+            summary="The holder answered the application, positively or negatively, with the text for the applicant.",
+        ),
+        EventType(
+            name="deadline_extended",
+            version=1,
+            producer="routing",
+            consumers=(
+                "intake.handle_deadline_extended",
+                "notification.handle_deadline_extended",
+                "reporting.handle_deadline_extended",
+            ),
+            payload=DeadlineExtended,
+            summary="An information request's deadline was extended once, with a reason for the applicant.",
+        ),
+        EventType(
+            name="deadline_approaching",
+            version=1,
+            producer="routing",
+            consumers=("notification.handle_deadline_approaching",),
+            payload=DeadlineApproaching,
+            summary="An unanswered application is 3 working days from its deadline: its holder and coordinators are told.",
+        ),
+        EventType(
+            name="deadline_passed",
+            version=1,
+            producer="routing",
+            consumers=("notification.handle_deadline_passed", "reporting.handle_deadline_passed"),
+            payload=DeadlinePassed,
+            summary="An application's deadline passed unanswered: its holder and coordinators are told.",
+        ),
+        EventType(
+            name="activity_recorded",
+            version=1,
+            producer="routing",
+            consumers=("identity.handle_routing_activity_recorded",),
+            payload=ActivityRecorded,
+            summary="An officer forwarded, returned, answered or extended an application; a line for the audit trail.",
         ),
         EventType(
             name="activity_recorded",

@@ -10,24 +10,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import date, datetime, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-import holidays
 from stdnum.tr import tckimlik
 
 from cimer_common import access, geography
 from cimer_common.access import Action
+from cimer_common.calendar import TURKEY
 from cimer_common.errors import Forbidden, InvalidApplication, Unauthorized
 from cimer_common.logs import mask_national_id
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.tokens import Principal
 
-TURKEY = ZoneInfo("Europe/Istanbul")
 ANONYMOUS_PETITION_TYPES = {"complaint", "denunciation"}
-INFORMATION_REQUEST_WORKING_DAYS = 15
-PETITION_DAYS = 30
 
 
 def check(application: ApplicationCreate) -> None:
@@ -141,42 +136,6 @@ def hash_access_code(pepper: str, tracking: str, code: str) -> str:
 
 def access_code_matches(pepper: str, tracking: str, code: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_access_code(pepper, tracking, code), stored_hash)
-
-
-# --- Deadlines -------------------------------------------------------------------------------------------------
-
-
-@cache
-def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("TR", years=year)
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _holidays(day.year)
-
-
-def add_working_days(start: date, count: int) -> date:
-    day = start
-    while count > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count -= 1
-    return day
-
-
-def next_working_day(day: date) -> date:
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
-
-
-def deadline(kind: str, received_at: datetime) -> date:
-    """Counted from the day of receipt in Turkey: 15 working days for an information request (Law 4982),
-    30 days for the rest (Law 3071), a last day that falls on a holiday moving to the next working day."""
-    received = received_at.astimezone(TURKEY).date()
-    if kind == "information_request":
-        return add_working_days(received, INFORMATION_REQUEST_WORKING_DAYS)
-    return next_working_day(received + timedelta(days=PETITION_DAYS))
 
 
 # --- What an officer is shown -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cimer_common import access
+from cimer_common import access, calendar
 from cimer_common.access import Action, ApplicationScope
 from cimer_common.errors import NotFound
 from cimer_common.events import ActivityRecorded, ApplicationAssigned, ApplicationReceived
@@ -55,7 +55,7 @@ def file_application(
         official_institution=request.official.institution if request.official else None,
         status="received",
         received_at=received_at,
-        deadline=domain.deadline(request.kind, received_at),
+        deadline=calendar.deadline(request.kind, received_at),
     )
     if request.applicant is not None:
         application.applicant = Applicant(**request.applicant.model_dump())

@@ -1,6 +1,6 @@
 """Unit tests of intake's rules: no broker, no database."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -93,23 +93,3 @@ def test_access_codes_are_random_and_checked_by_keyed_hash():
     assert domain.access_code_matches("pepper", "260000012345", code.lower(), stored)
     assert not domain.access_code_matches("other", "260000012345", code, stored)
     assert not domain.access_code_matches("pepper", "260000012346", code, stored)
-
-
-def at_noon(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
-
-
-def test_petition_deadline_is_thirty_days():
-    assert domain.deadline("petition", at_noon(date(2026, 3, 2))) == date(2026, 4, 1)
-
-
-def test_information_request_deadline_skips_weekends_and_holidays():
-    # Received Friday 2026-05-15; 19 May (Youth and Sports Day) and the weekends do not count;
-    # Kurban Bayramı runs 26 (eve, half day) / 27–30 May 2026.
-    assert domain.deadline("information_request", at_noon(date(2026, 5, 15))) == date(2026, 6, 11)
-
-
-def test_a_thirty_day_deadline_on_a_holiday_moves_to_the_next_working_day():
-    # 2026-03-29 + 30 days = 2026-04-28 (Tuesday) — a working day; 2026-03-31 + 30 = 2026-04-30 (Thursday).
-    # 2026-04-01 + 30 = 2026-05-01, Labour Day (Friday) → Monday 4 May.
-    assert domain.deadline("petition", at_noon(date(2026, 4, 1))) == date(2026, 5, 4)
