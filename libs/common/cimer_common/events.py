@@ -198,7 +198,7 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             producer="routing",
             consumers=("notification.handle_deadline_approaching",),
             payload=DeadlineApproaching,
-            summary="An unanswered application is 3 working days from its deadline: its holder and coordinators are told.",
+            summary="An unanswered application is 3 working days from its deadline: holder and coordinators are told.",
         ),
         EventType(
             name="deadline_passed",
