@@ -117,6 +117,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This change would make the hierarchy go round in a circle.",
     ),
     "invalid_active": ("Etkinlik değeri doğru ya da yanlış olmalıdır.", "`active` must be true or false."),
+    # Working an application (SPEC section 4)
+    "forward_not_allowed": (
+        "Başvuru bu kuruma gönderilemez: kurumlar arası gönderim yalnızca tanımlı hiyerarşi yollarıyla yapılır.",
+        "The application cannot be sent to this institution: it moves only along the hierarchy's edges.",
+    ),
+    "already_answered": ("Başvuru zaten cevaplanmış.", "The application has already been answered."),
+    "invalid_outcome": ("Sonuç olumlu ya da olumsuz olmalıdır.", "The outcome is positive or negative."),
+    "answer_text_required": (
+        "Başvuru sahibine gidecek cevap metni yazılmalıdır (en az 10 karakter).",
+        "Write the answer for the applicant (at least 10 characters).",
+    ),
+    "extension_not_allowed": (
+        "Süre uzatımı yalnızca bilgi edinme başvurularında yapılabilir.",
+        "Only an information request's deadline can be extended.",
+    ),
+    "already_extended": (
+        "Bu başvurunun süresi zaten bir kez uzatıldı.",
+        "This deadline has already been extended once.",
+    ),
+    "deadline_passed": ("Süre dolduktan sonra uzatma yapılamaz.", "A deadline cannot be extended after it has passed."),
+    "extension_reason_required": (
+        "Uzatmanın başvuru sahibine bildirilecek gerekçesi yazılmalıdır (en az 10 karakter).",
+        "Write the reason for the extension, which the applicant is told (at least 10 characters).",
+    ),
+    "too_many_lookups": (
+        "Çok fazla hatalı sorgulama; lütfen bir süre sonra yeniden deneyin.",
+        "Too many failed look-ups; please try again later.",
+    ),
     # Look-ups
     "application_not_found": (
         "Bu başvuru numarası ve erişim kodu ile bir başvuru bulunamadı.",

@@ -72,3 +72,17 @@ class InstitutionUpdate(Strict):
     name: str | None = Field(default=None, min_length=2, max_length=200)
     parent: str | None = Field(default=None, pattern=CODE)
     active: bool | None = None
+
+
+class ForwardRequest(Strict):
+    to_institution: str = Field(pattern=CODE)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class AnswerRequest(Strict):
+    outcome: Literal["positive", "negative"]
+    text: str = Field(min_length=10, max_length=10_000, description="the answer, sent to the applicant as it is")
+
+
+class ExtendRequest(Strict):
+    reason: str = Field(min_length=10, max_length=2000, description="sent to the applicant")

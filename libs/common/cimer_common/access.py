@@ -103,3 +103,10 @@ def allowed(principal: Principal, action: Action, scope: ApplicationScope | None
 def require(principal: Principal, action: Action, scope: ApplicationScope | None = None) -> None:
     if not allowed(principal, action, scope):
         raise Forbidden("forbidden", action.value)
+
+
+def require_role_for(principal: Principal, action: Action) -> None:
+    """Refuse an officer whose roles could not allow `action` on any application (the gateway's early check):
+    the rule is asked about the best case for them, an application held by their own institution."""
+    own = frozenset({principal.institution})
+    require(principal, action, ApplicationScope(holder=principal.institution, held_by=own, coordinators=own))

@@ -90,3 +90,25 @@ def test_role_level_actions(who, action, expected):
 def test_who_sees_the_national_id_and_a_confidential_applicant(who, national_id, confidential):
     assert allowed(who, Action.SEE_NATIONAL_ID, AT_PD) is national_id
     assert allowed(who, Action.SEE_CONFIDENTIAL_APPLICANT, AT_PD) is confidential
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "expected"),
+    [
+        (officer("GOV-06", "officer"), Action.WORK_APPLICATION, True),
+        (officer("ETHICS-BOARD", "board"), Action.WORK_APPLICATION, True),
+        (officer("GOV-06", "coordinator"), Action.WORK_APPLICATION, False),
+        (officer("GOV-06", "coordinator"), Action.READ_APPLICATION, True),
+        (officer("GOV-06", "call_centre"), Action.READ_APPLICATION, False),
+        (officer("PRESIDENCY", "admin"), Action.READ_APPLICATION, False),
+    ],
+)
+def test_the_gateways_early_refusal_asks_about_the_officers_best_case(who, action, expected):
+    from cimer_common.access import require_role_for
+    from cimer_common.errors import Forbidden
+
+    if expected:
+        require_role_for(who, action)
+    else:
+        with pytest.raises(Forbidden):
+            require_role_for(who, action)

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Path, Query, status
 from cimer_common import access
 from cimer_common.access import Action
 from cimer_common.errors import Unauthorized
+from cimer_common.events import Kind
 from cimer_common.schemas import ApplicationAccepted, ApplicationCreate, ApplicationStatus
 from gateway.api.deps import ClientAddress, CurrentOfficer, OptionalOfficer, Rpc
-from gateway.schemas import InboxPage
+from gateway.schemas import AnswerRequest, ExtendRequest, ForwardRequest, InboxPage
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
@@ -45,11 +46,67 @@ async def file_application(application: ApplicationCreate, rpc: Rpc, officer: Op
 async def application_for_officer(
     tracking_number: TrackingNumber, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
 ) -> dict[str, Any]:
-    access.require(officer.principal, Action.LIST_INBOX)  # only roles that work applications read them
+    access.require_role_for(officer.principal, Action.READ_APPLICATION)
     found: dict[str, Any] = await rpc.call(
         "intake", "get_application", token=officer.token, tracking_number=tracking_number, client_address=address
     )
     return found
+
+
+@router.post(
+    "/{tracking_number}/forward",
+    summary="Send the application on along the hierarchy (SPEC section 4), or back to the institution that sent it",
+)
+async def forward(
+    tracking_number: TrackingNumber, body: ForwardRequest, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
+) -> dict[str, Any]:
+    access.require_role_for(officer.principal, Action.WORK_APPLICATION)
+    moved: dict[str, Any] = await rpc.call(
+        "routing",
+        "forward",
+        token=officer.token,
+        tracking_number=tracking_number,
+        to_institution=body.to_institution,
+        note=body.note,
+        client_address=address,
+    )
+    return moved
+
+
+@router.post("/{tracking_number}/answer", summary="Answer the application: positive or negative, with the text")
+async def answer(
+    tracking_number: TrackingNumber, body: AnswerRequest, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
+) -> dict[str, Any]:
+    access.require_role_for(officer.principal, Action.WORK_APPLICATION)
+    answered: dict[str, Any] = await rpc.call(
+        "routing",
+        "answer",
+        token=officer.token,
+        tracking_number=tracking_number,
+        outcome=body.outcome,
+        text=body.text,
+        client_address=address,
+    )
+    return answered
+
+
+@router.post(
+    "/{tracking_number}/extend",
+    summary="Extend an information request's deadline once by 15 working days; the reason goes to the applicant",
+)
+async def extend(
+    tracking_number: TrackingNumber, body: ExtendRequest, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
+) -> dict[str, Any]:
+    access.require_role_for(officer.principal, Action.WORK_APPLICATION)
+    extended: dict[str, Any] = await rpc.call(
+        "routing",
+        "extend",
+        token=officer.token,
+        tracking_number=tracking_number,
+        reason=body.reason,
+        client_address=address,
+    )
+    return extended
 
 
 @router.get(
@@ -77,7 +134,13 @@ async def inbox(
     rpc: Rpc,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    kind: Annotated[Kind | None, Query(description="only applications of this kind")] = None,
+    overdue: Annotated[
+        bool | None, Query(description="only those past (true) or within (false) their deadline")
+    ] = None,
 ) -> InboxPage:
     access.require(officer.principal, Action.LIST_INBOX)
-    page = await rpc.call("intake", "inbox", token=officer.token, limit=limit, offset=offset)
+    page = await rpc.call(
+        "intake", "inbox", token=officer.token, limit=limit, offset=offset, kind=kind, overdue=overdue
+    )
     return InboxPage.model_validate(page)
