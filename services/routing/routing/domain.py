@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cimer_common import geography
-from cimer_common.errors import InvalidRequest
+from cimer_common.errors import Conflict, InvalidRequest
 from cimer_common.events import ApplicationReceived
+from cimer_common.schemas import SUBJECT_MINISTRY
 
 PRESIDENCY = "PRESIDENCY"
 ETHICS_BOARD = "ETHICS-BOARD"
@@ -332,3 +333,244 @@ def check_new_institution(new: NewInstitution, directory: Directory) -> NewInsti
     elif new.type in NEEDS_MINISTRY:
         raise InvalidRequest("ministry_required", "ministry")
     return NewInstitution(code, name, new.type, province, district, parent, ministry_code)
+
+
+# --- Forwarding (SPEC section 4) ------------------------------------------------------------------------------
+
+
+class ForwardingDirectory(Directory, Protocol):
+    """What the forwarding rules need besides `Directory`, again about active institutions only."""
+
+    def ministry_of(self, code: str) -> str | None:
+        """The ministry whose subtree the institution lies in (`SAGLIK` for `MIN-SAGLIK` and `PD-06-SAGLIK`)."""
+        ...
+
+    def has_regional_directorate(self, province: str, ministry_code: str) -> bool:
+        """Whether an active regional directorate of the ministry is seated in the province."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApplicationFacts:
+    """What routing keeps about an application to decide where it may go (`assignments` holds it)."""
+
+    kind: str
+    channel: str
+    subject: str | None
+    province: str | None = None
+    district: str | None = None
+
+
+# Subjects a governorship answers itself, with its own police, gendarmerie, registry office and local services.
+GOVERNORSHIP_SUBJECTS = frozenset({"security", "civil_registry", "local_services"})
+
+
+def locally_solvable(application: ApplicationFacts, directory: ForwardingDirectory, province: str | None) -> bool:
+    """SPEC section 4: "locally solvable applications must end locally". An application in `province` (the
+    holding governorship's) is locally solvable, and so never goes up to the Presidency, when any of these holds:
+    - it names a district (a district's road, school or clinic is the business of bodies in the province);
+    - its subject is one the governorship handles itself (`GOVERNORSHIP_SUBJECTS`);
+    - its subject belongs to no ministry (`other`): there is no ministry for the Presidency to send it to;
+    - the subject's ministry (`schemas.SUBJECT_MINISTRY`) has an active provincial directorate in the province, or
+      an active regional directorate seated in it.
+    What is left belongs to a ministry with no office in the province (justice, foreign affairs, defence, energy,
+    and transport where no highways region is seated): that the governorship may send to the Presidency.
+    """
+    if application.district:
+        return True
+    subject = application.subject
+    if subject in GOVERNORSHIP_SUBJECTS:
+        return True
+    ministry_code = SUBJECT_MINISTRY.get(subject) if subject else None
+    if ministry_code is None:
+        return True
+    if province is None:
+        return False
+    return directory.exists(provincial_directorate(province, ministry_code)) or directory.has_regional_directorate(
+        province, ministry_code
+    )
+
+
+# A relation between the holder and the target that an edge of the table requires.
+Relation = Callable[[ApplicationFacts, str, str, ForwardingDirectory], bool]
+
+
+def _anywhere(application: ApplicationFacts, holder: str, target: str, directory: ForwardingDirectory) -> bool:
+    return True
+
+
+def _same_province(application: ApplicationFacts, holder: str, target: str, directory: ForwardingDirectory) -> bool:
+    province = directory.province_of(holder)
+    return province is not None and directory.province_of(target) == province
+
+
+def _child(application: ApplicationFacts, holder: str, target: str, directory: ForwardingDirectory) -> bool:
+    return directory.parent_of(target) == holder
+
+
+def _same_ministry(application: ApplicationFacts, holder: str, target: str, directory: ForwardingDirectory) -> bool:
+    ministry_code = directory.ministry_of(holder)
+    return ministry_code is not None and directory.ministry_of(target) == ministry_code
+
+
+def _belongs_to_a_ministry(
+    application: ApplicationFacts, holder: str, target: str, directory: ForwardingDirectory
+) -> bool:
+    return not locally_solvable(application, directory, directory.province_of(holder))
+
+
+# The edges of SPEC section 4, as data: holder's type → (target's type, what must hold between them).
+# Nothing else is allowed, except a return to the sender (`forward_reason`).
+FORWARDING: dict[str, tuple[tuple[str, Relation], ...]] = {
+    "governorship": (
+        ("district_governorship", _same_province),  # its district governorships
+        ("provincial_directorate", _same_province),  # its province's provincial directorates
+        ("regional_directorate", _same_province),  # the regional directorates seated in its province
+        ("presidency", _belongs_to_a_ministry),  # only what is not locally solvable
+    ),
+    "presidency": (
+        ("ministry", _anywhere),
+        ("governorship", _anywhere),
+        ("ethics_board", _anywhere),
+        ("hr_presidency", _anywhere),
+    ),
+    "ministry": (
+        ("ministry_unit", _child),  # its units
+        ("provincial_directorate", _same_ministry),  # its provincial directorates
+    ),
+    "ethics_board": (("disciplinary_board", _anywhere),),
+    "provincial_hr_board": (
+        ("district_hr_board", _same_province),  # the district boards of its province
+        ("hr_presidency", _anywhere),
+    ),
+}
+
+FORWARDED = "forwarded"
+RETURNED = "returned"
+
+
+def forward_reason(
+    application: ApplicationFacts,
+    holder: str,
+    target: str,
+    directory: ForwardingDirectory,
+    sender: str | None,
+) -> str | None:
+    """`"returned"` when `target` is the institution that sent the application to `holder`, `"forwarded"` when
+    an edge of `FORWARDING` leads from `holder` to `target`, None when the move is not allowed: never to the holder
+    itself, never to an institution that is retired or unknown."""
+    if target == holder or not directory.exists(target):
+        return None
+    if sender is not None and target == sender:
+        return RETURNED
+    holder_type, target_type = directory.type_of(holder), directory.type_of(target)
+    if holder_type is None:
+        # A retired holder still gets rid of what it holds, back to its sender only.
+        return None
+    for allowed_type, relation in FORWARDING.get(holder_type, ()):
+        if target_type == allowed_type and relation(application, holder, target, directory):
+            return FORWARDED
+    return None
+
+
+def may_forward(
+    application: ApplicationFacts,
+    holder: str,
+    target: str,
+    directory: ForwardingDirectory,
+    sender: str | None,
+) -> bool:
+    return forward_reason(application, holder, target, directory, sender) is not None
+
+
+def check_forward(
+    application: ApplicationFacts,
+    holder: str,
+    target: str,
+    directory: ForwardingDirectory,
+    sender: str | None,
+) -> str:
+    """The reason of an allowed move, or `InvalidRequest("forward_not_allowed", "to_institution")`."""
+    reason = forward_reason(application, holder, target, directory, sender)
+    if reason is None:
+        raise InvalidRequest("forward_not_allowed", "to_institution")
+    return reason
+
+
+def sender_after(moves: list[tuple[str, str]]) -> str | None:
+    """The institution a return would go back to after `moves`, each (reason, to_institution) in order from the
+    first destination: a forward pushes the holder on a stack of senders, a return pops it, so a return goes to
+    whoever sent the application to the current holder, and a second return goes one step further back."""
+    holders: list[str] = []
+    for reason, to_institution in moves:
+        if reason == RETURNED and holders:
+            holders.pop()
+        else:
+            holders.append(to_institution)
+    return holders[-2] if len(holders) >= 2 else None
+
+
+@dataclass(frozen=True)
+class Custody:
+    """Who holds an application, as a pure state machine: the moves so far, each (reason, to_institution) from
+    the first destination on, and whether it is answered. Exactly one institution holds it (the last move's), and
+    after the answer nothing moves any more. The service replays the `assignment_history` into one of these."""
+
+    moves: tuple[tuple[str, str], ...]
+    answered: bool = False
+
+    @property
+    def holder(self) -> str:
+        return self.moves[-1][1]
+
+    @property
+    def sender(self) -> str | None:
+        return sender_after(list(self.moves))
+
+    def forward(self, application: ApplicationFacts, target: str, directory: ForwardingDirectory) -> Custody:
+        """The custody after the holder sends the application to `target`; `Conflict("already_answered")` once it
+        is answered, `InvalidRequest("forward_not_allowed", "to_institution")` off the edges."""
+        if self.answered:
+            raise Conflict("already_answered")
+        reason = check_forward(application, self.holder, target, directory, self.sender)
+        return Custody((*self.moves, (reason, target)))
+
+    def answer(self) -> Custody:
+        if self.answered:
+            raise Conflict("already_answered")
+        return Custody(self.moves, answered=True)
+
+
+# --- Answers and extensions -----------------------------------------------------------------------------------
+
+OUTCOMES = frozenset({"positive", "negative"})
+ANSWER_MIN, ANSWER_MAX = 10, 10_000
+REASON_MIN, REASON_MAX = 10, 2_000
+NOTE_MAX = 2_000
+
+
+def check_answer(outcome: object, text: object) -> tuple[str, str]:
+    if not isinstance(outcome, str) or outcome not in OUTCOMES:
+        raise InvalidRequest("invalid_outcome", "outcome")
+    stripped = text.strip() if isinstance(text, str) else ""
+    if not ANSWER_MIN <= len(stripped) <= ANSWER_MAX:
+        raise InvalidRequest("answer_text_required", "text")
+    return outcome, stripped
+
+
+def check_extension_reason(reason: object) -> str:
+    stripped = reason.strip() if isinstance(reason, str) else ""
+    if not REASON_MIN <= len(stripped) <= REASON_MAX:
+        raise InvalidRequest("extension_reason_required", "reason")
+    return stripped
+
+
+def check_note(note: object) -> str | None:
+    if note is None:
+        return None
+    if not isinstance(note, str):
+        raise InvalidRequest("invalid_note", "note")
+    stripped = note.strip()
+    if len(stripped) > NOTE_MAX:
+        raise InvalidRequest("note_too_long", "note")
+    return stripped or None

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from cimer_common import access, geography
+from cimer_common import access, calendar, geography
 from cimer_common.access import Action
-from cimer_common.errors import Conflict, NotFound
-from cimer_common.events import ApplicationAssigned, ApplicationReceived
+from cimer_common.errors import Conflict, InvalidRequest, NotFound
+from cimer_common.events import (
+    ActivityRecorded,
+    ApplicationAnswered,
+    ApplicationAssigned,
+    ApplicationReceived,
+    DeadlineApproaching,
+    DeadlineExtended,
+    DeadlinePassed,
+)
 from cimer_common.outbox import OutboxWriter
 from cimer_common.tokens import Principal
 from routing import domain
@@ -54,6 +62,25 @@ class DatabaseDirectory:
         row = self._get(code)
         return row.parent if row else None
 
+    def ministry_of(self, code: str) -> str | None:
+        row = self._active(code)
+        return row.ministry if row else None
+
+    def has_regional_directorate(self, province: str, ministry_code: str) -> bool:
+        return (
+            self._session.scalar(
+                select(Institution.code)
+                .where(
+                    Institution.type == "regional_directorate",
+                    Institution.province == province,
+                    Institution.ministry == ministry_code,
+                    Institution.active,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
 
 def assign_first_destination(session: Session, outbox: OutboxWriter, application: ApplicationReceived) -> str | None:
     """Give a newly received application to its first institution and announce it; returns that institution,
@@ -73,6 +100,9 @@ def assign_first_destination(session: Session, outbox: OutboxWriter, application
             received_at=application.received_at,
             deadline=application.deadline,
             assigned_at=assigned_at,
+            subject=application.subject,
+            province=application.province,
+            district=application.district,
         )
         .on_conflict_do_nothing(index_elements=["application_id"])
         .returning(Assignment.application_id)
@@ -230,3 +260,300 @@ def update_institution(
         institution.active = domain.check_active(code, active)
     session.flush()
     return _as_dict(institution)
+
+
+# --- Working an application: forward, return, answer, extend (issue 4) ----------------------------------------
+
+
+def _facts(assignment: Assignment) -> domain.ApplicationFacts:
+    return domain.ApplicationFacts(
+        kind=assignment.kind,
+        channel=assignment.channel,
+        subject=assignment.subject,
+        province=assignment.province,
+        district=assignment.district,
+    )
+
+
+def _moves(session: Session, assignment: Assignment) -> list[AssignmentHistory]:
+    return list(
+        session.scalars(
+            select(AssignmentHistory)
+            .where(AssignmentHistory.application_id == assignment.application_id)
+            .order_by(AssignmentHistory.id)
+        )
+    )
+
+
+def _scope(session: Session, assignment: Assignment, directory: DatabaseDirectory) -> access.ApplicationScope:
+    return access.ApplicationScope(
+        holder=assignment.institution,
+        held_by=frozenset(h.to_institution for h in _moves(session, assignment)) | {assignment.institution},
+        coordinators=frozenset(domain.coordinators_of(assignment.institution, directory)),
+    )
+
+
+def _reachable(
+    session: Session, officer: Principal, tracking_number: object, *, for_update: bool
+) -> tuple[Assignment, access.ApplicationScope, DatabaseDirectory]:
+    """The assignment if the officer may read the application; outside their reach it is `NotFound`, exactly as a
+    number that does not exist, so an officer cannot learn what exists elsewhere."""
+    assignment = None
+    if isinstance(tracking_number, str) and tracking_number.strip():
+        statement = select(Assignment).where(Assignment.tracking_number == tracking_number.strip())
+        if for_update:
+            statement = statement.with_for_update()
+        assignment = session.scalars(statement).first()
+    if assignment is None:
+        raise NotFound("application_not_found")
+    directory = DatabaseDirectory(session)
+    scope = _scope(session, assignment, directory)
+    if not access.allowed(officer, Action.READ_APPLICATION, scope):
+        raise NotFound("application_not_found")
+    return assignment, scope, directory
+
+
+def _workable(session: Session, officer: Principal, tracking_number: object) -> tuple[Assignment, DatabaseDirectory]:
+    """The assignment, locked, when the officer's institution holds it and it is not answered yet."""
+    assignment, scope, directory = _reachable(session, officer, tracking_number, for_update=True)
+    access.require(officer, Action.WORK_APPLICATION, scope)
+    if assignment.status == "answered":
+        raise Conflict("already_answered")
+    return assignment, directory
+
+
+def _audit(
+    outbox: OutboxWriter,
+    session: Session,
+    officer: Principal,
+    action: str,
+    tracking_number: str,
+    client_address: str | None,
+    at: datetime,
+) -> None:
+    outbox.add(
+        session,
+        "activity_recorded",
+        ActivityRecorded(
+            actor_user_id=officer.user_id,
+            actor_username=officer.username,
+            actor_institution=officer.institution,
+            action=action,
+            target=tracking_number,
+            client_address=client_address,
+            at=at,
+        ),
+    )
+
+
+def forward(
+    session: Session,
+    outbox: OutboxWriter,
+    officer: Principal,
+    tracking_number: str,
+    to_institution: str,
+    note: str | None = None,
+    client_address: str | None = None,
+) -> dict[str, Any]:
+    """The holder sends the application on along an edge of SPEC section 4, or back to its sender (a return).
+    The deadline stays as it is (SPEC section 2)."""
+    assignment, directory = _workable(session, officer, tracking_number)
+    if not isinstance(to_institution, str) or session.get(Institution, to_institution) is None:
+        raise NotFound("institution_not_found")
+    note = domain.check_note(note)
+    holder = assignment.institution
+    custody = domain.Custody(tuple((h.reason, h.to_institution) for h in _moves(session, assignment)))
+    moved = custody.forward(_facts(assignment), to_institution, directory)
+    reason = moved.moves[-1][0]
+    at = datetime.now(UTC)
+    assignment.institution = to_institution
+    assignment.assigned_at = at
+    assignment.previous_institution = moved.sender
+    session.add(
+        AssignmentHistory(
+            application_id=assignment.application_id,
+            from_institution=holder,
+            to_institution=to_institution,
+            reason=reason,
+            at=at,
+        )
+    )
+    outbox.add(
+        session,
+        "application_assigned",
+        ApplicationAssigned(
+            application_id=assignment.application_id,
+            tracking_number=assignment.tracking_number,
+            institution=to_institution,
+            previous_institution=holder,
+            reason=reason,
+            assigned_at=at,
+            coordinators=domain.coordinators_of(to_institution, directory),
+            note=note,
+        ),
+    )
+    action = "return" if reason == domain.RETURNED else "forward"
+    _audit(outbox, session, officer, action, assignment.tracking_number, client_address, at)
+    return {
+        "tracking_number": assignment.tracking_number,
+        "institution": to_institution,
+        "previous_institution": holder,
+        "reason": reason,
+    }
+
+
+def answer(
+    session: Session,
+    outbox: OutboxWriter,
+    officer: Principal,
+    tracking_number: str,
+    outcome: str,
+    text: str,
+    client_address: str | None = None,
+) -> dict[str, Any]:
+    """The holder answers: the application is closed for routing, and the text goes to the applicant."""
+    assignment, _ = _workable(session, officer, tracking_number)
+    outcome, text = domain.check_answer(outcome, text)
+    at = datetime.now(UTC)
+    assignment.status = "answered"
+    assignment.outcome = outcome
+    assignment.answered_at = at
+    outbox.add(
+        session,
+        "application_answered",
+        ApplicationAnswered(
+            application_id=assignment.application_id,
+            tracking_number=assignment.tracking_number,
+            institution=assignment.institution,
+            outcome=outcome,
+            text=text,
+            answered_at=at,
+        ),
+    )
+    _audit(outbox, session, officer, "answer", assignment.tracking_number, client_address, at)
+    return {
+        "tracking_number": assignment.tracking_number,
+        "status": "answered",
+        "outcome": outcome,
+        "answered_at": at.isoformat(),
+    }
+
+
+def extend(
+    session: Session,
+    outbox: OutboxWriter,
+    officer: Principal,
+    tracking_number: str,
+    reason: str,
+    client_address: str | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The holder extends an information request's deadline, once, by 15 working days, before it has passed
+    (Law 4982, article 11); the reason goes to the applicant."""
+    assignment, _ = _workable(session, officer, tracking_number)
+    if assignment.kind != "information_request":
+        raise InvalidRequest("extension_not_allowed", "kind")
+    if assignment.extended:
+        raise Conflict("already_extended")
+    if (today or calendar.today()) > assignment.deadline:
+        raise InvalidRequest("deadline_passed", "deadline")
+    reason = domain.check_extension_reason(reason)
+    at = datetime.now(UTC)
+    previous = assignment.deadline
+    assignment.deadline = calendar.extended_deadline(previous)
+    assignment.extended = True
+    assignment.approaching_notified_at = None  # the holder is warned again before the new deadline
+    outbox.add(
+        session,
+        "deadline_extended",
+        DeadlineExtended(
+            application_id=assignment.application_id,
+            tracking_number=assignment.tracking_number,
+            institution=assignment.institution,
+            previous_deadline=previous,
+            deadline=assignment.deadline,
+            reason=reason,
+            extended_at=at,
+        ),
+    )
+    _audit(outbox, session, officer, "extend", assignment.tracking_number, client_address, at)
+    return {
+        "tracking_number": assignment.tracking_number,
+        "deadline": assignment.deadline.isoformat(),
+        "previous_deadline": previous.isoformat(),
+    }
+
+
+def history(session: Session, officer: Principal, tracking_number: str) -> list[dict[str, Any]]:
+    """The moves of an application between institutions, first destination first."""
+    assignment, _, _ = _reachable(session, officer, tracking_number, for_update=False)
+    return [
+        {"from": h.from_institution, "to": h.to_institution, "reason": h.reason, "at": h.at.isoformat()}
+        for h in _moves(session, assignment)
+    ]
+
+
+# --- Deadline watch -------------------------------------------------------------------------------------------
+
+SCAN_BATCH = 500
+
+
+def watch_deadlines(session: Session, outbox: OutboxWriter, today: date, limit: int = SCAN_BATCH) -> int:
+    """Stage, once per application, `deadline_approaching` when an unanswered application is within
+    `APPROACHING_WORKING_DAYS` working days of a deadline not yet past, and `deadline_passed` when `today` is after
+    it. Rows are taken `FOR UPDATE SKIP LOCKED`, so replicas scanning together never both notify one; returns how
+    many rows it took (`limit` at most: the caller scans again while a batch comes back full)."""
+    # working_days_between(today, d) <= N exactly when d comes before the (N+1)th working day after today.
+    horizon = calendar.add_working_days(today, calendar.APPROACHING_WORKING_DAYS + 1)
+    due = session.scalars(
+        select(Assignment)
+        .where(
+            Assignment.status == "assigned",
+            or_(
+                and_(
+                    Assignment.approaching_notified_at.is_(None),
+                    Assignment.deadline >= today,
+                    Assignment.deadline < horizon,
+                ),
+                and_(Assignment.passed_notified_at.is_(None), Assignment.deadline < today),
+            ),
+        )
+        .order_by(Assignment.deadline)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    directory = DatabaseDirectory(session)
+    now = datetime.now(UTC)
+    for assignment in due:
+        coordinators = domain.coordinators_of(assignment.institution, directory)
+        if assignment.deadline < today:
+            outbox.add(
+                session,
+                "deadline_passed",
+                DeadlinePassed(
+                    application_id=assignment.application_id,
+                    tracking_number=assignment.tracking_number,
+                    institution=assignment.institution,
+                    coordinators=coordinators,
+                    deadline=assignment.deadline,
+                ),
+            )
+            assignment.passed_notified_at = now
+        else:
+            left = calendar.working_days_between(today, assignment.deadline)
+            if left <= calendar.APPROACHING_WORKING_DAYS:  # always, by the horizon; kept as the rule's statement
+                outbox.add(
+                    session,
+                    "deadline_approaching",
+                    DeadlineApproaching(
+                        application_id=assignment.application_id,
+                        tracking_number=assignment.tracking_number,
+                        institution=assignment.institution,
+                        coordinators=coordinators,
+                        deadline=assignment.deadline,
+                        working_days_left=left,
+                    ),
+                )
+            assignment.approaching_notified_at = now
+    session.flush()
+    return len(due)

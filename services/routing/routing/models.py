@@ -19,8 +19,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    false,
     func,
     literal,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import UUID
@@ -107,6 +109,23 @@ class Assignment(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deadline: Mapped[date] = mapped_column(Date)
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the forwarding rules ask about the application (`domain.ApplicationFacts`); null for the rows assigned
+    # before routing kept them.
+    subject: Mapped[str | None] = mapped_column(String(32))
+    province: Mapped[str | None] = mapped_column(String(2))
+    district: Mapped[str | None] = mapped_column(String(100))
+    # The institution a return goes back to: whoever sent the application to its holder (`domain.sender_after`).
+    previous_institution: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="assigned", server_default="assigned")  # or answered
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The deadline watch sends each notice once; an extension clears `approaching_notified_at` for the new deadline.
+    approaching_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    passed_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # The deadline watch reads the unanswered applications by deadline.
+    __table_args__ = (Index("ix_assignments_open_deadline", "deadline", postgresql_where=text("status = 'assigned'")),)
 
 
 class AssignmentHistory(Base):

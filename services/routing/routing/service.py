@@ -3,10 +3,13 @@ hands the work to `handlers`."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 
+from cimer_common import calendar
 from cimer_common.authentication import Authentication
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
@@ -19,6 +22,10 @@ from routing import handlers
 from routing.models import OutboxMessage, ProcessedEvent
 
 log = get_logger(__name__)
+
+# How often the deadline watch runs, in seconds. nameko fixes a timer's interval when the class is defined, so the
+# setting is read from the environment at import (config key DEADLINE_SCAN_SECONDS, as for every setting).
+DEADLINE_SCAN_SECONDS = float(os.environ.get("DEADLINE_SCAN_SECONDS", "300"))
 
 
 class RoutingService(HealthCheck):
@@ -112,3 +119,81 @@ class RoutingService(HealthCheck):
             "institution updated", institution=code, fields=changed, active=updated["active"], by=principal.username
         )
         return updated
+
+    # Working an application (issue 4): only while the officer's institution holds it (`Action.WORK_APPLICATION`).
+
+    @rpc(expected_exceptions=EXPECTED)
+    def forward(
+        self,
+        token: str | None,
+        tracking_number: str,
+        to_institution: str,
+        note: str | None = None,
+        client_address: str | None = None,
+    ) -> dict[str, Any]:
+        principal = self.authenticate(token)
+        with self.db.transaction() as session:
+            moved = handlers.forward(
+                session, self.outbox, principal, tracking_number, to_institution, note, client_address
+            )
+        log.info(
+            "application assigned",
+            tracking_number=moved["tracking_number"],
+            institution=moved["institution"],
+            previous_institution=moved["previous_institution"],
+            reason=moved["reason"],
+            by=principal.username,
+        )
+        return moved
+
+    @rpc(expected_exceptions=EXPECTED)
+    def answer(
+        self,
+        token: str | None,
+        tracking_number: str,
+        outcome: str,
+        text: str,
+        client_address: str | None = None,
+    ) -> dict[str, Any]:
+        principal = self.authenticate(token)
+        with self.db.transaction() as session:
+            answered = handlers.answer(session, self.outbox, principal, tracking_number, outcome, text, client_address)
+        log.info(
+            "application answered", tracking_number=answered["tracking_number"], outcome=outcome, by=principal.username
+        )
+        return answered
+
+    @rpc(expected_exceptions=EXPECTED)
+    def extend(
+        self, token: str | None, tracking_number: str, reason: str, client_address: str | None = None
+    ) -> dict[str, Any]:
+        principal = self.authenticate(token)
+        with self.db.transaction() as session:
+            extended = handlers.extend(session, self.outbox, principal, tracking_number, reason, client_address)
+        log.info(
+            "deadline extended",
+            tracking_number=extended["tracking_number"],
+            deadline=extended["deadline"],
+            by=principal.username,
+        )
+        return extended
+
+    @rpc(expected_exceptions=EXPECTED)
+    def history(self, token: str | None, tracking_number: str) -> list[dict[str, Any]]:
+        principal = self.authenticate(token)
+        with self.db.transaction() as session:
+            return handlers.history(session, principal, tracking_number)
+
+    @timer(interval=DEADLINE_SCAN_SECONDS)
+    def watch_deadlines(self) -> None:
+        """Deadlines coming near or passed (SPEC section 5), one batch per transaction until none is left."""
+        today = calendar.today()
+        total = 0
+        while True:
+            with self.db.transaction() as session:
+                taken = handlers.watch_deadlines(session, self.outbox, today)
+            total += taken
+            if taken < handlers.SCAN_BATCH:
+                break
+        if total:
+            log.info("deadlines watched", notices=total, today=today.isoformat())
