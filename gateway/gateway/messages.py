@@ -122,6 +122,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Başvuru bu kuruma gönderilemez: kurumlar arası gönderim yalnızca tanımlı hiyerarşi yollarıyla yapılır.",
         "The application cannot be sent to this institution: it moves only along the hierarchy's edges.",
     ),
+    "note_too_long": ("Not çok uzun (en fazla 2000 karakter).", "The note is too long (2,000 characters at most)."),
+    "invalid_note": ("Not geçersiz.", "The note is not valid."),
     "already_answered": ("Başvuru zaten cevaplanmış.", "The application has already been answered."),
     "invalid_outcome": ("Sonuç olumlu ya da olumsuz olmalıdır.", "The outcome is positive or negative."),
     "answer_text_required": (

@@ -156,6 +156,13 @@ class IdentityService(HealthCheck):
             if first_delivery(session, ProcessedEvent, event):
                 handlers.record_activity(session, event.id, payload)
 
+    @on_event("routing", "activity_recorded")
+    def handle_routing_activity_recorded(self, event: Envelope, payload: ActivityRecorded) -> None:
+        """Forwards, returns, answers and extensions at routing: the same trail, the same once-only record."""
+        with self.db.transaction() as session:
+            if first_delivery(session, ProcessedEvent, event):
+                handlers.record_activity(session, event.id, payload)
+
     # --- Helpers -----------------------------------------------------------------------------------------------
 
     def _administrator(self, token: str) -> Principal:

@@ -158,3 +158,16 @@ def test_the_console_script_checks_the_database_the_environment_names(identity, 
         connection.execute(text("UPDATE audit_log SET outcome = 'refused'"))
     broken = subprocess.run([script], capture_output=True, text=True, timeout=60, check=False)
     assert broken.returncode == 1 and "broken at record 1" in broken.stderr
+
+
+def test_routing_activity_is_appended_once_like_intakes(identity, amqp_uri, identity_db):
+    forwarded = activity(action="forward", target="260000000018", actor_institution="GOV-06").model_copy(
+        update={"producer": "routing"}
+    )
+    answered = activity(action="answer").model_copy(update={"producer": "routing"})
+    for event in (forwarded, forwarded, answered):
+        with entrypoint_waiter(identity, "handle_routing_activity_recorded"):
+            publish(amqp_uri, event)
+    with Session(identity_db) as session:
+        lines = session.scalars(select(AuditRecord).order_by(AuditRecord.id)).all()
+    assert [(line.event_id, line.action) for line in lines] == [(forwarded.id, "forward"), (answered.id, "answer")]

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from stdnum.tr import tckimlik
 
 from cimer_common import access, geography
 from cimer_common.access import Action
 from cimer_common.calendar import TURKEY
-from cimer_common.errors import Forbidden, InvalidApplication, Unauthorized
+from cimer_common.errors import Forbidden, InvalidApplication, InvalidRequest, Unauthorized
 from cimer_common.logs import mask_national_id
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.tokens import Principal
@@ -136,6 +138,48 @@ def hash_access_code(pepper: str, tracking: str, code: str) -> str:
 
 def access_code_matches(pepper: str, tracking: str, code: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_access_code(pepper, tracking, code), stored_hash)
+
+
+# --- The public status throttle ------------------------------------------------------------------------------
+
+STATUS_LOOKUP_WINDOW = timedelta(minutes=10)
+MAX_STATUS_LOOKUP_FAILURES = 20  # per client address, within the window
+
+
+def status_lookup_retry_after(
+    failures: Sequence[datetime],
+    now: datetime,
+    limit: int = MAX_STATUS_LOOKUP_FAILURES,
+    window: timedelta = STATUS_LOOKUP_WINDOW,
+) -> int | None:
+    """None when fewer than `limit` of an address's failed look-ups lie in the window that ends at `now` (one
+    stamped a little after `now`, by a replica whose clock runs ahead, counts); otherwise the whole seconds (at
+    least 1) until enough have left it for one more look-up: the `limit`-th most recent must leave."""
+    recent = sorted((at for at in failures if at > now - window), reverse=True)
+    if len(recent) < limit:
+        return None
+    leaves_at = recent[limit - 1] + window
+    return max(1, math.ceil((leaves_at - now).total_seconds()))
+
+
+def clean_client_address(address: str | None) -> str | None:
+    """What the throttle keys on: trimmed, at most 64 characters; None (no throttle) when the caller gave none."""
+    if address is None:
+        return None
+    address = address.strip()[:64]
+    return address or None
+
+
+# --- The inbox ---------------------------------------------------------------------------------------------------
+
+KINDS = ("information_request", "petition", "ethics_complaint", "human_rights")
+
+
+def check_inbox_filters(kind: object, overdue: object) -> None:
+    if kind is not None and kind not in KINDS:
+        raise InvalidRequest("invalid_request", "kind")
+    if overdue is not None and not isinstance(overdue, bool):
+        raise InvalidRequest("invalid_request", "overdue")
 
 
 # --- What an officer is shown -------------------------------------------------------------------------------------

@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cimer_common import access, calendar
 from cimer_common.access import Action, ApplicationScope
-from cimer_common.errors import NotFound
-from cimer_common.events import ActivityRecorded, ApplicationAssigned, ApplicationReceived
+from cimer_common.errors import DomainError, NotFound, TooManyRequests
+from cimer_common.events import (
+    ActivityRecorded,
+    ApplicationAnswered,
+    ApplicationAssigned,
+    ApplicationReceived,
+    DeadlineExtended,
+)
 from cimer_common.outbox import OutboxWriter
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.tokens import Principal
 from intake import domain
-from intake.models import Applicant, Application, HistoryEntry, tracking_sequence
+from intake.models import Applicant, Application, HistoryEntry, StatusLookupFailure, tracking_sequence
+
+# Advisory lock class of the two-key locks (class, hashtext(address)): one status look-up per address at a time,
+# from the throttle check to the recorded failure, so concurrent guesses cannot all slip in under the limit.
+STATUS_LOOKUP_LOCK = 0x535441
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A result, or a refusal the service raises once the transaction has committed (a failed look-up must stay
+    recorded for the throttle although the caller is refused)."""
+
+    result: dict[str, Any] | None = None
+    refusal: DomainError | None = None
+
+    def unwrap(self) -> dict[str, Any]:
+        if self.refusal is not None:
+            raise self.refusal
+        assert self.result is not None
+        return self.result
 
 
 def file_application(
@@ -111,8 +137,96 @@ def record_assignment(session: Session, event: ApplicationAssigned) -> None:
     application.history.append(HistoryEntry(at=event.assigned_at, status="assigned", institution=event.institution))
 
 
-def status(session: Session, tracking_number: str, access_code: str, pepper: str) -> dict[str, Any]:
-    """The public status; a wrong pair is answered exactly like a number that does not exist."""
+def _locked(session: Session, application_id: Any, what: str) -> Application:
+    application = session.get(Application, application_id, with_for_update=True)
+    if application is None:
+        # Routing only speaks of what intake announced: a broken invariant, not a race. Fail loudly and let the
+        # message be retried rather than forget it.
+        raise LookupError(f"{what} for unknown application {application_id}")
+    return application
+
+
+def record_answer(session: Session, event: ApplicationAnswered) -> None:
+    """The holder answered: the application is answered for good, whatever arrives after (an earlier assignment
+    delivered late changes nothing, see `record_assignment`). A second, different answer is ignored: the first
+    one is what the applicant was sent."""
+    application = _locked(session, event.application_id, "answer")
+    if application.status in ("answered", "closed"):
+        return
+    application.status = "answered"
+    application.institution = event.institution
+    application.held_by = sorted({*application.held_by, event.institution})
+    application.answer_outcome = event.outcome
+    application.answer_text = event.text
+    application.answered_at = event.answered_at
+    application.answered_by = event.institution
+    application.updated_at = datetime.now(UTC)
+    application.history.append(HistoryEntry(at=event.answered_at, status="answered", institution=event.institution))
+
+
+def record_extension(session: Session, event: DeadlineExtended) -> None:
+    """An information request's one extension: the new deadline and its reason. The status does not change (it
+    is still where it was, with more time); the history gains an entry `extended`, at the extending institution.
+    Recorded even if the answer arrived first: the extension happened, and the deadline it set is a fact."""
+    application = _locked(session, event.application_id, "extension")
+    if application.extended_at is not None and application.extended_at >= event.extended_at:
+        return
+    application.deadline = event.deadline
+    application.extension_reason = event.reason
+    application.extended_at = event.extended_at
+    application.updated_at = datetime.now(UTC)
+    application.history.append(HistoryEntry(at=event.extended_at, status="extended", institution=event.institution))
+
+
+def _answer(application: Application) -> dict[str, Any] | None:
+    if application.answered_at is None:
+        return None
+    return {
+        "outcome": application.answer_outcome,
+        "text": application.answer_text,
+        "answered_at": application.answered_at.isoformat(),
+        "institution": application.answered_by,
+    }
+
+
+def _extension(application: Application) -> dict[str, Any] | None:
+    if application.extended_at is None:
+        return None
+    return {"reason": application.extension_reason, "extended_at": application.extended_at.isoformat()}
+
+
+def _history(application: Application) -> list[dict[str, Any]]:
+    return [{"at": h.at.isoformat(), "status": h.status, "institution": h.institution} for h in application.history]
+
+
+def status(
+    session: Session,
+    tracking_number: str,
+    access_code: str,
+    pepper: str,
+    client_address: str | None,
+    now: datetime,
+) -> Outcome:
+    """The public status; a wrong pair is answered exactly like a number that does not exist.
+
+    Throttled against guessing, before the pair is checked: an address with `MAX_STATUS_LOOKUP_FAILURES` failed
+    look-ups in the window is refused, even with a right pair, until the oldest of them leaves the window. A call
+    without an address (an internal caller) is not throttled."""
+    address = domain.clean_client_address(client_address)
+    if address is not None:
+        session.execute(select(func.pg_advisory_xact_lock(STATUS_LOOKUP_LOCK, func.hashtext(address))))
+        recent = session.scalars(
+            select(StatusLookupFailure.at)
+            .where(
+                StatusLookupFailure.client_address == address,
+                StatusLookupFailure.at > now - domain.STATUS_LOOKUP_WINDOW,
+            )
+            .order_by(StatusLookupFailure.at.desc())
+            .limit(domain.MAX_STATUS_LOOKUP_FAILURES)
+        ).all()
+        wait = domain.status_lookup_retry_after(recent, now)
+        if wait is not None:
+            return Outcome(refusal=TooManyRequests("too_many_lookups", str(wait)))
     number = domain.normalise_tracking_number(tracking_number)
     application = None
     if number is not None:
@@ -121,19 +235,26 @@ def status(session: Session, tracking_number: str, access_code: str, pepper: str
     stored = application.access_code_hash if application else "0" * 64
     matches = domain.access_code_matches(pepper, number or "", access_code, stored)
     if application is None or not matches:
-        raise NotFound("application_not_found")
-    return {
-        "tracking_number": application.tracking_number,
-        "status": application.status,
-        "kind": application.kind,
-        "received_at": application.received_at.isoformat(),
-        "deadline": application.deadline.isoformat(),
-        "institution": application.institution,
-        "history": [
-            {"at": h.at.isoformat(), "status": h.status, "institution": h.institution} for h in application.history
-        ],
-        "answer": None,
-    }
+        if address is not None:
+            session.add(StatusLookupFailure(client_address=address, at=now))
+            # The throttle forgets them anyway.
+            session.execute(
+                delete(StatusLookupFailure).where(StatusLookupFailure.at <= now - domain.STATUS_LOOKUP_WINDOW)
+            )
+        return Outcome(refusal=NotFound("application_not_found"))
+    return Outcome(
+        result={
+            "tracking_number": application.tracking_number,
+            "status": application.status,
+            "kind": application.kind,
+            "received_at": application.received_at.isoformat(),
+            "deadline": application.deadline.isoformat(),
+            "institution": application.institution,
+            "history": _history(application),
+            "answer": _answer(application),
+            "extension": _extension(application),
+        }
+    )
 
 
 def scope_of(application: Application) -> ApplicationScope:
@@ -163,15 +284,30 @@ def _summary(application: Application) -> dict[str, Any]:
     }
 
 
-def inbox(session: Session, officer: Principal, limit: int, offset: int) -> dict[str, Any]:
-    """What the officer's institution holds now, the nearest deadline first. No personal data: a list is not a
-    reason to see who applied; opening one application is, and is audited."""
+def inbox(
+    session: Session,
+    officer: Principal,
+    limit: int,
+    offset: int,
+    kind: str | None = None,
+    overdue: bool | None = None,
+) -> dict[str, Any]:
+    """What the officer's institution holds now and has still to do (assigned, not answered), the nearest
+    deadline first; optionally of one kind, or only overdue (deadline before today in Turkey) or only not. No
+    personal data: a list is not a reason to see who applied; opening one application is, and is audited."""
     access.require(officer, Action.LIST_INBOX)
-    held_here = Application.institution == officer.institution
-    total = session.scalar(select(func.count()).select_from(Application).where(held_here))
+    domain.check_inbox_filters(kind, overdue)
+    conditions = [Application.institution == officer.institution, Application.status == "assigned"]
+    if kind is not None:
+        conditions.append(Application.kind == kind)
+    if overdue is True:
+        conditions.append(Application.deadline < calendar.today())
+    elif overdue is False:
+        conditions.append(Application.deadline >= calendar.today())
+    total = session.scalar(select(func.count()).select_from(Application).where(*conditions))
     rows = session.scalars(
         select(Application)
-        .where(held_here)
+        .where(*conditions)
         .order_by(Application.deadline, Application.received_at)
         .limit(limit)
         .offset(offset)
@@ -235,7 +371,7 @@ def application_for_officer(
         else None,
         "applicant": applicant,
         "held_by": application.held_by,
-        "history": [
-            {"at": h.at.isoformat(), "status": h.status, "institution": h.institution} for h in application.history
-        ],
+        "history": _history(application),
+        "answer": _answer(application),
+        "extension": _extension(application),
     }

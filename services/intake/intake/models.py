@@ -51,12 +51,21 @@ class Application(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deadline: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The answer, as routing announced it (`application_answered`): shown to the applicant on the public status.
+    answer_outcome: Mapped[str | None] = mapped_column(String(16))
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    # An information request's one extension (`deadline_extended`); `deadline` holds the extended date.
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # An institution's inbox: what it holds now, the nearest deadline first.
     __table_args__ = (Index("ix_applications_inbox", "institution", "deadline", "received_at"),)
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="application", uselist=False)
-    history: Mapped[list[HistoryEntry]] = relationship(order_by="HistoryEntry.id")
+    # In the order things happened, not the order their events arrived in.
+    history: Mapped[list[HistoryEntry]] = relationship(order_by=lambda: (HistoryEntry.at, HistoryEntry.id))
 
 
 class Applicant(Base):
@@ -85,6 +94,19 @@ class HistoryEntry(Base):
     institution: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_application_history_application", "application_id", "id"),)
+
+
+class StatusLookupFailure(Base):
+    """A public status look-up that found nothing (a wrong pair or a missing number), by client address: the
+    throttle against guessing counts them (`domain.status_lookup_retry_after`)."""
+
+    __tablename__ = "status_lookup_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    client_address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_status_lookup_failures_address_at", "client_address", "at"),)
 
 
 class OutboxMessage(OutboxMessageMixin, Base):

@@ -3,6 +3,7 @@ hands the work to `handlers`."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.dependency_providers import Config
@@ -12,8 +13,8 @@ from pydantic import ValidationError
 from cimer_common.authentication import Authentication
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
-from cimer_common.errors import EXPECTED, InvalidApplication
-from cimer_common.events import ApplicationAssigned
+from cimer_common.errors import EXPECTED, InvalidApplication, NotFound
+from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
 from cimer_common.logs import get_logger
 from cimer_common.outbox import Outbox, first_delivery, on_event
 from cimer_common.schemas import ApplicationCreate
@@ -52,15 +53,33 @@ class IntakeService(HealthCheck):
         return accepted
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_status(self, tracking_number: str, access_code: str) -> dict[str, Any]:
+    def get_status(self, tracking_number: str, access_code: str, client_address: str | None = None) -> dict[str, Any]:
+        """The public status; `client_address` (the caller's IP, from the gateway) is what the guessing throttle
+        counts failed look-ups by. The refusal is raised after the commit, so the failure stays counted."""
+        if not isinstance(tracking_number, str) or not isinstance(access_code, str):
+            raise NotFound("application_not_found")
+        if client_address is not None and not isinstance(client_address, str):
+            client_address = None
         with self.db.transaction() as session:
-            return handlers.status(session, tracking_number, access_code, self.config["ACCESS_CODE_PEPPER"])
+            outcome = handlers.status(
+                session,
+                tracking_number,
+                access_code,
+                self.config["ACCESS_CODE_PEPPER"],
+                client_address,
+                datetime.now(UTC),
+            )
+        if outcome.refusal is not None and outcome.refusal.code == "too_many_lookups":
+            log.info("status look-up throttled", client_address=client_address)
+        return outcome.unwrap()
 
     @rpc(expected_exceptions=EXPECTED)
-    def inbox(self, token: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    def inbox(
+        self, token: str, limit: int = 50, offset: int = 0, kind: str | None = None, overdue: bool | None = None
+    ) -> dict[str, Any]:
         officer = self.authenticate(token)
         with self.db.transaction() as session:
-            return handlers.inbox(session, officer, max(1, min(limit, 200)), max(0, offset))
+            return handlers.inbox(session, officer, max(1, min(limit, 200)), max(0, offset), kind, overdue)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_application(self, token: str, tracking_number: str, client_address: str | None = None) -> dict[str, Any]:
@@ -73,3 +92,15 @@ class IntakeService(HealthCheck):
         with self.db.transaction() as session:
             if first_delivery(session, ProcessedEvent, event):
                 handlers.record_assignment(session, payload)
+
+    @on_event("routing", "application_answered")
+    def handle_application_answered(self, event: Envelope, payload: ApplicationAnswered) -> None:
+        with self.db.transaction() as session:
+            if first_delivery(session, ProcessedEvent, event):
+                handlers.record_answer(session, payload)
+
+    @on_event("routing", "deadline_extended")
+    def handle_deadline_extended(self, event: Envelope, payload: DeadlineExtended) -> None:
+        with self.db.transaction() as session:
+            if first_delivery(session, ProcessedEvent, event):
+                handlers.record_extension(session, payload)

@@ -1,6 +1,6 @@
 """Unit tests of intake's rules: no broker, no database."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -93,3 +93,19 @@ def test_access_codes_are_random_and_checked_by_keyed_hash():
     assert domain.access_code_matches("pepper", "260000012345", code.lower(), stored)
     assert not domain.access_code_matches("other", "260000012345", code, stored)
     assert not domain.access_code_matches("pepper", "260000012346", code, stored)
+
+
+def test_the_status_throttle_counts_failures_in_the_window_and_says_how_long_to_wait():
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    assert domain.MAX_STATUS_LOOKUP_FAILURES == 20 and timedelta(minutes=10) == domain.STATUS_LOOKUP_WINDOW
+    nineteen = [now - timedelta(seconds=s) for s in range(19)]
+    assert domain.status_lookup_retry_after(nineteen, now) is None
+    # The 20th failure, the oldest 9 minutes ago: it leaves the window in 60 seconds.
+    twenty = [*nineteen, now - timedelta(minutes=9)]
+    assert domain.status_lookup_retry_after(twenty, now) == 60
+    # Failures older than the window do not count.
+    assert domain.status_lookup_retry_after([*nineteen, now - timedelta(minutes=10)], now) is None
+    # With more than 20, the 20th most recent must leave; never less than one second.
+    many = [now - timedelta(seconds=s) for s in range(30)]
+    assert domain.status_lookup_retry_after(many, now) == 600 - 19
+    assert domain.status_lookup_retry_after([now - timedelta(minutes=10) + timedelta(milliseconds=1)] * 20, now) == 1

@@ -1,0 +1,221 @@
+"""Interface tests of what routing tells intake: the answer and the extension reach the public status and the
+officer's view, once however often they are delivered and in whatever order; the inbox keeps only what is still
+to do, with its filters; and the public status refuses an address that keeps guessing."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import create_engine, text
+
+from cimer_common import calendar
+from cimer_common.envelope import Envelope
+from cimer_common.errors import InvalidRequest, NotFound, TooManyRequests
+from cimer_common.events import ApplicationAnswered, DeadlineExtended, Payload, spec
+from cimer_common.outbox import consumer_queue
+from cimer_common.settings import get_settings
+from cimer_common.testing import assigned_event, next_event, publish, token_for
+
+pytestmark = pytest.mark.interface
+
+APPLICANT = {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz", "email": "a@example.org"}
+PETITION = {
+    "kind": "petition",
+    "petition_type": "complaint",
+    "subject": "transport",
+    "title": "Yol bozuk",
+    "body": "Mahallemizdeki yol aylardır bozuk.",
+    "province": "06",
+    "applicant": APPLICANT,
+}
+INFO = {**PETITION, "kind": "information_request", "petition_type": None}
+RECEIVED = consumer_queue("intake", "application_received", "routing.handle_application_received").name
+OFFICER_GOV_06 = token_for("gov-06", "GOV-06", "officer")
+
+
+def routing_event(name: str, payload: Payload, event_id: uuid.UUID | None = None) -> Envelope:
+    return Envelope(
+        id=event_id or uuid.uuid4(),
+        type=name,
+        version=spec("routing", name).version,
+        producer="routing",
+        payload=payload.model_dump(mode="json"),
+    )
+
+
+def answered(received, institution="GOV-06", outcome="positive", text="Yolunuz onarıldı.", at=None, event_id=None):
+    payload = ApplicationAnswered(
+        application_id=received["application_id"],
+        tracking_number=received["tracking_number"],
+        institution=institution,
+        outcome=outcome,
+        text=text,
+        answered_at=at or datetime.now(UTC),
+    )
+    return routing_event("application_answered", payload, event_id)
+
+
+def extended(received, deadline, reason="Bilgi başka birimden derleniyor.", at=None, event_id=None):
+    payload = DeadlineExtended(
+        application_id=received["application_id"],
+        tracking_number=received["tracking_number"],
+        institution="GOV-06",
+        previous_deadline=received["deadline"],
+        deadline=deadline,
+        reason=reason,
+        extended_at=at or datetime.now(UTC),
+    )
+    return routing_event("deadline_extended", payload, event_id)
+
+
+def call(container, method, *args, **kwargs):
+    with entrypoint_hook(container, method) as entrypoint:
+        return entrypoint(*args, **kwargs)
+
+
+def deliver(container, handler, envelope):
+    with entrypoint_waiter(container, handler):
+        publish(get_settings().amqp_uri, envelope)
+
+
+def file(container, amqp_uri, application=PETITION):
+    accepted = call(container, "file_application", application)
+    return accepted, next_event(amqp_uri, RECEIVED)["payload"]
+
+
+def file_and_assign(container, amqp_uri, application=PETITION, institution="GOV-06"):
+    accepted, received = file(container, amqp_uri, application)
+    deliver(
+        container,
+        "handle_application_assigned",
+        assigned_event(received["application_id"], accepted["tracking_number"], institution),
+    )
+    return accepted, received
+
+
+def sql(statement, **params):
+    engine = create_engine(get_settings().database_url("intake"))
+    with engine.begin() as connection:
+        connection.execute(text(statement), params)
+    engine.dispose()
+
+
+def test_the_answer_reaches_the_public_status_and_the_officer_once(start_service, amqp_uri):
+    intake = start_service("intake")
+    accepted, received = file_and_assign(intake, amqp_uri)
+    at = datetime.now(UTC)
+    event = answered(received, outcome="negative", text="Talebiniz mevzuata uygun değildir.", at=at)
+    for _ in range(2):
+        deliver(intake, "handle_application_answered", event)
+
+    status = call(intake, "get_status", accepted["tracking_number"], accepted["access_code"])
+    assert status["status"] == "answered"
+    answer = status["answer"]
+    assert datetime.fromisoformat(answer.pop("answered_at")) == at
+    assert answer == {"outcome": "negative", "text": "Talebiniz mevzuata uygun değildir.", "institution": "GOV-06"}
+    assert [h["status"] for h in status["history"]] == ["received", "assigned", "answered"]
+    seen = call(intake, "get_application", OFFICER_GOV_06, accepted["tracking_number"])
+    assert seen["answer"]["text"] == answer["text"] and seen["status"] == "answered"
+    # Nothing left to do: an answered application leaves the holder's inbox.
+    assert call(intake, "inbox", OFFICER_GOV_06)["total"] == 0
+
+
+def test_an_assignment_delivered_after_the_answer_does_not_undo_it(start_service, amqp_uri):
+    intake = start_service("intake")
+    accepted, received = file(intake, amqp_uri)
+    deliver(intake, "handle_application_answered", answered(received, institution="GOV-06"))
+    deliver(
+        intake,
+        "handle_application_assigned",
+        assigned_event(received["application_id"], accepted["tracking_number"], "DG-06-CANKAYA", reason="forwarded"),
+    )
+    status = call(intake, "get_status", accepted["tracking_number"], accepted["access_code"])
+    assert status["status"] == "answered" and status["institution"] == "GOV-06"
+    assert status["answer"]["institution"] == "GOV-06"
+    # The answering institution may still open what it answered.
+    assert call(intake, "get_application", OFFICER_GOV_06, accepted["tracking_number"])["status"] == "answered"
+
+
+def test_an_extension_moves_the_public_deadline_once(start_service, amqp_uri):
+    intake = start_service("intake")
+    accepted, received = file_and_assign(intake, amqp_uri, INFO)
+    new_deadline = calendar.extended_deadline(date.fromisoformat(received["deadline"]))
+    event = extended(received, new_deadline)
+    for _ in range(2):
+        deliver(intake, "handle_deadline_extended", event)
+
+    status = call(intake, "get_status", accepted["tracking_number"], accepted["access_code"])
+    assert status["deadline"] == new_deadline.isoformat() and status["status"] == "assigned"
+    assert status["extension"]["reason"] == "Bilgi başka birimden derleniyor."
+    assert [(h["status"], h["institution"]) for h in status["history"]] == [
+        ("received", None),
+        ("assigned", "GOV-06"),
+        ("extended", "GOV-06"),
+    ]
+    assert status["answer"] is None
+
+
+def test_an_extension_delivered_after_the_answer_is_still_recorded_in_order(start_service, amqp_uri):
+    intake = start_service("intake")
+    accepted, received = file_and_assign(intake, amqp_uri, INFO)
+    extended_at = datetime.now(UTC)
+    new_deadline = calendar.extended_deadline(date.fromisoformat(received["deadline"]))
+    deliver(intake, "handle_application_answered", answered(received, at=extended_at + timedelta(hours=1)))
+    deliver(intake, "handle_deadline_extended", extended(received, new_deadline, at=extended_at))
+    status = call(intake, "get_status", accepted["tracking_number"], accepted["access_code"])
+    assert status["status"] == "answered" and status["deadline"] == new_deadline.isoformat()
+    assert [h["status"] for h in status["history"]] == ["received", "assigned", "extended", "answered"]
+
+
+def test_the_inbox_filters_by_kind_and_overdue_and_shows_each_status(start_service, amqp_uri):
+    intake = start_service("intake")
+    late, _ = file_and_assign(intake, amqp_uri, PETITION)
+    file_and_assign(intake, amqp_uri, INFO)
+    sql(
+        "UPDATE applications SET deadline = :day WHERE tracking_number = :number",
+        day=calendar.today() - timedelta(days=1),
+        number=late["tracking_number"],
+    )
+
+    everything = call(intake, "inbox", OFFICER_GOV_06)
+    assert everything["total"] == 2 and {item["status"] for item in everything["items"]} == {"assigned"}
+    petitions = call(intake, "inbox", OFFICER_GOV_06, kind="petition")
+    assert [item["tracking_number"] for item in petitions["items"]] == [late["tracking_number"]]
+    overdue = call(intake, "inbox", OFFICER_GOV_06, overdue=True)
+    assert [item["tracking_number"] for item in overdue["items"]] == [late["tracking_number"]]
+    on_time = call(intake, "inbox", OFFICER_GOV_06, overdue=False)
+    assert [item["kind"] for item in on_time["items"]] == ["information_request"]
+    assert call(intake, "inbox", OFFICER_GOV_06, kind="human_rights", overdue=False)["total"] == 0
+    with pytest.raises(InvalidRequest):
+        call(intake, "inbox", OFFICER_GOV_06, kind="letter")
+
+
+def test_an_address_that_keeps_guessing_is_refused_until_the_window_frees_it(start_service, amqp_uri):
+    intake = start_service("intake")
+    accepted, _ = file(intake, amqp_uri)
+    number, code = accepted["tracking_number"], accepted["access_code"]
+    guesser, other = "198.51.100.7", "198.51.100.8"
+
+    with entrypoint_hook(intake, "get_status") as get_status:
+        refusals = set()
+        for i in range(20):
+            with pytest.raises(NotFound) as missing:
+                # Wrong pairs and missing numbers alike, each answered the same way.
+                get_status(number if i % 2 else "260999999990", "ZZZZZZZZ", client_address=guesser)
+            refusals.add(missing.value.args)
+        assert refusals == {("application_not_found", None)}
+
+        with pytest.raises(TooManyRequests) as throttled:
+            get_status("260999999990", "ZZZZZZZZ", client_address=guesser)
+        assert throttled.value.code == "too_many_lookups"
+        assert 1 <= int(throttled.value.retry_after) <= 600
+        # Refused before the pair is checked: the right pair from that address is refused too.
+        with pytest.raises(TooManyRequests):
+            get_status(number, code, client_address=guesser)
+        # Another address is answered.
+        assert get_status(number, code, client_address=other)["status"] == "received"
+
+        # Once the window has passed the failures, the address is answered again.
+        sql("UPDATE status_lookup_failures SET at = at - interval '10 minutes'")
+        assert get_status(number, code, client_address=guesser)["status"] == "received"
