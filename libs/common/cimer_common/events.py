@@ -85,7 +85,7 @@ class DeadlineExtended(Payload):
 class DeadlineApproaching(Payload):
     application_id: uuid.UUID
     tracking_number: str
-    institution: str  # the holder, to be warned, with its coordinators
+    institution: str  # the holder, to be warned (SPEC section 5: the coordinators hear once it is overdue)
     coordinators: list[str] = []
     deadline: date
     working_days_left: int
@@ -198,7 +198,7 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             producer="routing",
             consumers=("notification.handle_deadline_approaching",),
             payload=DeadlineApproaching,
-            summary="An unanswered application is 3 working days from its deadline: holder and coordinators are told.",
+            summary="An unanswered application is 3 working days from its deadline: its holder is told.",
         ),
         EventType(
             name="deadline_passed",

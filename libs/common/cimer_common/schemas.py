@@ -118,7 +118,8 @@ class ApplicationStatus(BaseModel):
     deadline: str
     institution: str | None
     history: list[HistoryEntry]
-    answer: dict[str, str] | None = None
+    answer: dict[str, str | None] | None = None  # {outcome, text, answered_at, institution} once answered
+    extension: dict[str, str | None] | None = None  # {reason, extended_at}: an information request's one extension
 
 
 class InstitutionPublic(BaseModel):

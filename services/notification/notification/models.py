@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, UniqueConstraint, func
+from sqlalchemy import Boolean, DateTime, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -24,9 +24,10 @@ class Notice(Base):
     application_id: Mapped[uuid.UUID] = mapped_column(UUID)
     tracking_number: Mapped[str] = mapped_column(String(12))
     kind: Mapped[str] = mapped_column(String(32))
-    recipient: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(80))  # `applicant`, `institution:<CODE>`, `coordinators:<CODE>`
     language: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)  # an extension's reason
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     # Every notice is sent once (SPEC section 5): the database, not only the code, refuses a second one.
@@ -34,6 +35,19 @@ class Notice(Base):
     __table_args__ = (
         UniqueConstraint("application_id", "kind", "recipient", name="uq_notices_application_kind_recipient"),
     )
+
+
+class KnownApplication(Base):
+    """What `application_received` said about reaching the applicant: whether they can be told, and in which
+    language. No contact details (those stay at intake)."""
+
+    __tablename__ = "applications"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(12))
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    reachable: Mapped[bool] = mapped_column(Boolean)
+    language: Mapped[str] = mapped_column(String(2))
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):

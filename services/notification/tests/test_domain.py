@@ -52,3 +52,12 @@ def test_an_applicant_who_cannot_be_told_is_owed_nothing(anonymous, reachable):
 def test_a_confidential_applicant_is_still_told():
     # Confidentiality hides the applicant from the handling institution, not from CİMER's own notices.
     assert len(domain.notices_for_received(received(confidential=True))) == 1
+
+
+def test_an_applicant_notice_is_held_until_reach_is_known_and_dropped_when_they_cannot_be_told():
+    assert domain.applicant_notice(domain.ANSWER, None) == [
+        domain.NoticeDue(kind="answer", recipient="applicant", language="tr", status="held")
+    ]
+    assert domain.applicant_notice(domain.ANSWER, domain.Reach(can_be_told=False, language="tr")) == []
+    [due] = domain.applicant_notice(domain.EXTENSION, domain.Reach(can_be_told=True, language="en"), detail="why")
+    assert (due.status, due.language, due.detail) == ("pending", "en", "why")

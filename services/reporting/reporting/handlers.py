@@ -1,18 +1,25 @@
 """Reporting's use cases: plain functions over a SQLAlchemy session, called by `service.py` inside a transaction.
 
-The two events about an application come from different producers and can arrive in either order, so each one
-upserts the row and sets only the fields it knows.
+The events about an application come from different producers and can arrive in any order, so each one upserts
+the row and sets only the fields it knows.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from cimer_common.events import ApplicationAssigned, ApplicationReceived
+from cimer_common.events import (
+    ApplicationAnswered,
+    ApplicationAssigned,
+    ApplicationReceived,
+    DeadlineExtended,
+    DeadlinePassed,
+)
 from reporting import domain
 from reporting.models import Application
 
@@ -29,12 +36,10 @@ def record_received(session: Session, event: ApplicationReceived) -> None:
         "deadline": event.deadline,
     }
     stmt = insert(Application).values(application_id=event.application_id, **known)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[Application.application_id],
-            set_={name: stmt.excluded[name] for name in known},
-        )
-    )
+    changes: dict[str, Any] = {name: stmt.excluded[name] for name in known}
+    # An extension that arrived first has already set the deadline that holds now.
+    changes["deadline"] = case((Application.extended_at.is_(None), stmt.excluded.deadline), else_=Application.deadline)
+    session.execute(stmt.on_conflict_do_update(index_elements=[Application.application_id], set_=changes))
 
 
 def record_assignment(session: Session, event: ApplicationAssigned) -> None:
@@ -54,6 +59,38 @@ def record_assignment(session: Session, event: ApplicationAssigned) -> None:
     if first is not None:
         changes["first_institution"] = stmt.excluded.first_institution
     session.execute(stmt.on_conflict_do_update(index_elements=[Application.application_id], set_=changes))
+
+
+def _first_wins(session: Session, application_id: Any, stamp: str, values: dict[str, Any]) -> None:
+    """Upsert `values` (stamped by the column `stamp`) unless the row already has a `stamp`: the first fact wins,
+    and a fact arriving before `application_received` makes the row, which that event completes later."""
+    stmt = insert(Application).values(application_id=application_id, **values)
+    unset = getattr(Application, stamp).is_(None)
+    changes = {name: case((unset, stmt.excluded[name]), else_=getattr(Application, name)) for name in values}
+    session.execute(stmt.on_conflict_do_update(index_elements=[Application.application_id], set_=changes))
+
+
+def record_answer(session: Session, event: ApplicationAnswered) -> None:
+    """The first answer counts (routing answers once); the holder is the answering institution."""
+    _first_wins(
+        session,
+        event.application_id,
+        "answered_at",
+        {"answered_at": event.answered_at, "outcome": event.outcome, "answered_by": event.institution},
+    )
+
+
+def record_extension(session: Session, event: DeadlineExtended) -> None:
+    """The extended deadline replaces the original, once (an information request is extended only once)."""
+    _first_wins(
+        session, event.application_id, "extended_at", {"extended_at": event.extended_at, "deadline": event.deadline}
+    )
+
+
+def record_overdue(session: Session, event: DeadlinePassed, occurred_at: datetime) -> None:
+    """Overdue from the first `deadline_passed` on; `overdue_at` is when routing saw the deadline pass (the
+    envelope's `occurred_at`: the payload carries the deadline, not a time)."""
+    _first_wins(session, event.application_id, "overdue_at", {"overdue_at": occurred_at})
 
 
 def monthly_received(session: Session, period: str, institution: str | None = None) -> dict[str, Any]:

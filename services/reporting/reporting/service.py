@@ -10,7 +10,13 @@ from nameko.rpc import rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
-from cimer_common.events import ApplicationAssigned, ApplicationReceived
+from cimer_common.events import (
+    ApplicationAnswered,
+    ApplicationAssigned,
+    ApplicationReceived,
+    DeadlineExtended,
+    DeadlinePassed,
+)
 from cimer_common.outbox import first_delivery, on_event
 from cimer_common.worker_context import LogContext
 from reporting import handlers
@@ -39,3 +45,21 @@ class ReportingService(HealthCheck):
         with self.db.transaction() as session:
             if first_delivery(session, ProcessedEvent, event):
                 handlers.record_assignment(session, payload)
+
+    @on_event("routing", "application_answered")
+    def handle_application_answered(self, event: Envelope, payload: ApplicationAnswered) -> None:
+        with self.db.transaction() as session:
+            if first_delivery(session, ProcessedEvent, event):
+                handlers.record_answer(session, payload)
+
+    @on_event("routing", "deadline_extended")
+    def handle_deadline_extended(self, event: Envelope, payload: DeadlineExtended) -> None:
+        with self.db.transaction() as session:
+            if first_delivery(session, ProcessedEvent, event):
+                handlers.record_extension(session, payload)
+
+    @on_event("routing", "deadline_passed")
+    def handle_deadline_passed(self, event: Envelope, payload: DeadlinePassed) -> None:
+        with self.db.transaction() as session:
+            if first_delivery(session, ProcessedEvent, event):
+                handlers.record_overdue(session, payload, event.occurred_at)

@@ -118,8 +118,12 @@ async def application_status(
     tracking_number: TrackingNumber,
     access_code: Annotated[str, Query(min_length=1, max_length=32)],
     rpc: Rpc,
+    address: ClientAddress,
 ) -> ApplicationStatus:
-    found = await rpc.call("intake", "get_status", tracking_number=tracking_number, access_code=access_code)
+    # The address lets intake throttle whoever guesses pairs (SPEC section 7), across every gateway instance.
+    found = await rpc.call(
+        "intake", "get_status", tracking_number=tracking_number, access_code=access_code, client_address=address
+    )
     return ApplicationStatus.model_validate(found)
 
 

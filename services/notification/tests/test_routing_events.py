@@ -1,0 +1,163 @@
+"""Interface tests of the notices routing's events owe: the answer and the extension to the applicant (when they
+can be told, whichever event arrives first), due-soon and overdue to officers; each owed once."""
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from cimer_common.envelope import Envelope
+from cimer_common.events import (
+    ApplicationAnswered,
+    DeadlineApproaching,
+    DeadlineExtended,
+    DeadlinePassed,
+    Payload,
+    spec,
+)
+from cimer_common.testing import publish, received_event
+
+pytestmark = pytest.mark.interface
+
+HANDLERS = {
+    "application_received": "handle_application_received",
+    "application_answered": "handle_application_answered",
+    "deadline_extended": "handle_deadline_extended",
+    "deadline_approaching": "handle_deadline_approaching",
+    "deadline_passed": "handle_deadline_passed",
+}
+
+
+def routing_event(name: str, payload: Payload) -> Envelope:
+    return Envelope(
+        id=uuid.uuid4(),
+        type=name,
+        version=spec("routing", name).version,
+        producer="routing",
+        payload=payload.model_dump(mode="json"),
+    )
+
+
+def answered(application_id, tracking_number="260000000018"):
+    return routing_event(
+        "application_answered",
+        ApplicationAnswered(
+            application_id=application_id,
+            tracking_number=tracking_number,
+            institution="GOV-06",
+            outcome="positive",
+            text="Yolunuz onarıldı.",
+            answered_at=datetime.now(UTC),
+        ),
+    )
+
+
+def extended(application_id, tracking_number="260000000018"):
+    return routing_event(
+        "deadline_extended",
+        DeadlineExtended(
+            application_id=application_id,
+            tracking_number=tracking_number,
+            institution="GOV-06",
+            previous_deadline=date(2026, 12, 10),
+            deadline=date(2026, 12, 31),
+            reason="Bilgi başka birimden derleniyor.",
+            extended_at=datetime.now(UTC),
+        ),
+    )
+
+
+def deliver(container, amqp_uri, envelope):
+    with entrypoint_waiter(container, HANDLERS[envelope.type]) as result:
+        publish(amqp_uri, envelope)
+    result.get()
+
+
+def notices(container, application_id):
+    with entrypoint_hook(container, "notices_for") as notices_for:
+        return [
+            {k: n[k] for k in ("kind", "recipient", "language", "status", "detail")}
+            for n in notices_for(str(application_id))
+        ]
+
+
+def test_a_reachable_applicant_is_owed_the_answer_and_the_extension_once(start_service, amqp_uri):
+    container = start_service("notification")
+    received = received_event(language="en")
+    application_id = received.payload["application_id"]
+    deliver(container, amqp_uri, received)
+    extension, answer = extended(application_id), answered(application_id)
+    for envelope in (extension, extension, answer, answer):
+        deliver(container, amqp_uri, envelope)
+    owed = {n["kind"]: n for n in notices(container, application_id)}
+    assert set(owed) == {"receipt", "extension", "answer"}
+    assert owed["extension"] == {
+        "kind": "extension",
+        "recipient": "applicant",
+        "language": "en",
+        "status": "pending",
+        "detail": "Bilgi başka birimden derleniyor.",
+    }
+    assert owed["answer"]["status"] == "pending" and owed["answer"]["language"] == "en"
+
+
+def test_an_anonymous_applicant_is_owed_no_answer(start_service, amqp_uri):
+    container = start_service("notification")
+    received = received_event(anonymous=True, reachable=False)
+    application_id = received.payload["application_id"]
+    deliver(container, amqp_uri, received)
+    deliver(container, amqp_uri, answered(application_id))
+    deliver(container, amqp_uri, extended(application_id))
+    assert notices(container, application_id) == []
+
+
+def test_an_answer_before_the_receipt_is_held_then_settled(start_service, amqp_uri):
+    container = start_service("notification")
+    reachable = received_event(language="en")
+    unreachable = received_event(reachable=False, tracking_number="260000012353")
+    for received in (reachable, unreachable):
+        deliver(container, amqp_uri, answered(received.payload["application_id"]))
+        [held] = notices(container, received.payload["application_id"])
+        assert (held["kind"], held["status"]) == ("answer", "held")
+        deliver(container, amqp_uri, received)
+
+    settled = {n["kind"]: n for n in notices(container, reachable.payload["application_id"])}
+    assert settled["answer"]["status"] == "pending" and settled["answer"]["language"] == "en"
+    assert settled["receipt"]["status"] == "pending"
+    assert notices(container, unreachable.payload["application_id"]) == []
+
+
+def test_officers_are_owed_due_soon_and_overdue_once(start_service, amqp_uri):
+    container = start_service("notification")
+    application_id = uuid.uuid4()
+    approaching = routing_event(
+        "deadline_approaching",
+        DeadlineApproaching(
+            application_id=application_id,
+            tracking_number="260000000018",
+            institution="DG-06-CANKAYA",
+            coordinators=["GOV-06"],
+            deadline=date(2026, 12, 10),
+            working_days_left=3,
+        ),
+    )
+    passed = routing_event(
+        "deadline_passed",
+        DeadlinePassed(
+            application_id=application_id,
+            tracking_number="260000000018",
+            institution="DG-06-CANKAYA",
+            coordinators=["GOV-06", "PRESIDENCY", "GOV-06"],
+            deadline=date(2026, 12, 10),
+        ),
+    )
+    for envelope in (approaching, approaching, passed, passed):
+        deliver(container, amqp_uri, envelope)
+    owed = sorted((n["kind"], n["recipient"], n["status"]) for n in notices(container, application_id))
+    assert owed == [
+        ("due_soon", "institution:DG-06-CANKAYA", "pending"),
+        ("overdue", "coordinators:GOV-06", "pending"),
+        ("overdue", "coordinators:PRESIDENCY", "pending"),
+        ("overdue", "institution:DG-06-CANKAYA", "pending"),
+    ]
