@@ -183,3 +183,57 @@ def test_only_the_holder_works_an_application(api, login, who, expected):
         assert answer.status_code == expected
         extend = act(api, login, who, accepted, "extend", reason="Uzatma gerekçesi yazılmıştır.")
         assert extend.status_code in (expected, 422)  # a petition: refused as such if the role got that far
+
+
+def held_by_holder(api, login, holder):
+    """A fresh application brought to `holder` the way the rules bring it there."""
+    if holder == "GOV-06":
+        accepted = file(api, login, {**PETITION, "province": "06"})
+    elif holder == "GOV-06/justice":  # a matter of a ministry with no office in the province
+        accepted, holder = file(api, login, {**PETITION, "subject": "justice", "province": "06"}), "GOV-06"
+    elif holder in ("PRESIDENCY", "MIN-SAGLIK"):
+        accepted = file(api, login, {**PETITION, "target_institution": "MIN-SAGLIK", "province": "06"})
+        if holder == "MIN-SAGLIK":
+            wait_until_held_by(api, accepted, "PRESIDENCY")
+            assert act(api, login, "presidency", accepted, "forward", to_institution="MIN-SAGLIK").status_code == 200
+    elif holder == "ETHICS-BOARD":
+        accepted = file(api, login, FIRST_DESTINATIONS["ethics, general director or above: the Ethics Board"][0])
+    else:
+        assert holder == "HRB-06"
+        accepted = file(api, login, FIRST_DESTINATIONS["human rights: the provincial board"][0])
+    wait_until_held_by(api, accepted, holder)
+    return accepted
+
+
+# SPEC section 4's forwarding edges, each tried by the holder's officer: (holder, officer, target, allowed).
+EDGES = [
+    ("GOV-06", "gov-06", "DG-06-CANKAYA", True),  # its district governorships
+    ("GOV-06", "gov-06", "PD-06-SAGLIK", True),  # its provincial directorates
+    ("GOV-06", "gov-06", "RD-UAB-KGM-4", True),  # the regional directorates seated in its province
+    ("GOV-06", "gov-06", "DG-34-KADIKOY", False),  # not another province's
+    ("GOV-06", "gov-06", "PRESIDENCY", False),  # a health matter Ankara's directorate can settle stays local
+    ("GOV-06/justice", "gov-06", "PRESIDENCY", True),  # a ministry's matter goes up
+    ("PRESIDENCY", "presidency", "MIN-SAGLIK", True),
+    ("PRESIDENCY", "presidency", "GOV-34", True),
+    ("PRESIDENCY", "presidency", "ETHICS-BOARD", True),
+    ("PRESIDENCY", "presidency", "HR-PRESIDENCY", True),
+    ("PRESIDENCY", "presidency", "PD-06-SAGLIK", False),  # through the ministry, not past it
+    ("MIN-SAGLIK", "min-saglik", "MU-SAGLIK-TITCK", True),  # its units
+    ("MIN-SAGLIK", "min-saglik", "PD-06-SAGLIK", True),  # its provincial directorates
+    ("MIN-SAGLIK", "min-saglik", "PD-06-MEB", False),  # not another ministry's
+    ("MIN-SAGLIK", "min-saglik", "PRESIDENCY", True),  # back to the sender
+    ("ETHICS-BOARD", "ethics-board", "DISC-MIN-SAGLIK", True),  # a disciplinary board
+    ("ETHICS-BOARD", "ethics-board", "GOV-06", False),
+    ("HRB-06", "hrb-06", "DHRB-06-CANKAYA", True),  # the district boards of its province
+    ("HRB-06", "hrb-06", "HR-PRESIDENCY", True),
+    ("HRB-06", "hrb-06", "DHRB-34-KADIKOY", False),
+]
+
+
+@pytest.mark.parametrize(("holder", "officer", "target", "allowed"), EDGES, ids=lambda v: str(v))
+def test_every_forwarding_edge_of_section_4(api, login, holder, officer, target, allowed):
+    accepted = held_by_holder(api, login, holder)
+    response = act(api, login, officer, accepted, "forward", to_institution=target)
+    assert response.status_code == (200 if allowed else 422), response.text
+    if allowed:
+        wait_until_held_by(api, accepted, target)
