@@ -24,6 +24,18 @@ class Settings(BaseSettings):
     # Officers' tokens: identity signs with the private key; the gateway and the services verify with the public.
     jwt_private_key_file: str = "var/keys/jwt-private.pem"
     jwt_public_key_file: str = "var/keys/jwt-public.pem"
+    # The receipt must carry the access code, which intake keeps only hashed: until the receipt is delivered it
+    # also keeps it sealed with this key (Fernet), and then forgets it.
+    access_code_seal_key: str = "yWgHqg0mNVxUVu5uv4sMNu1PDbd7GwI5_oZkExmH6XM="  # development only: set it in production
+    # Notices (SPEC section 5): a real SMTP server (locally `cimer-mailbox`) and an HTTP SMS provider (locally
+    # `cimer-sms-provider`); both local stand-ins write what they receive under var/.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    mail_from: str = "CİMER <bildirim@cimer.gov.tr>"
+    mail_dir: str = "var/mail"
+    sms_provider_url: str = "http://127.0.0.1:1026/messages"
+    sms_api_key: str = "development-key"
+    sms_dir: str = "var/sms"
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service}"
@@ -53,6 +65,12 @@ def nameko_config(service: str) -> dict[str, Any]:
         "ACCESS_CODE_PEPPER": settings.access_code_pepper,
         "JWT_PRIVATE_KEY_FILE": settings.jwt_private_key_file,
         "JWT_PUBLIC_KEY_FILE": settings.jwt_public_key_file,
+        "ACCESS_CODE_SEAL_KEY": settings.access_code_seal_key,
+        "SMTP_HOST": settings.smtp_host,
+        "SMTP_PORT": settings.smtp_port,
+        "MAIL_FROM": settings.mail_from,
+        "SMS_PROVIDER_URL": settings.sms_provider_url,
+        "SMS_API_KEY": settings.sms_api_key,
     }
 
 
