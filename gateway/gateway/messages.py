@@ -85,6 +85,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username_taken": ("Bu kullanıcı adı kullanılıyor.", "This username is taken."),
     "unknown_institution": ("Böyle bir kurum yok.", "There is no such institution."),
     "institution_exists": ("Bu kodla bir kurum zaten var.", "An institution with this code already exists."),
+    "invalid_email": ("E-posta adresi geçersiz.", "The e-mail address is not valid."),
     "user_not_found": ("Böyle bir kullanıcı yok.", "There is no such user."),
     "invalid_username": (
         "Kullanıcı adı küçük harf, rakam, nokta, tire veya alt çizgiden oluşmalı (3-64 karakter).",

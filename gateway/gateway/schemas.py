@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from cimer_common.schemas import Strict
 
@@ -42,6 +42,7 @@ class UserCreate(Strict):
     password: str = Field(min_length=12, max_length=256)
     institution: str = Field(pattern=CODE)
     roles: list[Role] = Field(min_length=1)
+    email: EmailStr | None = None  # where the officer's notices go
 
 
 class UserUpdate(Strict):
@@ -49,6 +50,7 @@ class UserUpdate(Strict):
     active: bool | None = None
     institution: str | None = Field(default=None, pattern=CODE)
     password: str | None = Field(default=None, min_length=12, max_length=256)
+    email: EmailStr | None = None
 
 
 InstitutionType = Literal[

@@ -4,12 +4,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import httpx
@@ -21,6 +26,16 @@ from cimer_common.testing import purge_queues, reset_database
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / "var" / "test-logs"
 GATEWAY_PORT = int(os.environ.get("E2E_GATEWAY_PORT", "8765"))
+# The run's own local mail and SMS servers, apart from those of a running `make up`.
+MAIL_DIR = ROOT / "var" / "test-mail"
+SMS_DIR = ROOT / "var" / "test-sms"
+TEST_ENV = {
+    "SMTP_PORT": os.environ.get("E2E_SMTP_PORT", "8825"),
+    "SMS_PROVIDER_URL": f"http://127.0.0.1:{os.environ.get('E2E_SMS_PORT', '8826')}/messages",
+    "MAIL_DIR": str(MAIL_DIR),
+    "SMS_DIR": str(SMS_DIR),
+    "NOTIFY_INTERVAL_SECONDS": "0.5",
+}
 
 
 def procfile() -> dict[str, str]:
@@ -40,10 +55,28 @@ class System:
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(encoding="utf-8")
 
+    def mails_to(self, address: str) -> list[EmailMessage]:
+        """Every message the local SMTP server has received for `address`."""
+        found = []
+        for path in sorted(MAIL_DIR.glob("*.eml")):
+            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            if address in str(message.get("To", "")):
+                found.append(message)
+        return found
+
+    def sms_to(self, number: str) -> list[dict[str, str]]:
+        log = SMS_DIR / "messages.jsonl"
+        if not log.exists():
+            return []
+        return [m for m in map(json.loads, log.read_text(encoding="utf-8").splitlines()) if m.get("to") == number]
+
 
 @pytest.fixture(scope="session")
 def system() -> Iterator[System]:
-    env = {**os.environ, "GATEWAY_PORT": str(GATEWAY_PORT), "LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **TEST_ENV, "GATEWAY_PORT": str(GATEWAY_PORT), "LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1"}
+    for folder in (MAIL_DIR, SMS_DIR):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     for service in SERVICES:
         reset_database(service)

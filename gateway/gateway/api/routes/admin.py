@@ -36,7 +36,9 @@ async def list_users(
 @router.post("/users", status_code=status.HTTP_201_CREATED, summary="Create an officer")
 async def create_user(body: UserCreate, officer: CurrentOfficer, rpc: Rpc) -> dict[str, Any]:
     access.require(officer.principal, Action.MANAGE_USERS)
-    created: dict[str, Any] = await rpc.call("identity", "create_user", token=officer.token, **body.model_dump())
+    created: dict[str, Any] = await rpc.call(
+        "identity", "create_user", token=officer.token, **body.model_dump(exclude_none=True)
+    )
     return created
 
 
