@@ -44,6 +44,15 @@ COMPONENTS = (*NAMEKO_SERVICES, "gateway")
 REPLICAS = {"gateway": 2, "intake": 2, "routing": 2, "notification": 1, "reporting": 1, "identity": 1}
 USER_ID = 10001
 GATEWAY_PORT = 8000
+# Secrets read by one component alone, in its main container: variable → (component, (Secret, key)).
+SECRET_OF_ONE = {
+    "ACCESS_CODE_PEPPER": ("intake", ("cimer-pepper", "ACCESS_CODE_PEPPER")),
+    "ACCESS_CODE_SEAL_KEY": ("intake", ("cimer-seal", "ACCESS_CODE_SEAL_KEY")),
+    "SMS_API_KEY": ("notification", ("cimer-sms", "SMS_API_KEY")),
+}
+JWT_SECRET = "cimer-jwt"
+JWT_PUBLIC, JWT_PRIVATE = "jwt-public.pem", "jwt-private.pem"
+NOTICE_SETTINGS = ("SMTP_HOST", "SMTP_PORT", "MAIL_FROM", "SMS_PROVIDER_URL")
 
 Doc = dict[str, Any]
 
@@ -304,10 +313,9 @@ def test_environment_comes_from_the_config_map_and_the_secrets(component: str) -
     main = main_container(dep)
     assert secret_ref(main, "AMQP_URI") == ("cimer-amqp", "AMQP_URI")
     for container in containers(dep):
-        pepper = secret_ref(container, "ACCESS_CODE_PEPPER")
-        assert pepper == (
-            ("cimer-pepper", "ACCESS_CODE_PEPPER") if container is main and component == "intake" else None
-        )
+        for variable, (owner, ref) in SECRET_OF_ONE.items():
+            want_secret = ref if container is main and component == owner else None
+            assert secret_ref(container, variable) == want_secret, f"{component}/{container['name']}: {variable}"
         for service in SERVICES:
             variable = f"{service.upper()}_DATABASE_URL"
             want = (f"cimer-db-{component}", variable) if service == component else None
@@ -318,7 +326,86 @@ def test_environment_comes_from_the_config_map_and_the_secrets(component: str) -
 def test_config_map_sets_only_real_settings(folder: Path) -> None:
     literals = config_literals(folder)
     assert set(literals) <= setting_names()
-    assert not {"AMQP_URI", "ACCESS_CODE_PEPPER"} & set(literals), "secrets belong in Secrets"
+    secrets = {"AMQP_URI", *SECRET_OF_ONE, *(f"{s.upper()}_DATABASE_URL" for s in SERVICES)}
+    assert not secrets & set(literals), "secrets belong in Secrets"
+    # The key files' paths go with the volume each pod mounts, in the Deployment, not in the shared ConfigMap.
+    assert not {"JWT_PUBLIC_KEY_FILE", "JWT_PRIVATE_KEY_FILE"} & set(literals)
+
+
+def env_values(container: Doc) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+
+
+def jwt_volumes(doc: Doc) -> dict[str, Doc]:
+    """The pod's volumes of the Secret cimer-jwt, by name. (A projected volume of it would be missed here, but not
+    by the test's last check, which looks for the private key's name anywhere in the Deployment.)"""
+    volumes = pod_spec(doc).get("volumes", [])
+    return {v["name"]: v for v in volumes if v.get("secret", {}).get("secretName") == JWT_SECRET}
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_jwt_public_key_in_every_pod_and_the_private_key_in_identity_alone(component: str) -> None:
+    dep = deployment(component)
+    volumes = jwt_volumes(dep)
+    assert len(volumes) == 1, f"{component}: one volume of the Secret {JWT_SECRET}"
+    ((name, volume),) = volumes.items()
+    secret = volume["secret"]
+    # Without `items` every key of the Secret, the private one included, would land in the pod.
+    items = {item["key"]: item["path"] for item in secret["items"]}
+    assert items == (
+        {JWT_PUBLIC: JWT_PUBLIC, JWT_PRIVATE: JWT_PRIVATE} if component == "identity" else {JWT_PUBLIC: JWT_PUBLIC}
+    )
+    assert secret.get("optional") is not True, "a pod without its key must not start"
+    mode = secret.get("defaultMode", 0o644)
+    assert mode & 0o007 == 0, "not readable by other users"
+    if mode & 0o444 == 0o040:
+        assert pod_spec(dep)["securityContext"]["fsGroup"] == USER_ID, "group-readable only: the pod's group"
+    main = main_container(dep)
+    for container in containers(dep):
+        mounts = [m for m in container.get("volumeMounts", []) if m["name"] == name]
+        env = env_values(container)
+        if container is not main:
+            assert mounts == [], f"{component}/{container['name']}: the init containers need no key"
+            assert not {"JWT_PUBLIC_KEY_FILE", "JWT_PRIVATE_KEY_FILE"} & set(env)
+            continue
+        (mount,) = mounts
+        assert mount["readOnly"] is True and "subPath" not in mount
+        folder = mount["mountPath"]
+        assert folder.startswith("/") and folder.rstrip("/") != "/tmp"
+        # Absolute: the settings' default, var/keys/…, is relative to a working directory that holds no keys.
+        assert env["JWT_PUBLIC_KEY_FILE"] == f"{folder.rstrip('/')}/{items[JWT_PUBLIC]}"
+        if component == "identity":
+            assert env["JWT_PRIVATE_KEY_FILE"] == f"{folder.rstrip('/')}/{items[JWT_PRIVATE]}"
+        else:
+            assert "JWT_PRIVATE_KEY_FILE" not in env
+    if component != "identity":
+        assert JWT_PRIVATE not in yaml.safe_dump(dep), f"{component} must never see the private key"
+
+
+def test_notices_settings_are_in_the_config_map() -> None:
+    literals = config_literals(BASE)
+    assert set(NOTICE_SETTINGS) <= set(literals)
+    assert int(literals["SMTP_PORT"]) in {25, 587}
+    assert urlsplit(literals["SMS_PROVIDER_URL"]).scheme == "https"
+    assert "@" in literals["MAIL_FROM"]
+
+
+def test_every_secret_is_documented() -> None:
+    readme = (K8S / "README.md").read_text()
+    used: set[str] = set()
+    for component in COMPONENTS:
+        dep = deployment(component)
+        for container in containers(dep):
+            for entry in container.get("env", []):
+                ref = entry.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    used.add(ref["name"].replace(f"-{component}", "-<service>"))
+        used |= {v["secret"]["secretName"] for v in pod_spec(dep).get("volumes", []) if "secret" in v}
+    assert used == {"cimer-amqp", "cimer-db-<service>", "cimer-pepper", "cimer-seal", "cimer-jwt", "cimer-sms"}
+    for name in used:
+        assert f"| `{name}` |" in readme, f"README's table of Secrets: {name}"
+        if "<" not in name:
+            assert f"create secret generic {name} " in readme, f"README: how to create {name}"
 
 
 def test_base_config_map_and_images() -> None:
@@ -356,6 +443,17 @@ def test_network_policies() -> None:
     assert sorted(expression["values"]) == sorted(COMPONENTS)
     allowed = {(p["protocol"], p["port"]) for rule in egress["egress"] for p in rule["ports"]}
     assert allowed == {("TCP", 5672), ("TCP", 5432), ("UDP", 53), ("TCP", 53)}
+    # Notification alone may also reach the SMTP relay and the SMS provider.
+    notices = policies.pop("notification-egress")
+    assert notices["podSelector"] == {"matchLabels": {"app": "notification"}}
+    assert notices["policyTypes"] == ["Egress"]
+    assert all("to" not in rule for rule in notices["egress"]), "ports, not peers, as in cimer-egress"
+    allowed = {(p["protocol"], p["port"]) for rule in notices["egress"] for p in rule["ports"]}
+    assert allowed == {("TCP", 25), ("TCP", 587), ("TCP", 443)}
+    literals = config_literals(BASE)
+    assert ("TCP", int(literals["SMTP_PORT"])) in allowed
+    sms = urlsplit(literals["SMS_PROVIDER_URL"])
+    assert ("TCP", sms.port or {"https": 443, "http": 80}[sms.scheme]) in allowed
     assert policies == {}, f"unexpected policies: {sorted(policies)}"
 
 
@@ -521,6 +619,8 @@ def test_rendered_deployments_keep_every_guarantee(name: str) -> None:
             assert re.fullmatch(rf"cimer-{component}:[\w.-]+", container["image"]), container["image"]
         want = REPLICAS[component] if name == "base" else 1
         assert doc["spec"]["replicas"] == want
+        if component != "identity":
+            assert JWT_PRIVATE not in yaml.safe_dump(doc), f"{component} must never see the private key"
     if name == "dev":
         for doc in deployments.values():
             for container in containers(doc):
