@@ -65,6 +65,29 @@ def check_password(password: object) -> str:
     return password
 
 
+EMAIL_MAX_LENGTH = 320
+
+
+def check_email(email: object) -> str | None:
+    """An officer's e-mail address, checked simply: one `@` with text on both sides, at most 320 characters, no
+    blank or control character (it goes into a mail header). Surrounding blanks are trimmed; `""` means none."""
+    if not isinstance(email, str):
+        raise InvalidRequest("invalid_email", "email")
+    email = email.strip()
+    if not email:
+        return None
+    local, _, domain = email.partition("@")
+    if (
+        len(email) > EMAIL_MAX_LENGTH
+        or email.count("@") != 1
+        or not local
+        or not domain
+        or any(ch.isspace() or not ch.isprintable() for ch in email)
+    ):
+        raise InvalidRequest("invalid_email", "email")
+    return email
+
+
 def fold_username(username: str) -> str:
     """What a login attempt is known by, for the lookup and the throttle: trimmed, lower case, at most 64
     characters, with anything that could be a national ID masked (people type theirs into the username box)."""

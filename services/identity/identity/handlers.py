@@ -314,6 +314,7 @@ def user_view(user: User) -> dict[str, Any]:
         "institution": user.institution,
         "roles": list(user.roles),
         "active": user.active,
+        "email": user.email,
         "created_at": user.created_at.isoformat() if user.created_at else None,
     }
 
@@ -327,6 +328,7 @@ def create_user(
     roles: list[str],
     now: datetime,
     actor_name: str | None = None,
+    email: str | None = None,
 ) -> dict[str, Any]:
     """Store a user whose fields have been checked; `Conflict("username_taken")` when the name is in use."""
     user_id = session.scalars(
@@ -337,6 +339,7 @@ def create_user(
             password_hash=password_hash,
             institution=institution,
             roles=roles,
+            email=email,
             active=True,
             created_at=now,
         )
@@ -374,9 +377,11 @@ def update_user(
     active: bool | None = None,
     institution: str | None = None,
     password_hash: str | None = None,
+    email: str | None = None,
+    clear_email: bool = False,
 ) -> dict[str, Any]:
     """Apply checked changes. Disabling a user, changing their roles or institution, or resetting their password
-    ends their sessions."""
+    ends their sessions; a new e-mail address (`email`, or none with `clear_email`) does not."""
     user = find_user(session, username, lock=True)
     oneself = actor.user_id == str(user.id)
     changes: list[str] = []
@@ -396,6 +401,10 @@ def update_user(
     if password_hash is not None:
         user.password_hash = password_hash
         changes.append("user_password_reset")
+    new_email = None if clear_email else email
+    if (clear_email or email is not None) and new_email != user.email:
+        user.email = new_email
+        changes.append("user_email_changed")
 
     # The first reason that applies: each ends the sessions, whose tokens name the old roles and institution,
     # and a reset password must shut out whoever learnt the old one.
@@ -422,3 +431,23 @@ def list_users(
         statement = statement.where(User.institution == institution)
     statement = statement.order_by(User.username).limit(min(max(limit, 1), domain.MAX_PAGE)).offset(max(offset, 0))
     return [user_view(user) for user in session.scalars(statement)]
+
+
+# Roles whose holders work an institution's applications, and so are told of its notices.
+NOTICE_ROLES = ("officer", "board", "coordinator")
+
+
+def officer_contacts(session: Session, institution: str) -> list[dict[str, str]]:
+    """The active users of `institution` who hold `officer`, `board` or `coordinator` and have an e-mail
+    address, by username: whom notification tells about the institution's applications."""
+    rows = session.execute(
+        select(User.username, User.email)
+        .where(
+            User.institution == institution,
+            User.active.is_(True),
+            User.email.is_not(None),
+            User.roles.overlap(list(NOTICE_ROLES)),
+        )
+        .order_by(User.username)
+    )
+    return [{"username": username, "email": str(email)} for username, email in rows]  # never NULL: filtered

@@ -25,6 +25,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     institution: Mapped[str] = mapped_column(String(64))
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    # Where notices about the institution's work reach the officer (optional; not unique: a shared mailbox is fine).
+    email: Mapped[str | None] = mapped_column(String(320))
     # Users are deactivated, never deleted, so the audit trail keeps naming who did what.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

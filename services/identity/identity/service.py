@@ -91,16 +91,19 @@ class IdentityService(HealthCheck):
 
     @rpc(expected_exceptions=EXPECTED)
     def create_user(
-        self, token: str, username: str, password: str, institution: str, roles: list[str]
+        self, token: str, username: str, password: str, institution: str, roles: list[str], email: str | None = None
     ) -> dict[str, Any]:
         actor = self._administrator(token)
         username = domain.check_username(username)
         domain.check_password(password)
+        checked_email = domain.check_email(email) if email is not None else None
         checked_roles = self._roles(roles)
         institution = self._institution(institution)
         password_hash = passwords.hash_password(password)
         with self.db.transaction() as session:
-            created = handlers.create_user(session, actor, username, password_hash, institution, checked_roles, _now())
+            created = handlers.create_user(
+                session, actor, username, password_hash, institution, checked_roles, _now(), email=checked_email
+            )
         log.info("user created", username=username, institution=institution, by=actor.username)
         return created
 
@@ -113,9 +116,12 @@ class IdentityService(HealthCheck):
         active: bool | None = None,
         institution: str | None = None,
         password: str | None = None,
+        email: str | None = None,
     ) -> dict[str, Any]:
+        """`email=None` leaves the address as it is; `email=""` removes it."""
         actor = self._administrator(token)
         _text(username, "username")
+        checked_email = domain.check_email(email) if email is not None else None
         checked_roles = self._roles(roles) if roles is not None else None
         if active is not None and not isinstance(active, bool):
             raise InvalidRequest("invalid_request", "active")
@@ -133,6 +139,8 @@ class IdentityService(HealthCheck):
                 active=active,
                 institution=institution,
                 password_hash=password_hash,
+                email=checked_email,
+                clear_email=email is not None and checked_email is None,
             )
         log.info("user updated", username=username, by=actor.username)
         return updated
@@ -147,6 +155,16 @@ class IdentityService(HealthCheck):
             raise InvalidRequest("invalid_request", "limit")
         with self.db.transaction() as session:
             return handlers.list_users(session, institution=institution, limit=limit, offset=offset)
+
+    # --- Internal, service to service (notification): no token; the gateway does not expose it ------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def officer_contacts(self, institution: str) -> list[dict[str, str]]:
+        """`[{username, email}]`: the active officers, board members and coordinators of `institution` who have an
+        e-mail address, by username."""
+        _text(institution, "institution")
+        with self.db.transaction() as session:
+            return handlers.officer_contacts(session, institution)
 
     # --- The audit trail ---------------------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ def add_user(identity_db) -> Callable[..., User]:
         roles: tuple[str, ...] = ("officer", "coordinator"),
         password: str = PASSWORD,
         active: bool = True,
+        email: str | None = None,
     ) -> User:
         with Session(identity_db, expire_on_commit=False) as session, session.begin():
             user = User(
@@ -58,6 +59,7 @@ def add_user(identity_db) -> Callable[..., User]:
                 institution=institution,
                 roles=list(roles),
                 active=active,
+                email=email,
             )
             session.add(user)
         return user

@@ -76,6 +76,30 @@ def test_a_password_of_twelve_to_256_characters_is_accepted():
     assert domain.check_password("x" * 12) and domain.check_password("x" * 256)
 
 
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("gov-06@valilik.gov.tr", "gov-06@valilik.gov.tr"),
+        ("  a@b  ", "a@b"),
+        ("x" * 310 + "@gov.tr.xx", "x" * 310 + "@gov.tr.xx"),
+        ("", None),
+        ("   ", None),
+    ],
+)
+def test_good_emails_and_none(email, expected):
+    assert domain.check_email(email) == expected
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["gov-06", "@gov.tr", "gov-06@", "a@b@c", "x" * 311 + "@gov.tr.xx", "a b@c", "a@b\r\nBcc: x@y", None, 42, ["a@b"]],
+)
+def test_bad_emails(email):
+    with pytest.raises(InvalidRequest) as caught:
+        domain.check_email(email)
+    assert (caught.value.code, caught.value.field) == ("invalid_email", "email")
+
+
 def test_a_username_is_folded_and_a_national_id_typed_into_it_is_masked():
     assert domain.fold_username("  GOV-06 ") == "gov-06"
     assert domain.fold_username("10000000146") == "10*******46"

@@ -208,7 +208,7 @@ def test_listing_users_pages_filters_and_never_shows_a_hash(identity, call, add_
     token = admin_token()
     users = call(identity, "list_users", token)
     assert [u["username"] for u in users] == ["cc-06", "gov-06", "gov-34"]
-    assert set(users[0]) == {"id", "username", "institution", "roles", "active", "created_at"}
+    assert set(users[0]) == {"id", "username", "institution", "roles", "active", "email", "created_at"}
     assert "argon2" not in json.dumps(users)
     assert [u["username"] for u in call(identity, "list_users", token, institution="GOV-06")] == ["cc-06", "gov-06"]
     assert [u["username"] for u in call(identity, "list_users", token, limit=1, offset=1)] == ["gov-06"]
@@ -226,6 +226,9 @@ def test_the_demo_seed_creates_the_specification_s_officers_once(identity, call,
     with Session(identity_db) as session:
         users = {u.username: (u.institution, u.roles) for u in session.scalars(select(User))}
     assert users["gov-06"] == ("GOV-06", ["officer", "coordinator"])
+    with Session(identity_db) as session:
+        emails = {u.username: u.email for u in session.scalars(select(User))}
+    assert emails == {username: f"{username}@demo.cimer.gov.tr" for username in emails}
     assert users["admin"] == ("PRESIDENCY", ["admin"])
     assert users["bureau-dg-06-cankaya"] == ("DG-06-CANKAYA", ["bureau"])
     assert len(users) == 11
@@ -233,3 +236,98 @@ def test_the_demo_seed_creates_the_specification_s_officers_once(identity, call,
     principal = verify_access_token(read_key(get_settings().jwt_public_key_file), pair["access_token"])
     assert principal.institution == "HRB-06" and principal.roles == {"board"}
     assert Path(demo_seed.__file__).read_text().count("local runs only") >= 1
+
+
+def test_the_demo_seed_gives_existing_demo_users_without_an_address_theirs(identity, identity_db, add_user, capsys):
+    from identity import demo_seed
+
+    add_user("gov-06")  # as an older seed left it: no address
+    add_user("admin", "PRESIDENCY", ("admin",), email="root@cimer.gov.tr")
+    add_user("someone-else", "GOV-06", ("officer",))  # not a demo user: left alone
+    demo_seed.main()
+    assert "9 demo users added" in capsys.readouterr().out
+    with Session(identity_db) as session:
+        emails = {u.username: u.email for u in session.scalars(select(User))}
+        lines = session.scalars(select(AuditRecord).where(AuditRecord.action == "user_email_changed")).all()
+    assert emails["gov-06"] == "gov-06@demo.cimer.gov.tr"
+    assert emails["admin"] == "root@cimer.gov.tr"
+    assert emails["someone-else"] is None
+    assert [(line.actor_username, line.target) for line in lines] == [("cimer-demo-seed", "gov-06")]
+
+
+# --- E-mail addresses ------------------------------------------------------------------------------------------
+
+
+def test_an_administrator_gives_a_user_an_email_address_and_changes_it(identity, routing, call, identity_db):
+    token = admin_token()
+    created = call(identity, "create_user", token, "gov-06", PASSWORD, "GOV-06", ["officer"], email=" g@gov.tr ")
+    assert created["email"] == "g@gov.tr"
+    assert call(identity, "create_user", token, "gov-34", PASSWORD, "GOV-34", ["officer"])["email"] is None
+    assert call(identity, "update_user", token, "gov-06", active=True)["email"] == "g@gov.tr"  # not given: kept
+    assert call(identity, "update_user", token, "gov-06", email="new@gov.tr")["email"] == "new@gov.tr"
+    assert call(identity, "update_user", token, "gov-06", email="new@gov.tr")["email"] == "new@gov.tr"  # no change
+    assert call(identity, "update_user", token, "gov-34", email="shared@gov.tr")["email"] == "shared@gov.tr"
+    assert [u["email"] for u in call(identity, "list_users", token)] == ["new@gov.tr", "shared@gov.tr"]  # not unique
+    assert call(identity, "update_user", token, "gov-06", email="")["email"] is None  # removed
+    with Session(identity_db) as session:
+        actions = session.scalars(select(AuditRecord.action).order_by(AuditRecord.id)).all()
+    assert [a for a in actions if a == "user_email_changed"] == ["user_email_changed"] * 3
+
+
+def test_a_login_survives_a_new_email_address(identity, call, add_user, revocations, amqp_uri):
+    add_user("gov-06")
+    pair = call(identity, "login", "gov-06", PASSWORD, ADDRESS)
+    call(identity, "update_user", admin_token(), "gov-06", email="g@gov.tr")
+    no_event(amqp_uri, revocations)
+    assert call(identity, "refresh", pair["refresh_token"], ADDRESS)["access_token"]
+
+
+@pytest.mark.parametrize("email", ["gov-06", "a@b@c", "@gov.tr", "gov@", "x" * 320 + "@gov.tr", 42])
+def test_a_bad_email_address_is_refused(identity, routing, call, add_user, email):
+    add_user("gov-06")
+    token = admin_token()
+    assert refusal(
+        call,
+        identity,
+        "create_user",
+        token,
+        "new-user",
+        PASSWORD,
+        "GOV-06",
+        ["officer"],
+        email=email,
+        expected=InvalidRequest,
+    ).args == ("invalid_email", "email")
+    assert refusal(call, identity, "update_user", token, "gov-06", email=email, expected=InvalidRequest).args == (
+        "invalid_email",
+        "email",
+    )
+    assert call(identity, "list_users", token)[0]["email"] is None
+
+
+# --- Whom notices reach ------------------------------------------------------------------------------------------
+
+
+def test_officer_contacts_are_the_institution_s_active_officers_with_an_address(identity, call, add_user):
+    add_user("gov-06-b", "GOV-06", ("officer",), email="b@gov.tr")
+    add_user("gov-06-a", "GOV-06", ("coordinator",), email="a@gov.tr")
+    add_user("gov-06-board", "GOV-06", ("board", "call_centre"), email="board@gov.tr")
+    add_user("gov-06-shared", "GOV-06", ("officer",), email="a@gov.tr")  # an address may be shared
+    add_user("gov-06-none", "GOV-06", ("officer",))  # no address
+    add_user("gov-06-gone", "GOV-06", ("officer",), email="gone@gov.tr", active=False)
+    add_user("cc-06", "GOV-06", ("call_centre",), email="cc@gov.tr")
+    add_user("admin", "GOV-06", ("admin",), email="admin@gov.tr")
+    add_user("gov-34", "GOV-34", ("officer",), email="34@gov.tr")
+
+    assert call(identity, "officer_contacts", "GOV-06") == [
+        {"username": "gov-06-a", "email": "a@gov.tr"},
+        {"username": "gov-06-b", "email": "b@gov.tr"},
+        {"username": "gov-06-board", "email": "board@gov.tr"},
+        {"username": "gov-06-shared", "email": "a@gov.tr"},
+    ]
+    assert call(identity, "officer_contacts", "GOV-34") == [{"username": "gov-34", "email": "34@gov.tr"}]
+    assert call(identity, "officer_contacts", "NO-SUCH") == []
+    assert refusal(call, identity, "officer_contacts", None, expected=InvalidRequest).args == (
+        "invalid_request",
+        "institution",
+    )

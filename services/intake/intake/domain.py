@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from cryptography.fernet import Fernet
 from stdnum.tr import tckimlik
 
 from cimer_common import access, geography
@@ -138,6 +139,17 @@ def hash_access_code(pepper: str, tracking: str, code: str) -> str:
 
 def access_code_matches(pepper: str, tracking: str, code: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_access_code(pepper, tracking, code), stored_hash)
+
+
+def seal_access_code(key: str, code: str) -> str:
+    """The code, encrypted and authenticated (Fernet) with `ACCESS_CODE_SEAL_KEY`, kept only until the receipt
+    that carries it is delivered."""
+    return Fernet(key.encode()).encrypt(code.encode()).decode()
+
+
+def unseal_access_code(key: str, sealed: str) -> str:
+    """The code back; `cryptography.fernet.InvalidToken` for another key or a token that was changed."""
+    return Fernet(key.encode()).decrypt(sealed.encode()).decode()
 
 
 # --- The public status throttle ------------------------------------------------------------------------------

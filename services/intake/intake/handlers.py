@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cimer_common import access, calendar
@@ -50,9 +51,13 @@ def file_application(
     outbox: OutboxWriter,
     request: ApplicationCreate,
     pepper: str,
+    seal_key: str,
     officer: Principal | None = None,
 ) -> dict[str, Any]:
-    """Check, number and store an application, and announce it; returns what the applicant is told once."""
+    """Check, number and store an application, and announce it; returns what the applicant is told once.
+
+    The access code is kept hashed, and also sealed with `seal_key` until the receipt carrying it is delivered
+    (`notice_contact`, `receipt_delivered`)."""
     request = domain.recording_officer_rules(request, officer)
     recorded_by = officer.institution if officer and request.channel != "web" else None
     domain.check(request)
@@ -62,6 +67,7 @@ def file_application(
     application = Application(
         tracking_number=number,
         access_code_hash=domain.hash_access_code(pepper, number, access_code),
+        access_code_sealed=domain.seal_access_code(seal_key, access_code),
         kind=request.kind,
         petition_type=request.petition_type,
         channel=request.channel,
@@ -119,6 +125,38 @@ def file_application(
         "status": application.status,
         "deadline": application.deadline.isoformat(),
     }
+
+
+def notice_contact(session: Session, application_id: uuid.UUID, kind: str, seal_key: str) -> dict[str, Any] | None:
+    """Whom notification tells about an application, and how: None when the application is unknown, anonymous,
+    or its applicant gave neither e-mail nor phone. A confidential applicant is told too: confidentiality hides
+    them from the handling institution, not from themselves. The access code is unsealed only for the receipt
+    (`kind == "receipt"`), and only until the receipt is delivered."""
+    application = session.get(Application, application_id)
+    if application is None or application.anonymous or application.applicant is None:
+        return None
+    applicant = application.applicant
+    if not applicant.email and not applicant.phone:
+        return None
+    sealed = application.access_code_sealed
+    return {
+        "name": f"{applicant.first_name} {applicant.last_name}",
+        "email": applicant.email,
+        "phone": applicant.phone,
+        "language": application.language,
+        "tracking_number": application.tracking_number,
+        "access_code": domain.unseal_access_code(seal_key, sealed) if kind == "receipt" and sealed else None,
+    }
+
+
+def receipt_delivered(session: Session, application_id: uuid.UUID) -> None:
+    """The receipt has reached the applicant: forget the sealed code, keep only its hash. Again, or for an
+    unknown application: nothing happens."""
+    session.execute(
+        update(Application)
+        .where(Application.id == application_id, Application.access_code_sealed.is_not(None))
+        .values(access_code_sealed=None)
+    )
 
 
 def record_assignment(session: Session, event: ApplicationAssigned) -> None:

@@ -3,6 +3,7 @@ hands the work to `handlers`."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 from cimer_common.authentication import Authentication
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
-from cimer_common.errors import EXPECTED, InvalidApplication, NotFound
+from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound
 from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
 from cimer_common.logs import get_logger
 from cimer_common.outbox import Outbox, first_delivery, on_event
@@ -23,6 +24,16 @@ from intake import handlers
 from intake.models import OutboxMessage, ProcessedEvent
 
 log = get_logger(__name__)
+
+
+def _application_id(value: Any) -> uuid.UUID:
+    """An internal caller's application id: a UUID as text, or a refusal."""
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise InvalidRequest("invalid_application_id", "application_id")
 
 
 class IntakeService(HealthCheck):
@@ -45,7 +56,12 @@ class IntakeService(HealthCheck):
             raise InvalidApplication("invalid_request", ".".join(str(p) for p in first["loc"])) from None
         with self.db.transaction() as session:
             accepted = handlers.file_application(
-                session, self.outbox, request, self.config["ACCESS_CODE_PEPPER"], officer
+                session,
+                self.outbox,
+                request,
+                self.config["ACCESS_CODE_PEPPER"],
+                self.config["ACCESS_CODE_SEAL_KEY"],
+                officer,
             )
         log.info(
             "application filed", tracking_number=accepted["tracking_number"], kind=request.kind, channel=request.channel
@@ -86,6 +102,26 @@ class IntakeService(HealthCheck):
         officer = self.authenticate(token)
         with self.db.transaction() as session:
             return handlers.application_for_officer(session, self.outbox, officer, tracking_number, client_address)
+
+    # --- Internal, service to service (notification): no token; the gateway does not expose these ---------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def notice_contact(self, application_id: str, kind: str) -> dict[str, Any] | None:
+        """How to reach the applicant for a notice of `kind`: `{name, email, phone, language, tracking_number,
+        access_code}`, the access code only for the receipt until it is delivered; None when nobody can be told."""
+        identifier = _application_id(application_id)
+        if not isinstance(kind, str):
+            raise InvalidRequest("invalid_request", "kind")
+        with self.db.transaction() as session:
+            return handlers.notice_contact(session, identifier, kind, self.config["ACCESS_CODE_SEAL_KEY"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def receipt_delivered(self, application_id: str) -> None:
+        """The receipt reached the applicant: the sealed access code is forgotten (again: nothing happens)."""
+        identifier = _application_id(application_id)
+        with self.db.transaction() as session:
+            handlers.receipt_delivered(session, identifier)
+        log.info("receipt delivered, access code forgotten", application_id=str(identifier))
 
     @on_event("routing", "application_assigned")
     def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:

@@ -109,3 +109,29 @@ def test_the_status_throttle_counts_failures_in_the_window_and_says_how_long_to_
     many = [now - timedelta(seconds=s) for s in range(30)]
     assert domain.status_lookup_retry_after(many, now) == 600 - 19
     assert domain.status_lookup_retry_after([now - timedelta(minutes=10) + timedelta(milliseconds=1)] * 20, now) == 1
+
+
+# --- The sealed access code --------------------------------------------------------------------------------------
+
+
+def test_a_sealed_access_code_unseals_with_the_same_key():
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    code = domain.new_access_code()
+    sealed = domain.seal_access_code(key, code)
+    assert code not in sealed
+    assert domain.unseal_access_code(key, sealed) == code
+    assert domain.seal_access_code(key, code) != sealed  # a fresh IV each time: equal codes do not look equal
+
+
+def test_a_sealed_access_code_does_not_unseal_with_another_key_or_when_changed():
+    from cryptography.fernet import Fernet, InvalidToken
+
+    key, other = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    sealed = domain.seal_access_code(key, "ABCDEFGH")
+    with pytest.raises(InvalidToken):
+        domain.unseal_access_code(other, sealed)
+    changed = sealed[:-5] + ("A" if sealed[-5] != "A" else "B") + sealed[-4:]
+    with pytest.raises(InvalidToken):
+        domain.unseal_access_code(key, changed)

@@ -1,0 +1,23 @@
+"""sealed access code
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-27
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0004'
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column('applications', sa.Column('access_code_sealed', sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column('applications', 'access_code_sealed')

@@ -1,0 +1,117 @@
+"""Interface tests of the internal contracts notification relies on: `notice_contact` and `receipt_delivered`,
+through the real entrypoints, on the real RabbitMQ and PostgreSQL."""
+
+import uuid
+
+import pytest
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import create_engine, select
+
+from cimer_common.errors import InvalidRequest
+from cimer_common.outbox import consumer_queue
+from cimer_common.settings import get_settings
+from cimer_common.testing import next_event
+from intake.models import Application
+
+pytestmark = pytest.mark.interface
+
+APPLICANT = {
+    "national_id": "10000000146",
+    "first_name": "Ayşe",
+    "last_name": "Yılmaz",
+    "email": "a@example.org",
+    "phone": "+905551112233",
+}
+PETITION = {
+    "kind": "petition",
+    "petition_type": "complaint",
+    "subject": "transport",
+    "title": "Yol bozuk",
+    "body": "Mahallemizdeki yol aylardır bozuk.",
+    "province": "06",
+    "district": "Çankaya",
+    "language": "en",
+    "applicant": APPLICANT,
+}
+
+
+def call(container, method, *args, **kwargs):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args, **kwargs)
+
+
+def file(container, amqp_uri, application):
+    """File through the real entrypoint; the application id, as notification learns it, from the event."""
+    accepted = call(container, "file_application", application)
+    queue = consumer_queue("intake", "application_received", "routing.handle_application_received")
+    event = next_event(amqp_uri, queue.name)
+    assert event["payload"]["tracking_number"] == accepted["tracking_number"]
+    return event["payload"]["application_id"], accepted
+
+
+def test_the_receipt_carries_the_access_code_until_it_is_delivered(start_service, amqp_uri):
+    intake = start_service("intake")
+    application_id, accepted = file(intake, amqp_uri, PETITION)
+
+    contact = call(intake, "notice_contact", application_id, "receipt")
+    assert contact == {
+        "name": "Ayşe Yılmaz",
+        "email": "a@example.org",
+        "phone": "+905551112233",
+        "language": "en",
+        "tracking_number": accepted["tracking_number"],
+        "access_code": accepted["access_code"],
+    }
+    # Sealed in the database, never in clear.
+    engine = create_engine(get_settings().database_url("intake"))
+    with engine.connect() as connection:
+        sealed = connection.scalar(select(Application.access_code_sealed))
+    assert sealed and accepted["access_code"] not in sealed
+
+    assert call(intake, "receipt_delivered", application_id) is None
+    assert call(intake, "notice_contact", application_id, "receipt")["access_code"] is None
+    assert call(intake, "receipt_delivered", application_id) is None  # again: nothing happens
+    with engine.connect() as connection:
+        assert connection.scalar(select(Application.access_code_sealed)) is None
+    engine.dispose()
+    # The code still works for the public status: only the sealed copy is forgotten, the hash stays.
+    status = call(intake, "get_status", accepted["tracking_number"], accepted["access_code"])
+    assert status["tracking_number"] == accepted["tracking_number"]
+
+
+def test_other_notices_never_carry_the_access_code(start_service, amqp_uri):
+    intake = start_service("intake")
+    application_id, accepted = file(intake, amqp_uri, PETITION)
+    for kind in ("answer", "assigned", "extended", ""):
+        contact = call(intake, "notice_contact", application_id, kind)
+        assert contact["access_code"] is None
+        assert contact["tracking_number"] == accepted["tracking_number"] and contact["email"] == "a@example.org"
+
+
+def test_nobody_to_tell_is_none(start_service, amqp_uri):
+    intake = start_service("intake")
+    anonymous, _ = file(intake, amqp_uri, {**PETITION, "applicant": None})
+    unreachable, _ = file(intake, amqp_uri, {**PETITION, "applicant": {**APPLICANT, "email": None, "phone": None}})
+    assert call(intake, "notice_contact", anonymous, "receipt") is None
+    assert call(intake, "notice_contact", unreachable, "receipt") is None
+    assert call(intake, "notice_contact", str(uuid.uuid4()), "receipt") is None
+    assert call(intake, "receipt_delivered", str(uuid.uuid4())) is None  # unknown: nothing happens
+
+
+def test_a_phone_only_or_a_confidential_applicant_is_still_told(start_service, amqp_uri):
+    intake = start_service("intake")
+    phone_only, _ = file(intake, amqp_uri, {**PETITION, "applicant": {**APPLICANT, "email": None}})
+    confidential, accepted = file(intake, amqp_uri, {**PETITION, "confidential": True})
+    contact = call(intake, "notice_contact", phone_only, "receipt")
+    assert contact["email"] is None and contact["phone"] == "+905551112233" and contact["access_code"]
+    contact = call(intake, "notice_contact", confidential, "receipt")
+    assert contact["name"] == "Ayşe Yılmaz" and contact["access_code"] == accepted["access_code"]
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "", 42, None])
+def test_an_invalid_application_id_is_refused(start_service, bad_id):
+    intake = start_service("intake")
+    for method, args in (("notice_contact", (bad_id, "receipt")), ("receipt_delivered", (bad_id,))):
+        with pytest.raises(InvalidRequest) as caught:
+            call(intake, method, *args)
+        assert caught.value.args == ("invalid_application_id", "application_id")
