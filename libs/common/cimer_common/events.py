@@ -162,6 +162,7 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             producer="routing",
             consumers=(
                 "intake.handle_application_assigned",
+                "notification.handle_application_assigned",
                 "reporting.handle_application_assigned",
             ),
             payload=ApplicationAssigned,

@@ -11,21 +11,32 @@ Recipients are named by role, never by address:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from cimer_common.events import ApplicationReceived, DeadlineApproaching, DeadlinePassed
+from cimer_common.events import ApplicationAssigned, ApplicationReceived, DeadlineApproaching, DeadlinePassed
 
 RECEIPT = "receipt"  # tracking number and access code, the applicant's proof of having applied
 ANSWER = "answer"  # the answer, to the applicant
 EXTENSION = "extension"  # an information request's extended deadline, with its reason, to the applicant
 DUE_SOON = "due_soon"  # to the holder, 3 working days before the deadline
 OVERDUE = "overdue"  # to the holder and its coordinators, once the deadline has passed
+STATUS_30_DAYS = "status_30_days"  # Law 3071: not answered 30 days after it was received, where it stands
+NEW_ASSIGNMENT = "new_assignment"  # to the officers of the institution that now holds it
+DIGEST = "digest"  # once a day per institution: the day's new assignments
+
+APPLICANT_KINDS = frozenset({RECEIPT, ANSWER, EXTENSION, STATUS_30_DAYS})
 
 APPLICANT = "applicant"
 PENDING = "pending"  # owed, not yet sent
 # Owed to the applicant by an event that arrived before `application_received`, so whether the applicant can be
 # told is not known yet; that event turns it `pending` (reachable) or drops it (anonymous or unreachable).
 HELD = "held"
+SENDING = "sending"  # taken by a sender; due again when its lease runs out (a sender that died)
+SENT = "sent"  # every channel it uses succeeded
+FAILED = "failed"  # the last attempt failed too: given up, with a final entry in the delivery log
+SKIPPED = "skipped"  # nobody to send it to (anonymous or unknown applicant, institution without officers)
 
 OFFICER_LANGUAGE = "tr"
 
@@ -45,6 +56,8 @@ class NoticeDue:
     language: str
     status: str = PENDING
     detail: str | None = None  # what the notice must say beyond the application's own facts (an extension's reason)
+    # What the templates need from the event (a deadline, an answer's text): never contact details.
+    facts: dict[str, Any] | None = field(default=None, compare=False)
 
 
 def institution_recipient(code: str) -> str:
@@ -70,24 +83,104 @@ def notices_for_received(event: ApplicationReceived) -> list[NoticeDue]:
     return [NoticeDue(kind=RECEIPT, recipient=APPLICANT, language=event.language)]
 
 
-def applicant_notice(kind: str, reach: Reach | None, detail: str | None = None) -> list[NoticeDue]:
+def applicant_notice(
+    kind: str, reach: Reach | None, detail: str | None = None, facts: dict[str, Any] | None = None
+) -> list[NoticeDue]:
     """The notice `kind` to the applicant: pending when they can be told, nothing when they cannot, held (in
     Turkish until known) when `application_received` has not arrived yet."""
     if reach is None:
-        return [NoticeDue(kind=kind, recipient=APPLICANT, language="tr", status=HELD, detail=detail)]
+        return [NoticeDue(kind=kind, recipient=APPLICANT, language="tr", status=HELD, detail=detail, facts=facts)]
     if not reach.can_be_told:
         return []
-    return [NoticeDue(kind=kind, recipient=APPLICANT, language=reach.language, detail=detail)]
+    return [NoticeDue(kind=kind, recipient=APPLICANT, language=reach.language, detail=detail, facts=facts)]
 
 
 def notices_for_approaching(event: DeadlineApproaching) -> list[NoticeDue]:
     """Due soon: the holder is warned (SPEC section 5 tells coordinators only once it is overdue)."""
-    return [NoticeDue(kind=DUE_SOON, recipient=institution_recipient(event.institution), language=OFFICER_LANGUAGE)]
+    facts = {
+        "institution": event.institution,
+        "deadline": event.deadline.isoformat(),
+        "working_days_left": event.working_days_left,
+    }
+    return [
+        NoticeDue(
+            kind=DUE_SOON, recipient=institution_recipient(event.institution), language=OFFICER_LANGUAGE, facts=facts
+        )
+    ]
 
 
 def notices_for_passed(event: DeadlinePassed) -> list[NoticeDue]:
     """Overdue: the holder, and the coordinators of every institution that coordinates it."""
-    dues = [NoticeDue(kind=OVERDUE, recipient=institution_recipient(event.institution), language=OFFICER_LANGUAGE)]
+    facts: dict[str, Any] = {"institution": event.institution, "deadline": event.deadline.isoformat()}
+    dues = [
+        NoticeDue(
+            kind=OVERDUE, recipient=institution_recipient(event.institution), language=OFFICER_LANGUAGE, facts=facts
+        )
+    ]
     for code in sorted(set(event.coordinators)):
-        dues.append(NoticeDue(kind=OVERDUE, recipient=coordinators_recipient(code), language=OFFICER_LANGUAGE))
+        dues.append(
+            NoticeDue(
+                kind=OVERDUE,
+                recipient=coordinators_recipient(code),
+                language=OFFICER_LANGUAGE,
+                facts={**facts, "coordinating": code},
+            )
+        )
     return dues
+
+
+def notices_for_assigned(event: ApplicationAssigned) -> list[NoticeDue]:
+    """The new holder's officers are told at once (and again in the day's digest)."""
+    facts = {"institution": event.institution, "reason": event.reason, "assigned_at": event.assigned_at.isoformat()}
+    return [
+        NoticeDue(
+            kind=NEW_ASSIGNMENT,
+            recipient=institution_recipient(event.institution),
+            language=OFFICER_LANGUAGE,
+            facts=facts,
+        )
+    ]
+
+
+def institution_of(recipient: str) -> str | None:
+    """`institution:GOV-06` and `coordinators:GOV-06` → `GOV-06`; the applicant → None."""
+    prefix, _, code = recipient.partition(":")
+    return code if prefix in ("institution", "coordinators") and code else None
+
+
+# --- Delivery -------------------------------------------------------------------------------------------------
+
+STATUS_NOTICE_AFTER = timedelta(days=30)
+
+
+def status_notice_due(received_at: datetime, answered: bool, kind: str, now: datetime) -> bool:
+    """Law 3071: a petition not answered within 30 days of its receipt earns the applicant a word on where it
+    stands (an information request, under Law 4982, has its own shorter deadline and gets none)."""
+    return not answered and kind != "information_request" and now - received_at >= STATUS_NOTICE_AFTER
+
+
+def retry_delay(attempts: int, base_seconds: float) -> timedelta:
+    """After the `attempts`-th failed attempt, wait base, 2·base, 4·base, …"""
+    return timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0))
+
+
+def mask_email(address: str) -> str:
+    """`ayse.yilmaz@example.org` → `a***@example.org`: enough for the log to show where it went, no more."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"
+
+
+def mask_phone(number: str) -> str:
+    """`+90 532 123 4567` → `******4567`."""
+    digits = [c for c in number if c.isdigit()]
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    return "******" + "".join(digits[-4:])
+
+
+def digest_days(today: date, look_back: int = 7) -> list[date]:
+    """The finished days whose digest may still be owed: yesterday and a few before (a service that was down at
+    midnight catches up), oldest first."""
+    return [today - timedelta(days=n) for n in range(look_back, 0, -1)]

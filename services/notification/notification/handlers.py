@@ -4,25 +4,34 @@ transaction."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from cimer_common.errors import InvalidRequest
 from cimer_common.events import (
     ApplicationAnswered,
+    ApplicationAssigned,
     ApplicationReceived,
     DeadlineApproaching,
     DeadlineExtended,
     DeadlinePassed,
 )
 from notification import domain
-from notification.models import KnownApplication, Notice
+from notification.models import Assignment, Delivery, Digest, KnownApplication, Notice
+
+# Days, for the digest, are Turkey's days.
+LOCAL_TIME = ZoneInfo("Europe/Istanbul")
+STATUS_BATCH = 500
 
 
-def _record(session: Session, application_id: uuid.UUID, tracking_number: str, dues: list[domain.NoticeDue]) -> int:
+def _record(
+    session: Session, application_id: uuid.UUID | None, tracking_number: str | None, dues: list[domain.NoticeDue]
+) -> int:
     """Record `dues`; returns how many were new. The unique constraint keeps a notice single even if the same
     fact arrives in a different envelope."""
     recorded = 0
@@ -38,6 +47,7 @@ def _record(session: Session, application_id: uuid.UUID, tracking_number: str, d
                 language=due.language,
                 status=due.status,
                 detail=due.detail,
+                facts=due.facts,
             )
             .on_conflict_do_nothing(constraint="uq_notices_application_kind_recipient")
             .returning(Notice.id)
@@ -66,6 +76,9 @@ def record_received(session: Session, event: ApplicationReceived) -> int:
             anonymous=event.anonymous,
             reachable=event.reachable,
             language=event.language,
+            kind=event.kind,
+            received_at=event.received_at,
+            deadline=event.deadline,
         )
         .on_conflict_do_nothing(index_elements=["application_id"])
     )
@@ -78,13 +91,173 @@ def record_received(session: Session, event: ApplicationReceived) -> int:
 
 
 def record_answered(session: Session, event: ApplicationAnswered) -> int:
-    dues = domain.applicant_notice(domain.ANSWER, _reach(session, event.application_id))
+    session.execute(
+        update(KnownApplication)
+        .where(KnownApplication.application_id == event.application_id)
+        .values(answered_at=event.answered_at)
+    )
+    facts = {"institution": event.institution, "outcome": event.outcome, "text": event.text}
+    dues = domain.applicant_notice(domain.ANSWER, _reach(session, event.application_id), facts=facts)
     return _record(session, event.application_id, event.tracking_number, dues)
 
 
 def record_extended(session: Session, event: DeadlineExtended) -> int:
-    dues = domain.applicant_notice(domain.EXTENSION, _reach(session, event.application_id), detail=event.reason)
+    session.execute(
+        update(KnownApplication)
+        .where(KnownApplication.application_id == event.application_id)
+        .values(deadline=event.deadline)
+    )
+    facts = {
+        "institution": event.institution,
+        "deadline": event.deadline.isoformat(),
+        "previous_deadline": event.previous_deadline.isoformat(),
+    }
+    dues = domain.applicant_notice(
+        domain.EXTENSION, _reach(session, event.application_id), detail=event.reason, facts=facts
+    )
     return _record(session, event.application_id, event.tracking_number, dues)
+
+
+def record_assigned(session: Session, event: ApplicationAssigned) -> int:
+    """Keep the assignment (for the day's digest and the 30-day notice) and tell the new holder's officers."""
+    session.execute(
+        insert(Assignment)
+        .values(
+            id=uuid.uuid4(),
+            application_id=event.application_id,
+            tracking_number=event.tracking_number,
+            institution=event.institution,
+            reason=event.reason,
+            assigned_at=event.assigned_at,
+        )
+        .on_conflict_do_nothing(constraint="uq_assignments_fact")
+    )
+    return _record(session, event.application_id, event.tracking_number, domain.notices_for_assigned(event))
+
+
+# --- Scheduled --------------------------------------------------------------------------------------------------
+
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(LOCAL_TIME).date()
+
+
+def record_digests(session: Session, today: date) -> int:
+    """The daily digest of each finished day with new assignments, once per (institution, day): the `digests` row,
+    inserted first, is what keeps a replica or a restart from owing it twice. Returns how many were recorded."""
+    recorded = 0
+    for day in domain.digest_days(today, look_back=3):
+        start = datetime.combine(day, time(0), LOCAL_TIME)
+        end = start + timedelta(days=1)
+        rows = session.execute(
+            select(Assignment.institution, Assignment.tracking_number, Assignment.reason, Assignment.assigned_at)
+            .where(Assignment.assigned_at >= start, Assignment.assigned_at < end)
+            .where(~exists().where(Digest.institution == Assignment.institution, Digest.day == day))
+            .order_by(Assignment.institution, Assignment.assigned_at)
+        ).all()
+        by_institution: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            entry = {"tracking_number": row.tracking_number, "reason": row.reason}
+            by_institution.setdefault(row.institution, []).append({**entry, "assigned_at": row.assigned_at.isoformat()})
+        for institution, assignments in by_institution.items():
+            notice_id = uuid.uuid4()
+            claimed = session.execute(
+                insert(Digest)
+                .values(institution=institution, day=day, notice_id=notice_id)
+                .on_conflict_do_nothing(index_elements=["institution", "day"])
+                .returning(Digest.notice_id)
+            ).first()
+            if claimed is None:
+                continue
+            session.add(
+                Notice(
+                    id=notice_id,
+                    application_id=None,
+                    tracking_number=None,
+                    kind=domain.DIGEST,
+                    recipient=domain.institution_recipient(institution),
+                    language=domain.OFFICER_LANGUAGE,
+                    status=domain.PENDING,
+                    facts={"institution": institution, "day": day.isoformat(), "assignments": assignments},
+                )
+            )
+            recorded += 1
+    return recorded
+
+
+def record_status_notices(session: Session, now: datetime) -> int:
+    """Law 3071's 30-day notice, once per application: received 30 days ago or more, not answered, and the
+    applicant can be told. Returns how many were recorded (at most one batch)."""
+    told_or_answered = exists().where(
+        Notice.application_id == KnownApplication.application_id,
+        Notice.kind.in_([domain.STATUS_30_DAYS, domain.ANSWER]),
+    )
+    candidates = session.scalars(
+        select(KnownApplication)
+        .where(
+            KnownApplication.anonymous.is_(False),
+            KnownApplication.reachable.is_(True),
+            KnownApplication.answered_at.is_(None),
+            KnownApplication.received_at <= now - domain.STATUS_NOTICE_AFTER,
+            ~told_or_answered,
+        )
+        .limit(STATUS_BATCH)
+    ).all()
+    recorded = 0
+    for known in candidates:
+        if known.received_at is None or not domain.status_notice_due(
+            known.received_at, known.answered_at is not None, known.kind or "petition", now
+        ):
+            continue
+        holder = session.scalar(
+            select(Assignment.institution)
+            .where(Assignment.application_id == known.application_id)
+            .order_by(Assignment.assigned_at.desc())
+            .limit(1)
+        )
+        facts = {
+            "received_on": known.received_at.isoformat(),
+            "holder": holder,
+            "deadline": known.deadline.isoformat() if known.deadline else None,
+        }
+        due = domain.NoticeDue(
+            kind=domain.STATUS_30_DAYS, recipient=domain.APPLICANT, language=known.language, facts=facts
+        )
+        recorded += _record(session, known.application_id, known.tracking_number, [due])
+    return recorded
+
+
+def delivery_log(session: Session, application_id: str) -> list[dict[str, Any]]:
+    """Every attempt at every notice of an application, oldest first (recipients masked)."""
+    key = _application_key(application_id)
+    rows = session.execute(
+        select(Notice.kind, Notice.recipient, Notice.status, Notice.attempts, Delivery)
+        .join(Delivery, Delivery.notice_id == Notice.id)
+        .where(Notice.application_id == key)
+        .order_by(Delivery.id)
+    ).all()
+    return [
+        {
+            "kind": row.kind,
+            "recipient": row.recipient,
+            "notice_status": row.status,
+            "channel": row.Delivery.channel,
+            "target": row.Delivery.target,
+            "to": row.Delivery.recipient,
+            "attempt": row.Delivery.attempt,
+            "result": row.Delivery.result,
+            "error": row.Delivery.error,
+            "at": row.Delivery.at.isoformat(),
+        }
+        for row in rows
+    ]
+
+
+def _application_key(application_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(application_id)
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidRequest("invalid_application_id", "application_id") from None
 
 
 def record_approaching(session: Session, event: DeadlineApproaching) -> int:
@@ -96,10 +269,7 @@ def record_passed(session: Session, event: DeadlinePassed) -> int:
 
 
 def notices_for(session: Session, application_id: str) -> list[dict[str, Any]]:
-    try:
-        key = uuid.UUID(application_id)
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidRequest("invalid_application_id", "application_id") from None
+    key = _application_key(application_id)
     notices = session.scalars(
         select(Notice).where(Notice.application_id == key).order_by(Notice.created_at, Notice.kind, Notice.recipient)
     )
@@ -110,7 +280,9 @@ def notices_for(session: Session, application_id: str) -> list[dict[str, Any]]:
             "language": n.language,
             "status": n.status,
             "detail": n.detail,
+            "attempts": n.attempts,
             "created_at": n.created_at.isoformat(),
+            "sent_at": n.sent_at.isoformat() if n.sent_at else None,
         }
         for n in notices
     ]

@@ -3,10 +3,14 @@ and hands the work to `handlers`."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import rpc
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 from sqlalchemy.orm import Session
 
 from cimer_common.db import Database, HealthCheck
@@ -14,6 +18,7 @@ from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
 from cimer_common.events import (
     ApplicationAnswered,
+    ApplicationAssigned,
     ApplicationReceived,
     DeadlineApproaching,
     DeadlineExtended,
@@ -22,10 +27,48 @@ from cimer_common.events import (
 from cimer_common.logs import get_logger
 from cimer_common.outbox import first_delivery, on_event
 from cimer_common.worker_context import LogContext
-from notification import handlers
+from notification import delivery, handlers
+from notification.channels import Channels
 from notification.models import ProcessedEvent
 
 log = get_logger(__name__)
+
+# How often due notices are looked for, and how often the digest and the 30-day notices are (both cheap when
+# there is nothing to do). Read at import: nameko fixes a timer's interval when the class is defined.
+NOTIFY_INTERVAL_SECONDS = float(os.environ.get("NOTIFY_INTERVAL_SECONDS", "2"))
+SCHEDULE_INTERVAL_SECONDS = float(os.environ.get("NOTIFY_SCHEDULE_SECONDS", "60"))
+
+
+class Notifier(DependencyProvider):
+    """The channels and the retry policy, from the container's configuration (SMTP_*, MAIL_FROM, SMS_*,
+    NOTIFY_RETRY_BASE_SECONDS, NOTIFY_MAX_ATTEMPTS)."""
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.channels = Channels(config)
+        self.policy = delivery.Policy.from_config(config)
+
+    def get_dependency(self, worker_ctx) -> Notifier:  # type: ignore[no-untyped-def]
+        return self
+
+
+class RpcContacts:
+    """`delivery.Contacts` over RPC: intake knows the applicants, identity the officers."""
+
+    def __init__(self, intake: Any, identity: Any):
+        self.intake = intake
+        self.identity = identity
+
+    def applicant(self, application_id: str, kind: str) -> dict[str, Any] | None:
+        contact: dict[str, Any] | None = self.intake.notice_contact(application_id=application_id, kind=kind)
+        return contact
+
+    def receipt_delivered(self, application_id: str) -> None:
+        self.intake.receipt_delivered(application_id=application_id)
+
+    def officers(self, institution: str) -> list[dict[str, Any]]:
+        officers: list[dict[str, Any]] = self.identity.officer_contacts(institution=institution)
+        return officers
 
 
 class NotificationService(HealthCheck):
@@ -33,11 +76,51 @@ class NotificationService(HealthCheck):
 
     db = Database()
     log_context = LogContext()
+    notifier = Notifier()
+    intake = RpcProxy("intake")
+    identity = RpcProxy("identity")
 
     @rpc(expected_exceptions=EXPECTED)
     def notices_for(self, application_id: str) -> list[dict[str, Any]]:
         with self.db.transaction() as session:
             return handlers.notices_for(session, application_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def delivery_log(self, application_id: str) -> list[dict[str, Any]]:
+        with self.db.transaction() as session:
+            return handlers.delivery_log(session, application_id)
+
+    @timer(interval=NOTIFY_INTERVAL_SECONDS)
+    def deliver_notices(self) -> int:
+        """Send what is due, a batch at a time until nothing due is left (SPEC section 5)."""
+        if self.notifier.policy.paused:
+            return 0
+        contacts = RpcContacts(self.intake, self.identity)
+        total = 0
+        while True:
+            taken = delivery.deliver_due(
+                self.db.transaction, self.notifier.channels, contacts, datetime.now(UTC), self.notifier.policy
+            )
+            total += taken
+            if taken < self.notifier.policy.batch:
+                return total
+
+    @timer(interval=SCHEDULE_INTERVAL_SECONDS)
+    def schedule_notices(self) -> dict[str, int]:
+        """Record the daily digests of finished days and the 30-day status notices now owed; `deliver_notices`
+        sends them."""
+        now = datetime.now(UTC)
+        with self.db.transaction() as session:
+            digests = handlers.record_digests(session, handlers.local_today(now))
+        status = handlers.STATUS_BATCH
+        statuses = 0
+        while status == handlers.STATUS_BATCH:
+            with self.db.transaction() as session:
+                status = handlers.record_status_notices(session, now)
+            statuses += status
+        if digests or statuses:
+            log.info("scheduled notices owed", digests=digests, status_notices=statuses)
+        return {"digests": digests, "status_notices": statuses}
 
     @on_event("intake", "application_received")
     def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:
@@ -58,6 +141,10 @@ class NotificationService(HealthCheck):
     @on_event("routing", "deadline_passed")
     def handle_deadline_passed(self, event: Envelope, payload: DeadlinePassed) -> None:
         self._once(event, payload, handlers.record_passed)
+
+    @on_event("routing", "application_assigned")
+    def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
+        self._once(event, payload, handlers.record_assigned)
 
     def _once(self, event: Envelope, payload: Any, record: Callable[[Session, Any], int]) -> None:
         """`record` the notices `event` owes, in the transaction that marks it processed."""

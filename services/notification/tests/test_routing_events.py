@@ -83,7 +83,7 @@ def notices(container, application_id):
 
 
 def test_a_reachable_applicant_is_owed_the_answer_and_the_extension_once(start_service, amqp_uri):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     received = received_event(language="en")
     application_id = received.payload["application_id"]
     deliver(container, amqp_uri, received)
@@ -103,7 +103,7 @@ def test_a_reachable_applicant_is_owed_the_answer_and_the_extension_once(start_s
 
 
 def test_an_anonymous_applicant_is_owed_no_answer(start_service, amqp_uri):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     received = received_event(anonymous=True, reachable=False)
     application_id = received.payload["application_id"]
     deliver(container, amqp_uri, received)
@@ -113,7 +113,7 @@ def test_an_anonymous_applicant_is_owed_no_answer(start_service, amqp_uri):
 
 
 def test_an_answer_before_the_receipt_is_held_then_settled(start_service, amqp_uri):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     reachable = received_event(language="en")
     unreachable = received_event(reachable=False, tracking_number="260000012353")
     for received in (reachable, unreachable):
@@ -129,7 +129,7 @@ def test_an_answer_before_the_receipt_is_held_then_settled(start_service, amqp_u
 
 
 def test_officers_are_owed_due_soon_and_overdue_once(start_service, amqp_uri):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     application_id = uuid.uuid4()
     approaching = routing_event(
         "deadline_approaching",

@@ -24,7 +24,7 @@ def notices(container, application_id):
 
 
 def test_an_identified_applicant_is_owed_a_receipt(start_service, amqp_uri):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     envelope = received_event(language="en")
     deliver(container, amqp_uri, envelope)
 
@@ -39,7 +39,7 @@ def test_an_identified_applicant_is_owed_a_receipt(start_service, amqp_uri):
 
 
 def test_the_same_event_delivered_twice_owes_one_notice(start_service, amqp_uri):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     envelope = received_event()
     for _ in range(2):
         deliver(container, amqp_uri, envelope)
@@ -47,7 +47,7 @@ def test_the_same_event_delivered_twice_owes_one_notice(start_service, amqp_uri)
 
 
 def test_a_republished_fact_in_a_new_envelope_owes_no_second_notice(start_service, amqp_uri):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     first = received_event()
     again = received_event(**first.payload)
     assert again.id != first.id
@@ -57,14 +57,14 @@ def test_a_republished_fact_in_a_new_envelope_owes_no_second_notice(start_servic
 
 
 def test_an_anonymous_applicant_is_owed_nothing(start_service, amqp_uri):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     envelope = received_event(anonymous=True, reachable=False)
     deliver(container, amqp_uri, envelope)
     assert notices(container, envelope.payload["application_id"]) == []
 
 
 def test_notices_are_kept_per_application(start_service, amqp_uri):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     one, other = received_event(), received_event(tracking_number="260000012353")
     deliver(container, amqp_uri, one)
     deliver(container, amqp_uri, other)
@@ -73,13 +73,13 @@ def test_notices_are_kept_per_application(start_service, amqp_uri):
 
 
 def test_a_malformed_application_id_is_a_domain_error(start_service):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     with entrypoint_hook(container, "notices_for") as notices_for, pytest.raises(InvalidRequest) as caught:
         notices_for("not-a-uuid")
     assert caught.value.args == ("invalid_application_id", "application_id")
 
 
 def test_health(start_service):
-    container = start_service("notification")
+    container = start_service("notification", NOTIFY_PAUSED="true")
     with entrypoint_hook(container, "health") as health:
         assert health() == {"service": "notification", "status": "ok"}
