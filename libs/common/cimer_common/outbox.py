@@ -16,9 +16,10 @@ handler's transaction makes a redelivered event change nothing twice.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import eventlet
 import structlog
@@ -36,12 +37,13 @@ from sqlalchemy import BigInteger, DateTime, Index, String, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-from cimer_common.db import make_engine
+from cimer_common.db import UnitOfWork, make_engine
 from cimer_common.envelope import Envelope
 from cimer_common.events import ASSIGNMENTS_EXCHANGE, Payload, produced_by, spec
 from cimer_common.settings import get_settings
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 DEAD_LETTERS = "cimer.dead-letters"
 RELAY_BATCH = 200
@@ -85,6 +87,16 @@ def first_delivery(session: Session, model: type[ProcessedEventMixin], event: En
         .returning(model.event_id)
     )
     return session.execute(stmt).first() is not None
+
+
+def apply_once(
+    db: UnitOfWork, processed: type[ProcessedEventMixin], event: Envelope, apply: Callable[[Session], T]
+) -> T | None:
+    """Run `apply(session)` in the transaction that records `event` as handled; a redelivery runs nothing."""
+    with db.transaction() as session:
+        if first_delivery(session, processed, event):
+            return apply(session)
+    return None
 
 
 def consumer_queue(producer: str, event_type: str, consumer: str) -> Queue:

@@ -17,7 +17,7 @@ from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, InvalidRequest, Unauthorized
 from cimer_common.events import ActivityRecorded
 from cimer_common.logs import get_logger
-from cimer_common.outbox import Outbox, first_delivery, on_event
+from cimer_common.outbox import Outbox, apply_once, on_event
 from cimer_common.tokens import Principal
 from cimer_common.worker_context import LogContext
 from identity import domain, handlers, passwords
@@ -170,16 +170,12 @@ class IdentityService(HealthCheck):
 
     @on_event("intake", "activity_recorded")
     def handle_activity_recorded(self, event: Envelope, payload: ActivityRecorded) -> None:
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_activity(session, event.id, payload)
+        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_activity(session, event.id, payload))
 
     @on_event("routing", "activity_recorded")
     def handle_routing_activity_recorded(self, event: Envelope, payload: ActivityRecorded) -> None:
         """Forwards, returns, answers and extensions at routing: the same trail, the same once-only record."""
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_activity(session, event.id, payload)
+        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_activity(session, event.id, payload))
 
     # --- Helpers -----------------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound
 from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
 from cimer_common.logs import get_logger
-from cimer_common.outbox import Outbox, first_delivery, on_event
+from cimer_common.outbox import Outbox, apply_once, on_event
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.worker_context import LogContext
 from intake import handlers
@@ -125,18 +125,12 @@ class IntakeService(HealthCheck):
 
     @on_event("routing", "application_assigned")
     def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_assignment(session, payload)
+        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_assignment(session, payload))
 
     @on_event("routing", "application_answered")
     def handle_application_answered(self, event: Envelope, payload: ApplicationAnswered) -> None:
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_answer(session, payload)
+        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_answer(session, payload))
 
     @on_event("routing", "deadline_extended")
     def handle_deadline_extended(self, event: Envelope, payload: DeadlineExtended) -> None:
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_extension(session, payload)
+        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_extension(session, payload))

@@ -25,7 +25,7 @@ from cimer_common.events import (
     DeadlinePassed,
 )
 from cimer_common.logs import get_logger
-from cimer_common.outbox import first_delivery, on_event
+from cimer_common.outbox import apply_once, on_event
 from cimer_common.worker_context import LogContext
 from notification import delivery, handlers
 from notification.channels import Channels
@@ -148,8 +148,7 @@ class NotificationService(HealthCheck):
 
     def _once(self, event: Envelope, payload: Any, record: Callable[[Session, Any], int]) -> None:
         """`record` the notices `event` owes, in the transaction that marks it processed."""
-        with self.db.transaction() as session:
-            if not first_delivery(session, ProcessedEvent, event):
-                return
-            recorded = record(session, payload)
+        recorded = apply_once(self.db, ProcessedEvent, event, lambda session: record(session, payload))
+        if recorded is None:
+            return
         log.info("notices owed", event_type=event.type, tracking_number=payload.tracking_number, notices=recorded)

@@ -16,7 +16,7 @@ from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationReceived
 from cimer_common.logs import get_logger
-from cimer_common.outbox import Outbox, first_delivery, on_event
+from cimer_common.outbox import Outbox, apply_once, on_event
 from cimer_common.worker_context import LogContext
 from routing import handlers
 from routing.models import OutboxMessage, ProcessedEvent
@@ -38,10 +38,12 @@ class RoutingService(HealthCheck):
 
     @on_event("intake", "application_received")
     def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:
-        with self.db.transaction() as session:
-            if not first_delivery(session, ProcessedEvent, event):
-                return
-            institution = handlers.assign_first_destination(session, self.outbox, payload)
+        institution = apply_once(
+            self.db,
+            ProcessedEvent,
+            event,
+            lambda session: handlers.assign_first_destination(session, self.outbox, payload),
+        )
         if institution is not None:
             log.info(
                 "application assigned",
