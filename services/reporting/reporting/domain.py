@@ -8,17 +8,21 @@ whatever the UTC date.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
+from cimer_common.access import PRESIDENCY
 from cimer_common.errors import InvalidRequest
 from cimer_common.events import Channel, Kind
 from cimer_common.schemas import SUBJECT_MINISTRY
 
 TURKEY = ZoneInfo("Europe/Istanbul")
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+INTERIOR = "MIN-ICISLERI"  # gets every governorship's report (SPEC section 6)
 INITIAL = "initial"  # the assignment reason of an application's first destination
 
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -66,3 +70,170 @@ def monthly_received(
         "by_subject": _tally(SUBJECTS, by_subject),
         "by_channel": _tally(CHANNELS, by_channel),
     }
+
+
+# --- The monthly report (SPEC section 6, issue 6) ----------------------------------------------------------------
+#
+# Whose report an application is in: its `scope`, every institution that held it and every institution the
+# assignment events named as coordinating a holder (the Presidency among them). An institution's report counts
+# the applications with its code in scope, so an application forwarded from GOV-06 to GOV-34 counts in both
+# governorships' reports (and their coordinators'); the state's report counts every application once.
+#
+# The figures of a month, with the month's bounds taken in Turkey (Europe/Istanbul), `start` inclusive, `end`
+# (midnight at the start of the next month) exclusive:
+# - received: `received_at` in the month (the `period` column), by kind, subject and channel.
+# - answered: `answered_at` in the month, whatever month the application was received in; positive and negative,
+#   with their shares of the answered (a fraction 0..1, 3 decimals; None when nothing was answered).
+# - response_days: over the applications answered in the month whose receipt is known, `answered_at -
+#   received_at` in days (fractional), mean and median (PostgreSQL's percentile_cont(0.5)), 1 decimal; None when
+#   there are none.
+# - open_at_month_end: received before `end` and not answered before `end` (unanswered, or answered later).
+# - overdue_at_month_end: open at month end with a deadline on or before the month's last day: the last day to
+#   answer had fully passed by midnight at month end. The deadline is the application's current one (the extended
+#   one after an extension), so a month's report computed again after a later extension may count one fewer; the
+#   report stored on the first of the next month is the one of record. `overdue_at` (when routing noticed) is
+#   not used: it depends on when routing's check ran, the deadline does not.
+
+STATE = "STATE"  # the institution key of the state's report in `monthly_reports`
+SHARE_DECIMALS = 3
+DAYS_DECIMALS = 1
+SECONDS_PER_DAY = 86400
+
+
+def month_bounds(period: str) -> tuple[datetime, datetime]:
+    """The month's first instant and the next month's first instant, in Turkey."""
+    check_period(period)
+    year, month = int(period[:4]), int(period[5:])
+    start = datetime(year, month, 1, tzinfo=TURKEY)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=TURKEY)
+    return start, end
+
+
+def previous_period(today: date) -> str:
+    """The month before the one `today` is in."""
+    return f"{today.year - 1}-12" if today.month == 1 else f"{today.year}-{today.month - 1:02d}"
+
+
+def check_not_future(period: str, today: date) -> str:
+    """A well-formed period that has begun by `today` (the current month may be asked for, as it stands)."""
+    check_period(period)
+    if period > today.strftime("%Y-%m"):
+        raise InvalidRequest("period_in_future", "period")
+    return period
+
+
+def check_finished(period: str, today: date) -> str:
+    """A well-formed period that has ended by `today`: only those are produced and stored."""
+    check_period(period)
+    if period >= today.strftime("%Y-%m"):
+        raise InvalidRequest("period_in_future", "period")
+    return period
+
+
+def _round(value: float | Decimal | None, decimals: int) -> float | None:
+    # Half up, as a reader rounds (Python's round() goes to even: 0.25 -> 0.2).
+    if value is None:
+        return None
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def share(part: int, whole: int) -> float | None:
+    """`part` of `whole` as a fraction, 3 decimals; None when `whole` is 0."""
+    return _round(Decimal(part) / Decimal(whole), SHARE_DECIMALS) if whole else None
+
+
+def days(value: float | Decimal | None) -> float | None:
+    """A number of days, 1 decimal."""
+    return _round(value, DAYS_DECIMALS)
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The median as PostgreSQL's percentile_cont(0.5) has it: the mean of the middle two of an even count."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def response_days(received_at: datetime, answered_at: datetime) -> float:
+    """Days from receipt to answer, fractional."""
+    return (answered_at - received_at).total_seconds() / SECONDS_PER_DAY
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The aggregates of the month's answers, as the database sums them."""
+
+    total: int = 0
+    positive: int = 0
+    negative: int = 0
+    mean_days: float | Decimal | None = None
+    median_days: float | Decimal | None = None
+
+
+def monthly_report(
+    period: str,
+    institution: str | None,
+    received_groups: Iterable[tuple[str, str, str, int]],
+    answered: Answered,
+    open_at_month_end: int,
+    overdue_at_month_end: int,
+) -> dict[str, Any]:
+    """The month's report as plain JSON-ready data; `institution` None is the state."""
+    received = monthly_received(period, institution, received_groups)
+    return {
+        "period": period,
+        "institution": institution,
+        "received": {
+            "total": received["received"],
+            "by_kind": received["by_kind"],
+            "by_subject": received["by_subject"],
+            "by_channel": received["by_channel"],
+        },
+        "answered": {
+            "total": answered.total,
+            "positive": answered.positive,
+            "negative": answered.negative,
+            "positive_share": share(answered.positive, answered.total),
+            "negative_share": share(answered.negative, answered.total),
+        },
+        "response_days": {"mean": days(answered.mean_days), "median": days(answered.median_days)},
+        "open_at_month_end": open_at_month_end,
+        "overdue_at_month_end": overdue_at_month_end,
+    }
+
+
+# --- Who reads which report ---------------------------------------------------------------------------------------
+
+
+def is_reported(code: str) -> bool:
+    """The institutions that get a monthly report of their own: governorships and ministries (SPEC section 6)."""
+    return code.startswith(("GOV-", "MIN-"))
+
+
+def recipients(institution: str | None) -> list[str]:
+    """Who a produced report goes to (SPEC section 6): the state's to the Presidency, a ministry's to the
+    ministry, a governorship's to the governorship and the Ministry of the Interior."""
+    if institution is None:
+        return [PRESIDENCY]
+    if institution.startswith("GOV-"):
+        return [institution, INTERIOR]
+    return [institution]
+
+
+def may_read_report(
+    principal_institution: str, institution: str | None, coordinators_of_institution: Iterable[str]
+) -> bool:
+    """Besides `Action.READ_REPORT`: the Presidency reads every report, the state's included; anyone else their own
+    institution's and those of the institutions theirs coordinates."""
+    if principal_institution == PRESIDENCY:
+        return True
+    if institution is None:
+        return False
+    return institution == principal_institution or principal_institution in set(coordinators_of_institution)

@@ -6,12 +6,13 @@ the row and sets only the fields it knows.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, extract, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnClause
 
 from cimer_common.events import (
     ApplicationAnswered,
@@ -21,7 +22,7 @@ from cimer_common.events import (
     DeadlinePassed,
 )
 from reporting import domain
-from reporting.models import Application
+from reporting.models import Application, Institution, MonthlyReport
 
 
 def record_received(session: Session, event: ApplicationReceived) -> None:
@@ -42,6 +43,12 @@ def record_received(session: Session, event: ApplicationReceived) -> None:
     session.execute(stmt.on_conflict_do_update(index_elements=[Application.application_id], set_=changes))
 
 
+# The union of the scope held and the scope an assignment brings, sorted: the same set whatever the order.
+_SCOPE_UNION: ColumnClause[Any] = literal_column(
+    "ARRAY(SELECT DISTINCT code FROM unnest(applications.scope || excluded.scope) AS code ORDER BY code)"
+)
+
+
 def record_assignment(session: Session, event: ApplicationAssigned) -> None:
     first = event.institution if event.reason == domain.INITIAL else None
     stmt = insert(Application).values(
@@ -49,16 +56,32 @@ def record_assignment(session: Session, event: ApplicationAssigned) -> None:
         first_institution=first,
         institution=event.institution,
         assigned_at=event.assigned_at,
+        scope=sorted({event.institution, *event.coordinators}),
     )
     # Forwards can overtake one another on redelivery: the holder is whoever got it last, by assignment time.
     newer = (Application.assigned_at.is_(None)) | (stmt.excluded.assigned_at >= Application.assigned_at)
     changes: dict[str, Any] = {
         "institution": case((newer, stmt.excluded.institution), else_=Application.institution),
         "assigned_at": case((newer, stmt.excluded.assigned_at), else_=Application.assigned_at),
+        "scope": _SCOPE_UNION,
     }
     if first is not None:
         changes["first_institution"] = stmt.excluded.first_institution
     session.execute(stmt.on_conflict_do_update(index_elements=[Application.application_id], set_=changes))
+    record_institution(session, event.institution, event.coordinators, event.assigned_at)
+
+
+def record_institution(session: Session, code: str, coordinators: list[str], seen_at: datetime) -> None:
+    """The institution's coordinators as its latest assignment named them (the directory may have moved it)."""
+    stmt = insert(Institution).values(code=code, coordinators=sorted(set(coordinators)), seen_at=seen_at)
+    newer = stmt.excluded.seen_at >= Institution.seen_at
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Institution.code],
+            set_={"coordinators": stmt.excluded.coordinators, "seen_at": stmt.excluded.seen_at},
+            where=newer,
+        )
+    )
 
 
 def _first_wins(session: Session, application_id: Any, stamp: str, values: dict[str, Any]) -> None:
@@ -110,3 +133,126 @@ def monthly_received(session: Session, period: str, institution: str | None = No
         if kind is not None and subject is not None and channel is not None
     ]
     return domain.monthly_received(period, institution, groups)
+
+
+# --- The monthly report ------------------------------------------------------------------------------------------
+#
+# One query per figure group, each answered from one covering index (see `models.Application`), an institution's
+# filter on `scope` applied to the index's own copy of it.
+
+
+def _in_scope(query: Any, institution: str | None) -> Any:
+    return query if institution is None else query.where(Application.scope.contains([institution]))
+
+
+def compute_report(session: Session, period: str, institution: str | None = None) -> dict[str, Any]:
+    """The month's report for `institution`'s subtree, the state's when None (definitions in `domain`)."""
+    start, end = domain.month_bounds(period)
+    received = _in_scope(
+        select(Application.kind, Application.subject, Application.channel, func.count())
+        .where(Application.period == period)
+        .group_by(Application.kind, Application.subject, Application.channel),
+        institution,
+    )
+    groups = [
+        (kind, subject, channel, count)
+        for kind, subject, channel, count in session.execute(received)
+        if kind is not None and subject is not None and channel is not None
+    ]
+
+    elapsed = extract("epoch", Application.answered_at - Application.received_at) / domain.SECONDS_PER_DAY
+    answered_query = _in_scope(
+        select(
+            func.count(),
+            func.count().filter(Application.outcome == "positive"),
+            func.count().filter(Application.outcome == "negative"),
+            func.avg(elapsed),  # NULL, and so left out, where the receipt is not known yet
+            func.percentile_cont(0.5).within_group(elapsed),
+        ).where(Application.answered_at >= start, Application.answered_at < end),
+        institution,
+    )
+    total, positive, negative, mean_days, median_days = session.execute(answered_query).one()
+
+    # Open at month end, in two halves that each follow their own index: never answered, and answered since.
+    open_count = overdue_count = 0
+    for unanswered_or_later in (Application.answered_at.is_(None), Application.answered_at >= end):
+        open_query = _in_scope(
+            select(
+                func.count(),
+                func.count().filter(Application.deadline < end.date()),  # due on or before the month's last day
+            ).where(Application.received_at < end, unanswered_or_later),
+            institution,
+        )
+        opened, overdue = session.execute(open_query).one()
+        open_count += opened
+        overdue_count += overdue
+
+    return domain.monthly_report(
+        period,
+        institution,
+        groups,
+        domain.Answered(total, positive, negative, mean_days, median_days),
+        open_count,
+        overdue_count,
+    )
+
+
+def coordinators_of(session: Session, institution: str) -> list[str]:
+    found = session.scalar(select(Institution.coordinators).where(Institution.code == institution))
+    return list(found or [])
+
+
+def monthly_report(session: Session, period: str, institution: str | None, today: date) -> dict[str, Any]:
+    domain.check_not_future(period, today)
+    return compute_report(session, period, institution)
+
+
+def reported_institutions(session: Session) -> list[str]:
+    """The governorships and ministries seen, as holders or as coordinators."""
+    held = select(Institution.code)
+    coordinating = select(func.unnest(Institution.coordinators))
+    codes = session.scalars(held.union(coordinating)).all()
+    return sorted(code for code in codes if domain.is_reported(code))
+
+
+def produce_month(session: Session, period: str, today: date) -> list[dict[str, Any]]:
+    """Store the finished month's reports not stored yet, for the state and every governorship and ministry, once
+    however many workers run this at the same time; what this call stored, as
+    `{period, institution, recipients}` (institution None for the state), for the caller to announce.
+
+    A transaction-scoped advisory lock lets one worker compute a month while the others pass; the unique
+    (period, institution) with ON CONFLICT DO NOTHING keeps one report each even without it."""
+    domain.check_finished(period, today)
+    if not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(f"monthly_report:{period}")))):
+        return []
+    stored = set(session.scalars(select(MonthlyReport.institution).where(MonthlyReport.period == period)))
+    produced: list[dict[str, Any]] = []
+    for key in [domain.STATE, *reported_institutions(session)]:
+        if key in stored:
+            continue
+        institution = None if key == domain.STATE else key
+        report = compute_report(session, period, institution)
+        inserted = session.execute(
+            insert(MonthlyReport)
+            .values(period=period, institution=key, report=report)
+            .on_conflict_do_nothing(constraint="uq_monthly_reports_period_institution")
+            .returning(MonthlyReport.id)
+        ).scalar()
+        if inserted is not None:
+            produced.append(
+                {"period": period, "institution": institution, "recipients": domain.recipients(institution)}
+            )
+    return produced
+
+
+def produce_due(session: Session, today: date) -> list[dict[str, Any]]:
+    """The timer's work: the month before `today`'s, from the first of the month on."""
+    return produce_month(session, domain.previous_period(today), today)
+
+
+def stored_report(session: Session, period: str, institution: str | None) -> dict[str, Any] | None:
+    key = domain.STATE if institution is None else institution
+    found = session.scalar(
+        select(MonthlyReport.report).where(MonthlyReport.period == period, MonthlyReport.institution == key)
+    )
+    return dict(found) if found is not None else None

@@ -3,13 +3,18 @@ hands the work to `handlers`."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 
+from cimer_common import calendar
+from cimer_common.access import Action, require
+from cimer_common.authentication import Authentication
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
-from cimer_common.errors import EXPECTED
+from cimer_common.errors import EXPECTED, Forbidden
 from cimer_common.events import (
     ApplicationAnswered,
     ApplicationAssigned,
@@ -17,10 +22,17 @@ from cimer_common.events import (
     DeadlineExtended,
     DeadlinePassed,
 )
+from cimer_common.logs import get_logger
 from cimer_common.outbox import first_delivery, on_event
 from cimer_common.worker_context import LogContext
-from reporting import handlers
+from reporting import domain, handlers
 from reporting.models import ProcessedEvent
+
+log = get_logger(__name__)
+
+# How often the month before is looked at (cheap once its reports are stored). Read at import: nameko fixes a
+# timer's interval when the class is defined.
+PRODUCE_INTERVAL_SECONDS = float(os.environ.get("REPORT_PRODUCE_INTERVAL_SECONDS", "3600"))
 
 
 class ReportingService(HealthCheck):
@@ -28,6 +40,34 @@ class ReportingService(HealthCheck):
 
     db = Database()
     log_context = LogContext()
+    authenticate = Authentication()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def monthly_report(self, period: str, institution: str | None = None) -> dict[str, Any]:
+        """The month's report for `institution`'s subtree, the state's when None; for services, unchecked."""
+        with self.db.transaction() as session:
+            return handlers.monthly_report(session, period, institution, calendar.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def monthly_report_for(self, token: str, period: str, institution: str | None = None) -> dict[str, Any]:
+        """The report for an officer: a coordinator of the institution itself or of one coordinating it, the
+        Presidency for any and for the state."""
+        principal = self.authenticate(token)
+        require(principal, Action.READ_REPORT)
+        with self.db.transaction() as session:
+            coordinators = handlers.coordinators_of(session, institution) if institution is not None else []
+            if not domain.may_read_report(principal.institution, institution, coordinators):
+                raise Forbidden("forbidden", Action.READ_REPORT.value)
+            return handlers.monthly_report(session, period, institution, calendar.today())
+
+    @timer(interval=PRODUCE_INTERVAL_SECONDS)
+    def produce_reports(self) -> int:
+        """On and after the first of a month, store the month before's reports (once, across workers)."""
+        with self.db.transaction() as session:
+            produced = handlers.produce_due(session, calendar.today())
+        if produced:
+            log.info("monthly reports produced", period=produced[0]["period"], reports=len(produced))
+        return len(produced)
 
     @rpc(expected_exceptions=EXPECTED)
     def monthly_received(self, period: str, institution: str | None = None) -> dict[str, Any]:
