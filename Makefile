@@ -34,6 +34,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt $(addsuffix /pyproject
 ## RabbitMQ and PostgreSQL: installed from Debian's packages and started when they are not running.
 infra:
 	@CIMER_VHOSTS="/ cimer_test" scripts/infra.sh
+	@# Reports are printed with DejaVu (Turkish letters); poppler lets the tests read the PDFs back.
+	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && command -v pdftotext >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq fonts-dejavu-core poppler-utils >/dev/null; }
 
 migrate: venv infra
 	cimer-migrate $(SERVICES)
@@ -65,6 +68,12 @@ test: venv infra
 	$(PYTEST) libs/common/tests gateway/tests tests/deploy
 	$(TEST_ENV) $(PYTEST) services tests/interface
 	$(TEST_ENV) $(PYTEST) tests/e2e
+
+## The monthly reports on a synthetic year of 5.5 million applications (loaded once, kept for re-runs).
+BENCH_ENV := DATABASE_PREFIX=cimer_bench_
+bench: venv infra
+	$(BENCH_ENV) cimer-migrate reporting
+	$(BENCH_ENV) $(BIN)/python bench/reports.py --ensure-loaded --period 2025-03
 
 clean:
 	rm -rf $(VENV) var

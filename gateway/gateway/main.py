@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 
 from cimer_common import logs
 from gateway import errors
-from gateway.api.routes import admin, applications, auth, health, institutions
+from gateway.api.routes import admin, applications, auth, health, institutions, reports
 from gateway.auth import Revocations, Verifier
 from gateway.rpc import RpcClient, correlation_id
 from gateway.settings import GatewaySettings
@@ -68,6 +68,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         applications.router,
         applications.inbox_router,
         institutions.router,
+        reports.router,
         admin.router,
     ):
         app.include_router(router)

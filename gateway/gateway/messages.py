@@ -157,6 +157,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_application_id": ("Başvuru kimliği geçersiz.", "The application id is not valid."),
     "roles_required": ("En az bir rol verilmelidir.", "At least one role must be given."),
     "unknown_role": ("Böyle bir rol yok.", "There is no such role."),
+    "invalid_format": ("Belge biçimi csv ya da pdf olmalıdır.", "The document format is csv or pdf."),
+    "period_in_future": ("Henüz gelmemiş bir dönemin raporu olmaz.", "There is no report for a month yet to come."),
     "invalid_period": ("Dönem YYYY-AA biçiminde olmalıdır.", "The period must be given as YYYY-MM."),
     # The system itself
     "service_unavailable": (

@@ -4,6 +4,7 @@ hands the work to `handlers`."""
 from __future__ import annotations
 
 import os
+from base64 import b64encode
 from typing import Any
 
 from nameko.rpc import rpc
@@ -14,7 +15,7 @@ from cimer_common.access import Action, require
 from cimer_common.authentication import Authentication
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
-from cimer_common.errors import EXPECTED, Forbidden
+from cimer_common.errors import EXPECTED, Forbidden, InvalidRequest
 from cimer_common.events import (
     ApplicationAnswered,
     ApplicationAssigned,
@@ -23,9 +24,9 @@ from cimer_common.events import (
     DeadlinePassed,
 )
 from cimer_common.logs import get_logger
-from cimer_common.outbox import first_delivery, on_event
+from cimer_common.outbox import apply_once, on_event
 from cimer_common.worker_context import LogContext
-from reporting import domain, handlers
+from reporting import domain, handlers, render
 from reporting.models import ProcessedEvent
 
 log = get_logger(__name__)
@@ -60,6 +61,28 @@ class ReportingService(HealthCheck):
                 raise Forbidden("forbidden", Action.READ_REPORT.value)
             return handlers.monthly_report(session, period, institution, calendar.today())
 
+    @rpc(expected_exceptions=EXPECTED)
+    def monthly_report_document(
+        self, token: str, period: str, institution: str | None = None, form: str = "pdf"
+    ) -> dict[str, str]:
+        """The same report as a document: `form` "csv" or "pdf" (printable, with charts), base64 for the bus."""
+        if form not in ("csv", "pdf"):
+            raise InvalidRequest("invalid_format", "form")
+        report = self.monthly_report_for(token, period, institution)
+        name = f"cimer-{period}-{institution or 'devlet'}"
+        if form == "csv":
+            body = render.to_csv(report, bom=True).encode("utf-8")
+            return {
+                "content_type": "text/csv; charset=utf-8",
+                "filename": f"{name}.csv",
+                "body": b64encode(body).decode(),
+            }
+        return {
+            "content_type": "application/pdf",
+            "filename": f"{name}.pdf",
+            "body": b64encode(render.to_pdf(report)).decode(),
+        }
+
     @timer(interval=PRODUCE_INTERVAL_SECONDS)
     def produce_reports(self) -> int:
         """On and after the first of a month, store the month before's reports (once, across workers)."""
@@ -76,30 +99,22 @@ class ReportingService(HealthCheck):
 
     @on_event("intake", "application_received")
     def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_received(session, payload)
+        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_received(session, payload))
 
     @on_event("routing", "application_assigned")
     def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_assignment(session, payload)
+        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_assignment(session, payload))
 
     @on_event("routing", "application_answered")
     def handle_application_answered(self, event: Envelope, payload: ApplicationAnswered) -> None:
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_answer(session, payload)
+        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_answer(session, payload))
 
     @on_event("routing", "deadline_extended")
     def handle_deadline_extended(self, event: Envelope, payload: DeadlineExtended) -> None:
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_extension(session, payload)
+        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_extension(session, payload))
 
     @on_event("routing", "deadline_passed")
     def handle_deadline_passed(self, event: Envelope, payload: DeadlinePassed) -> None:
-        with self.db.transaction() as session:
-            if first_delivery(session, ProcessedEvent, event):
-                handlers.record_overdue(session, payload, event.occurred_at)
+        apply_once(
+            self.db, ProcessedEvent, event, lambda session: handlers.record_overdue(session, payload, event.occurred_at)
+        )

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+
+from cimer_common import access
+from cimer_common.access import Action
+from gateway.api.deps import CurrentOfficer, Rpc
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+# What a client may ask for in `Accept`, and the document reporting renders for it.
+FORMATS = {"text/csv": "csv", "application/pdf": "pdf"}
+
+
+def wanted_format(accept: str | None) -> str:
+    for part in (accept or "").split(","):
+        media_type = part.split(";")[0].strip().lower()
+        if media_type in FORMATS:
+            return FORMATS[media_type]
+    return "json"
+
+
+@router.get(
+    "/monthly",
+    summary="The monthly report (SPEC section 6): JSON, or CSV (`Accept: text/csv`), or a printable PDF with charts "
+    "(`Accept: application/pdf`)",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}, "application/pdf": {}}}},
+)
+async def monthly_report(
+    officer: CurrentOfficer,
+    rpc: Rpc,
+    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+    institution: Annotated[str | None, Query(pattern=r"^[A-Z0-9][A-Z0-9-]{1,63}$")] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Any:
+    access.require(officer.principal, Action.READ_REPORT)
+    form = wanted_format(accept)
+    if form == "json":
+        report: dict[str, Any] = await rpc.call(
+            "reporting", "monthly_report_for", token=officer.token, period=period, institution=institution
+        )
+        return report
+    document = await rpc.call(
+        "reporting",
+        "monthly_report_document",
+        token=officer.token,
+        period=period,
+        institution=institution,
+        form=form,
+    )
+    return Response(
+        content=base64.b64decode(document["body"]),
+        media_type=document["content_type"],
+        headers={"Content-Disposition": f'attachment; filename="{document["filename"]}"'},
+    )
