@@ -112,6 +112,21 @@ class ActivityRecorded(Payload):
     at: datetime
 
 
+def officer_activity(
+    user_id: str, username: str, institution: str, action: str, target: str, client_address: str | None, at: datetime
+) -> ActivityRecorded:
+    """An audit line for what an officer did to an application (intake's reads, routing's forwards and answers)."""
+    return ActivityRecorded(
+        actor_user_id=user_id,
+        actor_username=username,
+        actor_institution=institution,
+        action=action,
+        target=target,
+        client_address=client_address,
+        at=at,
+    )
+
+
 class SessionRevoked(Payload):
     session_id: str
     user_id: str

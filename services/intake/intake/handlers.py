@@ -14,11 +14,11 @@ from cimer_common import access, calendar
 from cimer_common.access import Action, ApplicationScope
 from cimer_common.errors import DomainError, NotFound, TooManyRequests
 from cimer_common.events import (
-    ActivityRecorded,
     ApplicationAnswered,
     ApplicationAssigned,
     ApplicationReceived,
     DeadlineExtended,
+    officer_activity,
 )
 from cimer_common.outbox import OutboxWriter
 from cimer_common.schemas import ApplicationCreate
@@ -382,19 +382,15 @@ def application_for_officer(
         scope,
     )
     shows_personal_data = applicant is not None and "first_name" in applicant
+    action = "read_personal_data" if shows_personal_data else "read_application"
     outbox.add(
         session,
         "activity_recorded",
-        ActivityRecorded(
-            actor_user_id=officer.user_id,
-            actor_username=officer.username,
-            actor_institution=officer.institution,
-            action="read_personal_data" if shows_personal_data else "read_application",
-            target=application.tracking_number,
-            client_address=client_address,
-            at=datetime.now(UTC),
+        officer_activity(
+            officer.user_id, officer.username, officer.institution, action, application.tracking_number,
+            client_address, datetime.now(UTC),
         ),
-    )
+    )  # fmt: skip
     return {
         **_summary(application),
         "body": application.body,

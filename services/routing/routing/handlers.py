@@ -14,13 +14,13 @@ from cimer_common import access, calendar, geography
 from cimer_common.access import Action
 from cimer_common.errors import Conflict, InvalidRequest, NotFound
 from cimer_common.events import (
-    ActivityRecorded,
     ApplicationAnswered,
     ApplicationAssigned,
     ApplicationReceived,
     DeadlineApproaching,
     DeadlineExtended,
     DeadlinePassed,
+    officer_activity,
 )
 from cimer_common.outbox import OutboxWriter
 from cimer_common.tokens import Principal
@@ -334,14 +334,8 @@ def _audit(
     outbox.add(
         session,
         "activity_recorded",
-        ActivityRecorded(
-            actor_user_id=officer.user_id,
-            actor_username=officer.username,
-            actor_institution=officer.institution,
-            action=action,
-            target=tracking_number,
-            client_address=client_address,
-            at=at,
+        officer_activity(
+            officer.user_id, officer.username, officer.institution, action, tracking_number, client_address, at
         ),
     )
 
