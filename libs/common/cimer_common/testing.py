@@ -13,6 +13,7 @@ import os
 import queue
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from kombu import Connection
 from nameko.standalone.events import get_event_exchange
 from pydantic_core import to_jsonable_python
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from cimer_common.envelope import Envelope
 from cimer_common.events import CATALOGUE, spec
@@ -242,3 +244,14 @@ def no_event(amqp_uri: str, queue_name: str, timeout: float = 1.5) -> None:
     """Nothing arrives on `queue_name` within `timeout`."""
     with pytest.raises(queue.Empty):
         next_event(amqp_uri, queue_name, timeout=timeout)
+
+
+@contextmanager
+def service_database(container: Any) -> Iterator[Session]:
+    """A session on a running container's own database, in one transaction, for a test to arrange or inspect."""
+    engine = create_engine(container.config["DATABASE_URL"])
+    try:
+        with Session(engine) as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()

@@ -8,37 +8,18 @@ from datetime import date
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text
 
 from cimer_common.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
 from cimer_common.events import ASSIGNMENTS_EXCHANGE
 from cimer_common.outbox import consumer_queue
-from cimer_common.testing import next_event, no_event, publish, received_event, token_for
+from cimer_common.testing import next_event, no_event, publish, received_event, service_database, token_for
 from routing import directory, handlers
 from routing.models import Assignment, AssignmentHistory, Institution, OutboxMessage
 
 pytestmark = pytest.mark.interface
 
 INTAKE_QUEUE = consumer_queue("routing", "application_assigned", "intake.handle_application_assigned").name
-
-
-@contextmanager
-def database(container):
-    engine = create_engine(container.config["DATABASE_URL"])
-    try:
-        with Session(engine) as session, session.begin():
-            yield session
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def routing(start_service):
-    container = start_service("routing")
-    with database(container) as session:
-        directory.seed(session)
-    return container
 
 
 def receive(container, amqp_uri, event_id=None, **overrides):
@@ -59,7 +40,7 @@ def test_a_web_petition_goes_to_the_governorship_of_its_province(routing, amqp_u
     assert event["payload"]["reason"] == "initial" and event["payload"]["previous_institution"] is None
     assert event["payload"]["coordinators"] == ["PRESIDENCY"]
 
-    with database(routing) as session:
+    with service_database(routing) as session:
         assignment = session.get(Assignment, uuid.UUID(envelope.payload["application_id"]))
         assert assignment.institution == "GOV-06" and assignment.kind == "petition" and assignment.channel == "web"
         assert assignment.deadline == date(2026, 4, 1)
@@ -125,7 +106,7 @@ def test_the_assignment_names_the_coordinators_of_the_institution(
 
 
 def test_what_would_go_to_a_retired_institution_goes_to_the_presidency(routing, amqp_uri):
-    with database(routing) as session:
+    with service_database(routing) as session:
         session.execute(text("UPDATE institutions SET active = false WHERE code = 'GOV-06'"))
     receive(routing, amqp_uri, province="06")
     assert next_event(amqp_uri, INTAKE_QUEUE)["payload"]["institution"] == "PRESIDENCY"
@@ -138,7 +119,7 @@ def test_an_application_is_assigned_once_however_often_it_is_received(routing, a
 
     assert next_event(amqp_uri, INTAKE_QUEUE)["payload"]["institution"] == "GOV-06"
     no_event(amqp_uri, INTAKE_QUEUE)
-    with database(routing) as session:
+    with service_database(routing) as session:
         assert session.scalar(select(func.count()).select_from(Assignment)) == 1
         assert session.scalar(select(func.count()).select_from(AssignmentHistory)) == 1
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
@@ -236,12 +217,12 @@ def test_get_institution(routing):
 
 
 def test_seeding_adds_what_is_missing_and_never_overwrites(routing):
-    with database(routing) as session:
+    with service_database(routing) as session:
         session.execute(text("UPDATE institutions SET name = 'Ankara Valiliği (renamed)' WHERE code = 'GOV-06'"))
         session.execute(text("DELETE FROM institutions WHERE code = 'HRB-81'"))
-    with database(routing) as session:
+    with service_database(routing) as session:
         assert directory.seed(session) == 1
-    with database(routing) as session:
+    with service_database(routing) as session:
         assert session.get(Institution, "GOV-06").name == "Ankara Valiliği (renamed)"
         assert session.get(Institution, "HRB-81") is not None
         assert session.scalar(select(func.count()).select_from(Institution)) == len(directory.entries())
@@ -428,7 +409,7 @@ def explain(session, **filters):
 def test_listing_uses_indexes_at_the_size_of_the_real_directory(routing):
     """The state has ~60,000 administrative units: the search and the filters of `list_institutions` must be
     answered from indexes, not by reading the whole table (timing is for benchmarks; the plan is checked here)."""
-    with database(routing) as session:
+    with service_database(routing) as session:
         session.execute(
             text(
                 """
@@ -444,7 +425,7 @@ def test_listing_uses_indexes_at_the_size_of_the_real_directory(routing):
             ),
             {"n": SYNTHETIC},
         )
-    with database(routing) as session:
+    with service_database(routing) as session:
         session.execute(text("ANALYZE institutions"))  # what autovacuum does after a load of this size
         assert session.scalar(select(func.count()).select_from(Institution)) == len(directory.entries()) + SYNTHETIC
 

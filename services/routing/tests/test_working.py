@@ -2,7 +2,6 @@
 watch, through the real entrypoints of the routing service on RabbitMQ and PostgreSQL."""
 
 import uuid
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -13,8 +12,8 @@ from sqlalchemy.orm import Session
 from cimer_common import calendar
 from cimer_common.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
 from cimer_common.outbox import consumer_queue
-from cimer_common.testing import next_event, no_event, publish, received_event, token_for
-from routing import directory, handlers
+from cimer_common.testing import next_event, no_event, publish, received_event, service_database, token_for
+from routing import handlers
 from routing.models import Assignment
 
 pytestmark = pytest.mark.interface
@@ -32,24 +31,6 @@ APPROACHING = _queue("deadline_approaching", "notification.handle_deadline_appro
 PASSED = _queue("deadline_passed", "notification.handle_deadline_passed")
 NUMBER = "260000000018"
 DEADLINE = date(2026, 12, 10)  # a Thursday, with no holiday near it
-
-
-@contextmanager
-def database(container):
-    engine = create_engine(container.config["DATABASE_URL"])
-    try:
-        with Session(engine) as session, session.begin():
-            yield session
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def routing(start_service):
-    container = start_service("routing")
-    with database(container) as session:
-        directory.seed(session)
-    return container
 
 
 @pytest.fixture
@@ -130,7 +111,7 @@ def test_the_holders_forward_presidency_to_ministry_to_provincial_directorate(ro
     assert payload["coordinators"] == ["MIN-SAGLIK", "PRESIDENCY", "GOV-06"]
     assert next_event(amqp_uri, AUDIT)["payload"]["actor_institution"] == "MIN-SAGLIK"
 
-    with database(routing) as session:
+    with service_database(routing) as session:
         assignment = session.scalars(select(Assignment)).one()
         assert assignment.institution == "PD-06-SAGLIK" and assignment.previous_institution == "MIN-SAGLIK"
         assert assignment.deadline == DEADLINE  # forwarding never resets the deadline
@@ -171,14 +152,14 @@ def test_a_move_off_the_edges_is_refused_and_a_return_goes_back_to_the_sender(ro
 
     # Returned again, it goes one step further back: to the Presidency, which sent it to the ministry.
     assert rpc(routing, "forward", officer("MIN-SAGLIK"), NUMBER, "PRESIDENCY")["reason"] == "returned"
-    with database(routing) as session:
+    with service_database(routing) as session:
         assignment = session.scalars(select(Assignment)).one()
         assert (assignment.institution, assignment.previous_institution) == ("PRESIDENCY", None)
 
 
 def test_a_retired_institution_is_never_a_target(routing, amqp_uri, on):
     receive(routing, amqp_uri, target_institution="MIN-SAGLIK")
-    with database(routing) as session:
+    with service_database(routing) as session:
         session.execute(text("UPDATE institutions SET active = false WHERE code = 'MIN-SAGLIK'"))
     assert refused(InvalidRequest, routing, "forward", officer("PRESIDENCY"), NUMBER, "MIN-SAGLIK")[0] == (
         "forward_not_allowed"
@@ -245,7 +226,7 @@ def test_the_holder_answers_once(routing, amqp_uri, on):
     )
     assert refused(Conflict, routing, "forward", gov, NUMBER, "DG-06-CANKAYA")[0] == "already_answered"
     no_event(amqp_uri, ANSWERED, timeout=0.5)
-    with database(routing) as session:
+    with service_database(routing) as session:
         assignment = session.scalars(select(Assignment)).one()
         assert (assignment.status, assignment.outcome) == ("answered", "negative")
 
@@ -395,7 +376,7 @@ def test_a_row_another_replica_is_scanning_is_skipped_not_notified_twice(routing
 
 def test_the_facts_of_the_application_are_kept_for_the_rules(routing, amqp_uri):
     envelope = receive(routing, amqp_uri, subject="transport", province="06", district="Çankaya")
-    with database(routing) as session:
+    with service_database(routing) as session:
         assignment = session.get(Assignment, uuid.UUID(envelope.payload["application_id"]))
         assert (assignment.subject, assignment.province, assignment.district, assignment.status) == (
             "transport",
