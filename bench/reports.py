@@ -3,8 +3,7 @@ against a reporting database loaded with a synthetic year (`cimer-synthetic-year
 
 It calls reporting's plain handler `handlers.compute_report(session, period, institution)`, the function the
 service and the monthly timer run, in a read-only transaction of its own each time: one unmeasured warm-up, then
-`--repetitions` timed runs; it prints median and max and writes `bench/results-reports.json`. Where the handler is
-missing it times two equivalent SQL aggregates instead, and says so in the output and the JSON.
+`--repetitions` timed runs; it prints median and max and writes `bench/results-reports.json`.
 
     DATABASE_PREFIX=cimer_bench_ .venv/bin/python -m reporting.synthetic --year 2025 --truncate   # once, ~4 min
     DATABASE_PREFIX=cimer_bench_ .venv/bin/python bench/reports.py --period 2025-03 --institution GOV-06
@@ -28,31 +27,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from cimer_common.settings import get_settings
-from reporting import synthetic
+from reporting import handlers, synthetic
 
 RESULTS = Path(__file__).resolve().parent / "results-reports.json"
-
-# Used only when `handlers.compute_report` is not there: the same figures as three aggregates.
-FALLBACK_SQL = """
-WITH bounds AS (SELECT (:period || '-01')::timestamp AT TIME ZONE 'Europe/Istanbul' AS start,
-                       ((:period || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'Europe/Istanbul' AS stop)
-SELECT
-  (SELECT count(*) FROM applications WHERE period = :period AND (CAST(:institution AS text) IS NULL OR scope @> ARRAY[CAST(:institution AS varchar)])),
-  (SELECT count(*) FROM applications, bounds WHERE answered_at >= start AND answered_at < stop AND (CAST(:institution AS text) IS NULL OR scope @> ARRAY[CAST(:institution AS varchar)])),
-  (SELECT count(*) FROM applications, bounds WHERE received_at < stop AND (answered_at IS NULL OR answered_at >= stop) AND (CAST(:institution AS text) IS NULL OR scope @> ARRAY[CAST(:institution AS varchar)]))
-"""  # noqa: E501
-
-
-def report_function() -> tuple[str, Callable[[Session, str, str | None], Any]]:
-    try:
-        from reporting.handlers import compute_report
-    except ImportError:
-
-        def aggregates(session: Session, period: str, institution: str | None) -> Any:
-            return session.execute(text(FALLBACK_SQL), {"period": period, "institution": institution}).one()
-
-        return "SQL aggregates (reporting.handlers.compute_report not found)", aggregates
-    return "reporting.handlers.compute_report", compute_report
 
 
 def time_report(
@@ -67,7 +44,7 @@ def time_report(
 
     warm_up, result = once()
     timings = [once()[0] for _ in range(runs)]
-    received = result["received"]["total"] if isinstance(result, dict) else result[0]
+    received = result["received"]["total"]
     return {
         "report": "state" if institution is None else institution,
         "period": period,
@@ -106,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print("applications is empty: load a synthetic year first (python -m reporting.synthetic)", file=sys.stderr)
         return 2
     period = args.period or (periods[2] if len(periods) > 2 else periods[0])
-    name, report = report_function()
+    name, report = "reporting.handlers.compute_report", handlers.compute_report
 
     results = [
         time_report(engine, report, period, None, args.repetitions),

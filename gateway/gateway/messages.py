@@ -158,6 +158,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roles_required": ("En az bir rol verilmelidir.", "At least one role must be given."),
     "unknown_role": ("Böyle bir rol yok.", "There is no such role."),
     "invalid_format": ("Belge biçimi csv ya da pdf olmalıdır.", "The document format is csv or pdf."),
+    "report_not_found": ("Bu dönemin raporu henüz hazırlanmadı.", "This month's report has not been produced yet."),
     "period_in_future": ("Henüz gelmemiş bir dönemin raporu olmaz.", "There is no report for a month yet to come."),
     "invalid_period": ("Dönem YYYY-AA biçiminde olmalıdır.", "The period must be given as YYYY-MM."),
     # The system itself

@@ -35,6 +35,7 @@ TEST_ENV = {
     "MAIL_DIR": str(MAIL_DIR),
     "SMS_DIR": str(SMS_DIR),
     "NOTIFY_INTERVAL_SECONDS": "0.5",
+    "REPORT_PRODUCE_INTERVAL_SECONDS": "2",  # last month's reports, produced and sent during the run
 }
 
 

@@ -8,6 +8,11 @@ import uuid
 
 import pytest
 
+from cimer_common.calendar import today
+from identity.demo_seed import demo_email
+from notification.messages import MONTHS_TR
+from reporting.domain import previous_period
+
 pytestmark = pytest.mark.e2e
 
 
@@ -65,3 +70,21 @@ def test_the_receipt_and_the_answer_reach_the_applicant_once(api, login, system,
     assert len(system.mails_to(address)) == 2  # the receipt and the answer, once each
     subjects = " ".join(str(m["Subject"]) for m in system.mails_to(address))
     assert ("Başvurunuz" in subjects) if language == "tr" else ("application" in subjects.lower())
+
+
+def test_last_month_s_state_report_reaches_the_presidency_s_coordinators_with_its_pdf(api, login, system):
+    """Reporting's timer produces the month before's reports (every 2 s in this run), notification mails each to
+    its recipients' coordinators; the state's goes to the Presidency."""
+    period = previous_period(today())
+    month = f"{MONTHS_TR[int(period[5:]) - 1]} {period[:4]}"
+    (mail,) = wait_for(
+        lambda: [m for m in system.mails_to(demo_email("presidency")) if "Devlet geneli" in str(m["Subject"])]
+    )
+    assert mail["Subject"] == f"CİMER aylık raporu, {month}: Devlet geneli"
+    (pdf,) = list(mail.iter_attachments())
+    assert pdf.get_filename() == f"cimer-{period}-devlet.pdf" and pdf.get_content().startswith(b"%PDF")
+
+    report = api.get("/api/v1/reports/monthly", params={"period": period}, headers=login("presidency")).json()
+    assert f"Alınan başvuru: {report['received']['total']}" in body_of(mail)
+    # The Presidency's administrator is no coordinator: no report.
+    assert not [m for m in system.mails_to(demo_email("admin")) if "aylık raporu" in str(m["Subject"])]

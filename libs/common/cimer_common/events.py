@@ -136,6 +136,22 @@ class SessionRevoked(Payload):
     revoked_at: datetime
 
 
+class MonthlyReportProduced(Payload):
+    """A finished month's report was stored: its recipients are sent it. The headline figures ride along for the
+    message's text (aggregates, never an application); the document itself is asked of reporting when sent."""
+
+    period: str  # YYYY-MM
+    institution: str | None = None  # the governorship or ministry whose subtree it covers; None: the state
+    recipients: list[str]  # institutions whose coordinators receive it
+    received: int
+    answered: int
+    positive_share: float | None = None  # of the answers, 0..1; None when nothing was answered
+    median_days: float | None = None
+    open: int
+    overdue: int
+    produced_at: datetime
+
+
 @dataclass(frozen=True)
 class EventType:
     name: str
@@ -239,6 +255,14 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             consumers=("identity.handle_activity_recorded",),
             payload=ActivityRecorded,
             summary="Someone read an applicant's personal data; a line for the audit trail.",
+        ),
+        EventType(
+            name="monthly_report_produced",
+            version=1,
+            producer="reporting",
+            consumers=("notification.handle_monthly_report_produced",),
+            payload=MonthlyReportProduced,
+            summary="A month's report for the state, a governorship or a ministry was produced: its recipients get it.",
         ),
         EventType(
             name="session_revoked",

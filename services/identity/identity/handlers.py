@@ -434,19 +434,22 @@ def list_users(
 
 
 # Roles whose holders work an institution's applications, and so are told of its notices.
-NOTICE_ROLES = ("officer", "board", "coordinator")
+COORDINATOR = "coordinator"
+NOTICE_ROLES = ("officer", "board", COORDINATOR)
 
 
-def officer_contacts(session: Session, institution: str) -> list[dict[str, str]]:
-    """The active users of `institution` who hold `officer`, `board` or `coordinator` and have an e-mail
-    address, by username: whom notification tells about the institution's applications."""
+def officer_contacts(session: Session, institution: str, coordinators_only: bool = False) -> list[dict[str, str]]:
+    """The active users of `institution` who hold `officer`, `board` or `coordinator` (only `coordinator` when
+    `coordinators_only`) and have an e-mail address, by username: whom notification tells about the institution's
+    applications (its coordinators: about those it coordinates, and its monthly reports)."""
+    roles = [COORDINATOR] if coordinators_only else list(NOTICE_ROLES)
     rows = session.execute(
         select(User.username, User.email)
         .where(
             User.institution == institution,
             User.active.is_(True),
             User.email.is_not(None),
-            User.roles.overlap(list(NOTICE_ROLES)),
+            User.roles.overlap(roles),
         )
         .order_by(User.username)
     )

@@ -159,12 +159,14 @@ class IdentityService(HealthCheck):
     # --- Internal, service to service (notification): no token; the gateway does not expose it ------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def officer_contacts(self, institution: str) -> list[dict[str, str]]:
-        """`[{username, email}]`: the active officers, board members and coordinators of `institution` who have an
-        e-mail address, by username."""
+    def officer_contacts(self, institution: str, coordinators_only: bool = False) -> list[dict[str, str]]:
+        """`[{username, email}]`: the active officers, board members and coordinators of `institution` (only its
+        coordinators when `coordinators_only`) who have an e-mail address, by username."""
         _text(institution, "institution")
+        if not isinstance(coordinators_only, bool):
+            raise InvalidRequest("invalid_request", "coordinators_only")
         with self.db.transaction() as session:
-            return handlers.officer_contacts(session, institution)
+            return handlers.officer_contacts(session, institution, coordinators_only)
 
     # --- The audit trail ---------------------------------------------------------------------------------------
 

@@ -325,7 +325,9 @@ def test_officer_contacts_are_the_institution_s_active_officers_with_an_address(
         {"username": "gov-06-board", "email": "board@gov.tr"},
         {"username": "gov-06-shared", "email": "a@gov.tr"},
     ]
+    assert call(identity, "officer_contacts", "GOV-06", True) == [{"username": "gov-06-a", "email": "a@gov.tr"}]
     assert call(identity, "officer_contacts", "GOV-34") == [{"username": "gov-34", "email": "34@gov.tr"}]
+    assert call(identity, "officer_contacts", "GOV-34", True) == []
     assert call(identity, "officer_contacts", "NO-SUCH") == []
     assert refusal(call, identity, "officer_contacts", None, expected=InvalidRequest).args == (
         "invalid_request",

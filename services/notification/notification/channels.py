@@ -11,6 +11,8 @@ from typing import Any
 
 import requests
 
+from notification.messages import Attachment
+
 SMTP_TIMEOUT_SECONDS = 10
 SMS_TIMEOUT_SECONDS = 10
 
@@ -21,8 +23,11 @@ class DeliveryFailed(Exception):
         self.reason = reason
 
 
-def send_mail(config: Mapping[str, Any], to: str, subject: str, text: str, html: str) -> None:
-    """One multipart/alternative message (plain text, then HTML), UTF-8, from MAIL_FROM."""
+def send_mail(
+    config: Mapping[str, Any], to: str, subject: str, text: str, html: str, attachments: tuple[Attachment, ...] = ()
+) -> None:
+    """One multipart/alternative message (plain text, then HTML), UTF-8, from MAIL_FROM; with attachments, the
+    whole is multipart/mixed."""
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
@@ -30,6 +35,9 @@ def send_mail(config: Mapping[str, Any], to: str, subject: str, text: str, html:
     message["Message-ID"] = make_msgid(domain="cimer.gov.tr")
     message.set_content(text, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.body, maintype=maintype, subtype=subtype, filename=attachment.filename)
     host, port = config.get("SMTP_HOST", "127.0.0.1"), int(config.get("SMTP_PORT", 1025))
     try:
         with smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
@@ -64,8 +72,8 @@ class Channels:
     def __init__(self, config: Mapping[str, Any]):
         self.config = config
 
-    def mail(self, to: str, subject: str, text: str, html: str) -> None:
-        send_mail(self.config, to, subject, text, html)
+    def mail(self, to: str, subject: str, text: str, html: str, attachments: tuple[Attachment, ...] = ()) -> None:
+        send_mail(self.config, to, subject, text, html, attachments)
 
     def sms(self, to: str, text: str) -> None:
         send_sms(self.config, to, text)

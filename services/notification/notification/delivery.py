@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from base64 import b64decode
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from cimer_common.logs import get_logger
 from notification import domain
 from notification.channels import DeliveryFailed
-from notification.messages import Rendered, render
+from notification.messages import Attachment, Rendered, render
 from notification.models import Delivery, Notice
 
 log = get_logger(__name__)
@@ -34,17 +35,20 @@ Transaction = Callable[[], AbstractContextManager[Session]]
 
 
 class Contacts(Protocol):
-    """Where addresses come from at send time: intake for applicants, identity for officers."""
+    """What is asked of the other services at send time: addresses (intake for applicants, identity for officers)
+    and the documents a notice carries (reporting for a monthly report)."""
 
     def applicant(self, application_id: str, kind: str) -> dict[str, Any] | None: ...
 
     def receipt_delivered(self, application_id: str) -> None: ...
 
-    def officers(self, institution: str) -> list[dict[str, Any]]: ...
+    def officers(self, institution: str, coordinators_only: bool = False) -> list[dict[str, Any]]: ...
+
+    def report_document(self, period: str, institution: str | None) -> dict[str, str]: ...
 
 
 class Sender(Protocol):
-    def mail(self, to: str, subject: str, text: str, html: str) -> None: ...
+    def mail(self, to: str, subject: str, text: str, html: str, attachments: tuple[Attachment, ...] = ()) -> None: ...
 
     def sms(self, to: str, text: str) -> None: ...
 
@@ -188,7 +192,7 @@ def deliver_one(
 def _send(channels: Sender, send: Send, rendered: Rendered) -> str | None:
     try:
         if send.channel == "email":
-            channels.mail(send.address, rendered.subject, rendered.text, rendered.html)
+            channels.mail(send.address, rendered.subject, rendered.text, rendered.html, rendered.attachments)
         else:
             channels.sms(send.address, rendered.sms or rendered.subject)
     except DeliveryFailed as failure:
@@ -230,7 +234,12 @@ def plan(contacts: Contacts, notice: Taken) -> tuple[Rendered, list[Send]]:
         raise Skip(f"unknown recipient {notice.recipient}")
     context.setdefault("institution", code)
     rendered = render(notice.kind, notice.language, context)
-    officers = contacts.officers(code)
+    if notice.kind == domain.MONTHLY_REPORT:
+        document = contacts.report_document(notice.facts["period"], notice.facts["report_of"])
+        attachment = Attachment(document["filename"], document["content_type"], b64decode(document["body"]))
+        rendered = replace(rendered, attachments=(attachment,))
+    # `coordinators:<CODE>` is meant for the coordinators there, `institution:<CODE>` for everyone who works it.
+    officers = contacts.officers(code, coordinators_only=notice.recipient == domain.coordinators_recipient(code))
     sends = [Send("email", o["username"], o["email"]) for o in officers if o.get("email")]
     if not sends:
         raise Skip(f"no officer of {code} with an e-mail address")

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from cimer_common.events import ApplicationAssigned, ApplicationReceived, DeadlineApproaching, DeadlinePassed
+from cimer_common.events import (
+    ApplicationAssigned,
+    ApplicationReceived,
+    DeadlineApproaching,
+    DeadlinePassed,
+    MonthlyReportProduced,
+)
 
 RECEIPT = "receipt"  # tracking number and access code, the applicant's proof of having applied
 ANSWER = "answer"  # the answer, to the applicant
@@ -25,6 +31,7 @@ OVERDUE = "overdue"  # to the holder and its coordinators, once the deadline has
 STATUS_30_DAYS = "status_30_days"  # Law 3071: not answered 30 days after it was received, where it stands
 NEW_ASSIGNMENT = "new_assignment"  # to the officers of the institution that now holds it
 DIGEST = "digest"  # once a day per institution: the day's new assignments
+MONTHLY_REPORT = "monthly_report"  # a finished month's report, with its PDF, to the coordinators it is meant for
 
 APPLICANT_KINDS = frozenset({RECEIPT, ANSWER, EXTENSION, STATUS_30_DAYS})
 
@@ -139,6 +146,18 @@ def notices_for_assigned(event: ApplicationAssigned) -> list[NoticeDue]:
             language=OFFICER_LANGUAGE,
             facts=facts,
         )
+    ]
+
+
+def notices_for_report(event: MonthlyReportProduced) -> list[NoticeDue]:
+    """A produced report goes to the coordinators of each of its recipients (SPEC section 6): the state's to the
+    Presidency, a ministry's to the ministry, a governorship's to the governorship and the Ministry of the
+    Interior. `report_of` names whose report it is (None: the state's)."""
+    facts = event.model_dump(mode="json", exclude={"institution", "recipients"})
+    facts["report_of"] = event.institution
+    return [
+        NoticeDue(kind=MONTHLY_REPORT, recipient=coordinators_recipient(code), language=OFFICER_LANGUAGE, facts=facts)
+        for code in sorted(set(event.recipients))
     ]
 
 

@@ -20,6 +20,7 @@ from cimer_common.events import (
     DeadlineApproaching,
     DeadlineExtended,
     DeadlinePassed,
+    MonthlyReportProduced,
 )
 from notification import domain
 from notification.models import Assignment, Delivery, Digest, KnownApplication, Notice
@@ -266,6 +267,12 @@ def record_approaching(session: Session, event: DeadlineApproaching) -> int:
 
 def record_passed(session: Session, event: DeadlinePassed) -> int:
     return _record(session, event.application_id, event.tracking_number, domain.notices_for_passed(event))
+
+
+def record_report(session: Session, event: MonthlyReportProduced) -> int:
+    """A month's report to its recipients: reporting announces each report once, and `apply_once` applies the
+    announcement once, so the notices (which belong to no application) are recorded once."""
+    return _record(session, None, None, domain.notices_for_report(event))
 
 
 def notices_for(session: Session, application_id: str) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,36 @@ MONTHS_EN = (
 )
 
 
+MONTHS_TR = (
+    "Ocak",
+    "Şubat",
+    "Mart",
+    "Nisan",
+    "Mayıs",
+    "Haziran",
+    "Temmuz",
+    "Ağustos",
+    "Eylül",
+    "Ekim",
+    "Kasım",
+    "Aralık",
+)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # `application/pdf`
+    body: bytes
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
     text: str
     html: str
     sms: str | None  # officers are told by e-mail only
+    attachments: tuple[Attachment, ...] = ()  # a monthly report's PDF
 
 
 def language_of(language: str | None) -> str:
@@ -59,13 +84,35 @@ def day(value: Any, language: str = "tr") -> str:
     return value.strftime("%d.%m.%Y")
 
 
+def month(period: str, language: str = "tr") -> str:
+    """`2026-03` as `Mart 2026` / `March 2026`."""
+    year, number = period.split("-")
+    return f"{(MONTHS_EN if language == 'en' else MONTHS_TR)[int(number) - 1]} {year}"
+
+
+def number(value: float | int | None, language: str = "tr", decimals: int = 1) -> str:
+    """`4.25` as `4,3` in Turkish, `4.3` in English (half up); `-` for a figure that does not exist."""
+    if value is None:
+        return "-"
+    text = f"{Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):,}"
+    return text.translate(str.maketrans(",.", ".,")) if language != "en" else text
+
+
+def percent(share: float | None, language: str = "tr") -> str:
+    """A share (0..1) as `%62,5` in Turkish, `62.5%` in English."""
+    if share is None:
+        return "-"
+    figure = number(share * 100, language)
+    return f"{figure}%" if language == "en" else f"%{figure}"
+
+
 # `.html` templates are autoescaped; `.txt` ones are plain text (subject, text body, SMS) and are not.
 _ENV = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"], default_for_string=True, default=False),
     undefined=StrictUndefined,
 )
-_ENV.filters["day"] = day
+_ENV.filters.update(day=day, month=month, number=number, percent=percent)
 
 
 def render(kind: str, language: str | None, context: dict[str, Any]) -> Rendered:

@@ -23,6 +23,7 @@ from cimer_common.events import (
     DeadlineApproaching,
     DeadlineExtended,
     DeadlinePassed,
+    MonthlyReportProduced,
 )
 from cimer_common.logs import get_logger
 from cimer_common.outbox import apply_once, on_event
@@ -53,11 +54,12 @@ class Notifier(DependencyProvider):
 
 
 class RpcContacts:
-    """`delivery.Contacts` over RPC: intake knows the applicants, identity the officers."""
+    """`delivery.Contacts` over RPC: intake knows the applicants, identity the officers, reporting the reports."""
 
-    def __init__(self, intake: Any, identity: Any):
+    def __init__(self, intake: Any, identity: Any, reporting: Any):
         self.intake = intake
         self.identity = identity
+        self.reporting = reporting
 
     def applicant(self, application_id: str, kind: str) -> dict[str, Any] | None:
         contact: dict[str, Any] | None = self.intake.notice_contact(application_id=application_id, kind=kind)
@@ -66,9 +68,15 @@ class RpcContacts:
     def receipt_delivered(self, application_id: str) -> None:
         self.intake.receipt_delivered(application_id=application_id)
 
-    def officers(self, institution: str) -> list[dict[str, Any]]:
-        officers: list[dict[str, Any]] = self.identity.officer_contacts(institution=institution)
+    def officers(self, institution: str, coordinators_only: bool = False) -> list[dict[str, Any]]:
+        officers: list[dict[str, Any]] = self.identity.officer_contacts(
+            institution=institution, coordinators_only=coordinators_only
+        )
         return officers
+
+    def report_document(self, period: str, institution: str | None) -> dict[str, str]:
+        document: dict[str, str] = self.reporting.stored_report_document(period=period, institution=institution)
+        return document
 
 
 class NotificationService(HealthCheck):
@@ -79,6 +87,7 @@ class NotificationService(HealthCheck):
     notifier = Notifier()
     intake = RpcProxy("intake")
     identity = RpcProxy("identity")
+    reporting = RpcProxy("reporting")
 
     @rpc(expected_exceptions=EXPECTED)
     def notices_for(self, application_id: str) -> list[dict[str, Any]]:
@@ -95,7 +104,7 @@ class NotificationService(HealthCheck):
         """Send what is due, a batch at a time until nothing due is left (SPEC section 5)."""
         if self.notifier.policy.paused:
             return 0
-        contacts = RpcContacts(self.intake, self.identity)
+        contacts = RpcContacts(self.intake, self.identity, self.reporting)
         total = 0
         while True:
             taken = delivery.deliver_due(
@@ -145,6 +154,12 @@ class NotificationService(HealthCheck):
     @on_event("routing", "application_assigned")
     def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
         self._once(event, payload, handlers.record_assigned)
+
+    @on_event("reporting", "monthly_report_produced")
+    def handle_monthly_report_produced(self, event: Envelope, payload: MonthlyReportProduced) -> None:
+        recorded = apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_report(session, payload))
+        if recorded:
+            log.info("monthly report owed", period=payload.period, report_of=payload.institution, notices=recorded)
 
     def _once(self, event: Envelope, payload: Any, record: Callable[[Session, Any], int]) -> None:
         """`record` the notices `event` owes, in the transaction that marks it processed."""

@@ -5,13 +5,16 @@ the real RPCs are built in parallel)."""
 from __future__ import annotations
 
 import os
+import threading
 import time
+from base64 import b64encode
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from nameko.rpc import rpc
 
+from cimer_common.errors import NotFound
 from notification.local.mailbox import Mailbox, free_port
 from notification.local.sms_provider import SmsProvider
 
@@ -25,6 +28,8 @@ SMS_KEY = "test-sms-key"
 APPLICANTS: dict[str, dict[str, Any] | None] = {}
 OFFICERS: dict[str, list[dict[str, str]]] = {}
 CALLS: list[tuple[str, str, str | None]] = []
+REPORT_UNAVAILABLE = threading.Event()  # set: reporting refuses, as before the month's report is stored
+REPORT_PDF = b"%PDF-1.4 a stand-in for the month's report\n%%EOF\n"
 
 
 class IntakeStandIn:
@@ -46,14 +51,35 @@ class IntakeStandIn:
 
 
 class IdentityStandIn:
-    """TEST ONLY: answers as identity's `officer_contacts` will."""
+    """TEST ONLY: answers as identity's `officer_contacts` does; an officer listed without `roles` is an officer."""
 
     name = "identity"
 
     @rpc
-    def officer_contacts(self, institution: str) -> list[dict[str, str]]:
-        CALLS.append(("officer_contacts", institution, None))
-        return OFFICERS.get(institution, [])
+    def officer_contacts(self, institution: str, coordinators_only: bool = False) -> list[dict[str, str]]:
+        CALLS.append(("officer_contacts", institution, "coordinators" if coordinators_only else None))
+        return [
+            {"username": o["username"], "email": o["email"]}
+            for o in OFFICERS.get(institution, [])
+            if not coordinators_only or "coordinator" in o.get("roles", ("officer",))
+        ]
+
+
+class ReportingStandIn:
+    """TEST ONLY: answers as reporting's `stored_report_document` does, with REPORT_PDF for a produced report."""
+
+    name = "reporting"
+
+    @rpc(expected_exceptions=NotFound)
+    def stored_report_document(self, period: str, institution: str | None = None) -> dict[str, str]:
+        CALLS.append(("stored_report_document", period, institution))
+        if REPORT_UNAVAILABLE.is_set():
+            raise NotFound("report_not_found", "period")
+        return {
+            "content_type": "application/pdf",
+            "filename": f"cimer-{period}-{institution or 'devlet'}.pdf",
+            "body": b64encode(REPORT_PDF).decode(),
+        }
 
 
 @pytest.fixture
@@ -74,15 +100,19 @@ class StandIns:
     applicants = APPLICANTS  # application id → contact, as intake would give it (None: cannot be told)
     officers = OFFICERS  # institution code → [{username, email}]
     calls = CALLS  # (method, argument, kind) of every call they answered
+    report_pdf = REPORT_PDF
+    report_unavailable = REPORT_UNAVAILABLE
 
 
 @pytest.fixture
 def stand_ins(container_factory, service_config) -> StandIns:
-    """Test-only `intake` and `identity` on the bus, answering from APPLICANTS and OFFICERS."""
+    """Test-only `intake`, `identity` and `reporting` on the bus, answering from APPLICANTS, OFFICERS and
+    REPORT_PDF."""
     APPLICANTS.clear()
     OFFICERS.clear()
     CALLS.clear()
-    for cls in (IntakeStandIn, IdentityStandIn):
+    REPORT_UNAVAILABLE.clear()
+    for cls in (IntakeStandIn, IdentityStandIn, ReportingStandIn):
         container_factory(cls, service_config("notification")).start()
     return StandIns()
 

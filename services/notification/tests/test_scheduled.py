@@ -48,7 +48,7 @@ class Recorder:
     def __init__(self, fail=False):
         self.mails, self.texts, self.fail = [], [], fail
 
-    def mail(self, to, subject, text, html):
+    def mail(self, to, subject, text, html, attachments=()):
         if self.fail:
             raise delivery.DeliveryFailed("smtp down")
         self.mails.append((to, subject, text))
@@ -67,8 +67,11 @@ class Contacts:
     def receipt_delivered(self, application_id):
         self.delivered.append(application_id)
 
-    def officers(self, institution):
+    def officers(self, institution, coordinators_only=False):
         return self._officers.get(institution, [])
+
+    def report_document(self, period, institution):
+        raise AssertionError("no report here")
 
 
 def test_the_digest_lists_a_days_assignments_once_per_institution(transaction):

@@ -209,6 +209,18 @@ def monthly_report(
     }
 
 
+def headline(report: dict[str, Any]) -> dict[str, Any]:
+    """The figures a report's announcement carries for the message that sends it."""
+    return {
+        "received": report["received"]["total"],
+        "answered": report["answered"]["total"],
+        "positive_share": report["answered"]["positive_share"],
+        "median_days": report["response_days"]["median"],
+        "open": report["open_at_month_end"],
+        "overdue": report["overdue_at_month_end"],
+    }
+
+
 # --- Who reads which report ---------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,9 @@ from cimer_common.events import (
     ApplicationReceived,
     DeadlineExtended,
     DeadlinePassed,
+    MonthlyReportProduced,
 )
+from cimer_common.outbox import OutboxWriter
 from reporting import domain
 from reporting.models import Application, Institution, MonthlyReport
 
@@ -116,25 +118,6 @@ def record_overdue(session: Session, event: DeadlinePassed, occurred_at: datetim
     _first_wins(session, event.application_id, "overdue_at", {"overdue_at": occurred_at})
 
 
-def monthly_received(session: Session, period: str, institution: str | None = None) -> dict[str, Any]:
-    """Applications received in `period` whose first destination was `institution`; the whole state when None."""
-    domain.check_period(period)
-    query = (
-        select(Application.kind, Application.subject, Application.channel, func.count())
-        .where(Application.period == period)
-        .group_by(Application.kind, Application.subject, Application.channel)
-    )
-    if institution is not None:
-        query = query.where(Application.first_institution == institution)
-    # A row with a period came from `application_received`, which always carries these three.
-    groups = [
-        (kind, subject, channel, count)
-        for kind, subject, channel, count in session.execute(query)
-        if kind is not None and subject is not None and channel is not None
-    ]
-    return domain.monthly_received(period, institution, groups)
-
-
 # --- The monthly report ------------------------------------------------------------------------------------------
 #
 # One query per figure group, each answered from one covering index (see `models.Application`), an institution's
@@ -215,39 +198,46 @@ def reported_institutions(session: Session) -> list[str]:
     return sorted(code for code in codes if domain.is_reported(code))
 
 
-def produce_month(session: Session, period: str, today: date) -> list[dict[str, Any]]:
-    """Store the finished month's reports not stored yet, for the state and every governorship and ministry, once
-    however many workers run this at the same time; what this call stored, as
-    `{period, institution, recipients}` (institution None for the state), for the caller to announce.
-
-    A transaction-scoped advisory lock lets one worker compute a month while the others pass; the unique
-    (period, institution) with ON CONFLICT DO NOTHING keeps one report each even without it."""
+def reports_due(session: Session, period: str, today: date) -> list[str]:
+    """The finished month's reports not stored yet: the state's (`domain.STATE`) and every governorship's and
+    ministry's seen."""
     domain.check_finished(period, today)
-    if not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(f"monthly_report:{period}")))):
-        return []
     stored = set(session.scalars(select(MonthlyReport.institution).where(MonthlyReport.period == period)))
-    produced: list[dict[str, Any]] = []
-    for key in [domain.STATE, *reported_institutions(session)]:
-        if key in stored:
-            continue
-        institution = None if key == domain.STATE else key
-        report = compute_report(session, period, institution)
-        inserted = session.execute(
-            insert(MonthlyReport)
-            .values(period=period, institution=key, report=report)
-            .on_conflict_do_nothing(constraint="uq_monthly_reports_period_institution")
-            .returning(MonthlyReport.id)
-        ).scalar()
-        if inserted is not None:
-            produced.append(
-                {"period": period, "institution": institution, "recipients": domain.recipients(institution)}
-            )
+    return [key for key in [domain.STATE, *reported_institutions(session)] if key not in stored]
+
+
+def produce_report(
+    session: Session, outbox: OutboxWriter, period: str, key: str, now: datetime
+) -> MonthlyReportProduced | None:
+    """Store one report and stage its announcement to its recipients, both in the caller's transaction, so that a
+    stored report is always sent and a report is sent only once stored. None when another worker is producing it
+    or has produced it.
+
+    A transaction-scoped advisory lock lets one worker compute it while the others pass; the unique
+    (period, institution) with ON CONFLICT DO NOTHING keeps one report even without it."""
+    if not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(f"monthly_report:{period}:{key}")))):
+        return None
+    if session.scalar(select(MonthlyReport.id).where(MonthlyReport.period == period, MonthlyReport.institution == key)):
+        return None  # stored by a worker that held the lock before this one
+    institution = None if key == domain.STATE else key
+    report = compute_report(session, period, institution)
+    inserted = session.execute(
+        insert(MonthlyReport)
+        .values(period=period, institution=key, report=report, produced_at=now)
+        .on_conflict_do_nothing(constraint="uq_monthly_reports_period_institution")
+        .returning(MonthlyReport.id)
+    ).scalar()
+    if inserted is None:
+        return None
+    produced = MonthlyReportProduced(
+        period=period,
+        institution=institution,
+        recipients=domain.recipients(institution),
+        produced_at=now,
+        **domain.headline(report),
+    )
+    outbox.add(session, "monthly_report_produced", produced)
     return produced
-
-
-def produce_due(session: Session, today: date) -> list[dict[str, Any]]:
-    """The timer's work: the month before `today`'s, from the first of the month on."""
-    return produce_month(session, domain.previous_period(today), today)
 
 
 def stored_report(session: Session, period: str, institution: str | None) -> dict[str, Any] | None:

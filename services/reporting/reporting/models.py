@@ -15,7 +15,7 @@ from sqlalchemy import Date, DateTime, Index, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from cimer_common.outbox import ProcessedEventMixin
+from cimer_common.outbox import OutboxMessageMixin, ProcessedEventMixin
 
 
 class Base(DeclarativeBase):
@@ -36,7 +36,7 @@ class Application(Base):
     province: Mapped[str | None] = mapped_column(String(2))
     deadline: Mapped[date | None] = mapped_column(Date)
     # From `application_assigned`.
-    first_institution: Mapped[str | None] = mapped_column(String(64))  # whose report it counts in
+    first_institution: Mapped[str | None] = mapped_column(String(64))  # its first destination
     institution: Mapped[str | None] = mapped_column(String(64))  # who holds it now
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # when `institution` got it
     # From `application_answered`: the first answer counts.
@@ -52,7 +52,6 @@ class Application(Base):
     scope: Mapped[list[str]] = mapped_column(ARRAY(String(64)), nullable=False, server_default=text("'{}'"))
 
     __table_args__ = (
-        Index("ix_applications_period_first_institution", "period", "first_institution"),
         # The report's figures (`handlers.compute_report`), each read from one index alone (index-only scans: no
         # visit to the table's scattered rows, which is what makes a month of 5.5 million a year slow), the
         # institution's filter on `scope` included: received in a month by `period`; answered in a month by
@@ -102,6 +101,10 @@ class MonthlyReport(Base):
     produced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=text("now()"))
 
     __table_args__ = (UniqueConstraint("period", "institution", name="uq_monthly_reports_period_institution"),)
+
+
+class OutboxMessage(OutboxMessageMixin, Base):
+    pass
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from base64 import b64encode
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.rpc import rpc
@@ -15,7 +16,7 @@ from cimer_common.access import Action, require
 from cimer_common.authentication import Authentication
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
-from cimer_common.errors import EXPECTED, Forbidden, InvalidRequest
+from cimer_common.errors import EXPECTED, Forbidden, InvalidRequest, NotFound
 from cimer_common.events import (
     ApplicationAnswered,
     ApplicationAssigned,
@@ -24,10 +25,10 @@ from cimer_common.events import (
     DeadlinePassed,
 )
 from cimer_common.logs import get_logger
-from cimer_common.outbox import apply_once, on_event
+from cimer_common.outbox import Outbox, apply_once, on_event
 from cimer_common.worker_context import LogContext
 from reporting import domain, handlers, render
-from reporting.models import ProcessedEvent
+from reporting.models import OutboxMessage, ProcessedEvent
 
 log = get_logger(__name__)
 
@@ -40,6 +41,7 @@ class ReportingService(HealthCheck):
     name = "reporting"
 
     db = Database()
+    outbox = Outbox(OutboxMessage)
     log_context = LogContext()
     authenticate = Authentication()
 
@@ -68,34 +70,32 @@ class ReportingService(HealthCheck):
         """The same report as a document: `form` "csv" or "pdf" (printable, with charts), base64 for the bus."""
         if form not in ("csv", "pdf"):
             raise InvalidRequest("invalid_format", "form")
-        report = self.monthly_report_for(token, period, institution)
-        name = f"cimer-{period}-{institution or 'devlet'}"
-        if form == "csv":
-            body = render.to_csv(report, bom=True).encode("utf-8")
-            return {
-                "content_type": "text/csv; charset=utf-8",
-                "filename": f"{name}.csv",
-                "body": b64encode(body).decode(),
-            }
-        return {
-            "content_type": "application/pdf",
-            "filename": f"{name}.pdf",
-            "body": b64encode(render.to_pdf(report)).decode(),
-        }
+        return _document(self.monthly_report_for(token, period, institution), period, institution, form)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def stored_report_document(self, period: str, institution: str | None = None) -> dict[str, str]:
+        """A produced report as the PDF its recipients are sent; for notification, unchecked. NotFound until the
+        month's report is produced."""
+        with self.db.transaction() as session:
+            report = handlers.stored_report(session, period, institution)
+        if report is None:
+            raise NotFound("report_not_found", "period")
+        return _document(report, period, institution, "pdf")
 
     @timer(interval=PRODUCE_INTERVAL_SECONDS)
     def produce_reports(self) -> int:
-        """On and after the first of a month, store the month before's reports (once, across workers)."""
+        """On and after the first of a month, store the month before's reports and announce each to its
+        recipients: once across workers, one transaction per report (a month's 86 take a minute or two)."""
+        period = domain.previous_period(calendar.today())
         with self.db.transaction() as session:
-            produced = handlers.produce_due(session, calendar.today())
+            due = handlers.reports_due(session, period, calendar.today())
+        produced = 0
+        for key in due:
+            with self.db.transaction() as session:
+                produced += handlers.produce_report(session, self.outbox, period, key, datetime.now(UTC)) is not None
         if produced:
-            log.info("monthly reports produced", period=produced[0]["period"], reports=len(produced))
-        return len(produced)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def monthly_received(self, period: str, institution: str | None = None) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return handlers.monthly_received(session, period, institution)
+            log.info("monthly reports produced", period=period, reports=produced)
+        return produced
 
     @on_event("intake", "application_received")
     def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:
@@ -118,3 +118,16 @@ class ReportingService(HealthCheck):
         apply_once(
             self.db, ProcessedEvent, event, lambda session: handlers.record_overdue(session, payload, event.occurred_at)
         )
+
+
+def _document(report: dict[str, Any], period: str, institution: str | None, form: str) -> dict[str, str]:
+    """`report` as a CSV (with a BOM, for spreadsheets) or a printable PDF, base64 for the bus."""
+    name = f"cimer-{period}-{institution or 'devlet'}"
+    if form == "csv":
+        body = render.to_csv(report, bom=True).encode("utf-8")
+        return {"content_type": "text/csv; charset=utf-8", "filename": f"{name}.csv", "body": b64encode(body).decode()}
+    return {
+        "content_type": "application/pdf",
+        "filename": f"{name}.pdf",
+        "body": b64encode(render.to_pdf(report)).decode(),
+    }

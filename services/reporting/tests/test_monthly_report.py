@@ -19,18 +19,22 @@ The month (times UTC; Istanbul is UTC+3):
 """
 
 import uuid
+from base64 import b64decode
 from datetime import UTC, date, datetime
 
+import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from cimer_common import calendar
 from cimer_common.envelope import Envelope
-from cimer_common.errors import Forbidden, InvalidRequest, Unauthorized
+from cimer_common.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
 from cimer_common.events import ApplicationAnswered, DeadlineExtended, DeadlinePassed, Payload, spec
+from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
-from cimer_common.testing import assigned_event, publish, received_event, token_for
+from cimer_common.testing import assigned_event, next_event, no_event, publish, received_event, token_for
 from reporting import handlers
 from reporting.models import Application, Institution, MonthlyReport
 
@@ -313,44 +317,84 @@ def test_a_bad_period_is_refused(reporting, period, code):
         assert caught.value.args == (code, "period")
 
 
-def test_the_month_is_produced_once_on_the_first(reporting, engine):
-    first_of_april = date(2026, 4, 1)
-    with Session(engine) as one, Session(engine) as two:
-        # Two workers at the same time: the second passes while the first holds the month.
-        produced = handlers.produce_due(one, first_of_april)
-        assert handlers.produce_due(two, first_of_april) == []
-        one.commit()
-        two.rollback()
-    assert produced == [
-        {"period": "2026-03", "institution": None, "recipients": ["PRESIDENCY"]},
-        {"period": "2026-03", "institution": "GOV-06", "recipients": ["GOV-06", "MIN-ICISLERI"]},
-        {"period": "2026-03", "institution": "GOV-34", "recipients": ["GOV-34", "MIN-ICISLERI"]},
-        {"period": "2026-03", "institution": "MIN-SAGLIK", "recipients": ["MIN-SAGLIK"]},
+# --- Production on the first of the month, and the announcement to the recipients ------------------------------
+
+PRODUCED = consumer_queue("reporting", "monthly_report_produced", "notification.handle_monthly_report_produced").name
+
+
+@pytest.fixture
+def first_of_april(monkeypatch):
+    """The clock (outside the system) says 1 April 2026: the timer's month to produce is March."""
+    monkeypatch.setattr(calendar, "today", lambda: date(2026, 4, 1))
+
+
+def produce(container):
+    with entrypoint_hook(container, "produce_reports") as produce_reports:
+        return produce_reports()
+
+
+def announced(amqp_uri, count):
+    events = [next_event(amqp_uri, PRODUCED)["payload"] for _ in range(count)]
+    no_event(amqp_uri, PRODUCED)
+    return sorted(events, key=lambda e: e["institution"] or "")
+
+
+def test_the_month_is_produced_once_on_the_first_and_announced(
+    reporting, start_service, amqp_uri, engine, first_of_april
+):
+    second = start_service("reporting", fresh_database=False)  # another worker on the same database
+    workers = [eventlet.spawn(produce, container) for container in (reporting, second)]
+    assert sum(worker.wait() for worker in workers) == 4
+
+    events = announced(amqp_uri, 4)
+    assert [(e["period"], e["institution"], e["recipients"]) for e in events] == [
+        ("2026-03", None, ["PRESIDENCY"]),
+        ("2026-03", "GOV-06", ["GOV-06", "MIN-ICISLERI"]),
+        ("2026-03", "GOV-34", ["GOV-34", "MIN-ICISLERI"]),
+        ("2026-03", "MIN-SAGLIK", ["MIN-SAGLIK"]),
     ]
-    with Session(engine) as later:  # the next hour, and the day after: nothing more
-        assert handlers.produce_month(later, "2026-03", date(2026, 4, 2)) == []
-        later.commit()
+    state = report(reporting, "2026-03")
+    assert {k: events[0][k] for k in ("received", "answered", "positive_share", "median_days", "open", "overdue")} == {
+        "received": state["received"]["total"],
+        "answered": state["answered"]["total"],
+        "positive_share": state["answered"]["positive_share"],
+        "median_days": state["response_days"]["median"],
+        "open": state["open_at_month_end"],
+        "overdue": state["overdue_at_month_end"],
+    }
+
+    assert produce(reporting) == 0  # the next hour: nothing more, and nothing announced
+    no_event(amqp_uri, PRODUCED)
     with Session(engine) as session:
         stored = dict(session.execute(select(MonthlyReport.institution, MonthlyReport.report)).all())
     assert sorted(stored) == ["GOV-06", "GOV-34", "MIN-SAGLIK", "STATE"]
-    assert stored["STATE"] == report(reporting, "2026-03")
+    assert stored["STATE"] == state
     assert stored["GOV-06"] == report(reporting, "2026-03", "GOV-06")
 
 
-def test_a_report_that_is_already_stored_is_not_stored_again(reporting, engine):
-    # Without the lock's help (it is taken per transaction): the unique key and ON CONFLICT keep one.
+def test_a_report_that_is_already_stored_is_neither_stored_nor_announced_again(
+    reporting, engine, amqp_uri, first_of_april
+):
     with Session(engine) as session:
         session.add(MonthlyReport(period="2026-03", institution="GOV-06", report={"stored": "first"}))
         session.commit()
-    with Session(engine) as session:
-        produced = handlers.produce_month(session, "2026-03", date(2026, 4, 1))
-        session.commit()
-    assert [p["institution"] for p in produced] == [None, "GOV-34", "MIN-SAGLIK"]
+    assert produce(reporting) == 3
+    assert [e["institution"] for e in announced(amqp_uri, 3)] == [None, "GOV-34", "MIN-SAGLIK"]
     with Session(engine) as session:
         assert handlers.stored_report(session, "2026-03", "GOV-06") == {"stored": "first"}
 
 
+def test_the_recipients_get_the_stored_report_as_a_pdf(reporting, first_of_april):
+    with pytest.raises(NotFound), entrypoint_hook(reporting, "stored_report_document") as document:
+        document("2026-03", "GOV-06")  # not produced yet
+    produce(reporting)
+    with entrypoint_hook(reporting, "stored_report_document") as document:
+        pdf = document("2026-03", "GOV-06")
+    assert (pdf["content_type"], pdf["filename"]) == ("application/pdf", "cimer-2026-03-GOV-06.pdf")
+    assert b64decode(pdf["body"]).startswith(b"%PDF")
+
+
 def test_a_month_not_ended_is_not_produced(reporting, engine):
     with Session(engine) as session, pytest.raises(InvalidRequest) as caught:
-        handlers.produce_month(session, "2026-04", date(2026, 4, 30))
+        handlers.reports_due(session, "2026-04", date(2026, 4, 30))
     assert caught.value.code == "period_in_future"
