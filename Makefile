@@ -33,7 +33,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt $(addsuffix /pyproject
 
 ## RabbitMQ and PostgreSQL: installed from Debian's packages and started when they are not running.
 infra:
-	@CIMER_VHOSTS="/ cimer_test" scripts/infra.sh
+	@CIMER_VHOSTS="/ cimer_test cimer_bench" scripts/infra.sh
 	@# Reports are printed with DejaVu (Turkish letters); poppler lets the tests read the PDFs back.
 	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && command -v pdftotext >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq fonts-dejavu-core poppler-utils >/dev/null; }
@@ -46,7 +46,7 @@ up: migrate
 	@mkdir -p var
 	cimer-keys
 	cimer-demo-seed  # the demo officers of SPEC section 9: local runs only, never a production deployment
-	LOG_FORMAT=$${LOG_FORMAT:-console} honcho start -f Procfile
+	LOG_FORMAT=$${LOG_FORMAT:-console} honcho start -f Procfile $${CIMER_CONCURRENCY:+-c $$CIMER_CONCURRENCY}
 
 lint: venv
 	ruff check .
@@ -55,7 +55,7 @@ lint: venv
 		$(foreach s,$(SERVICES),services/$(s)/$(s)/domain.py) services/routing/routing/directory.py
 
 unit: venv
-	$(PYTEST) libs/common/tests gateway/tests $(foreach s,$(SERVICES),services/$(s)/tests/test_domain.py)
+	$(PYTEST) libs/common/tests gateway/tests tests/bench $(foreach s,$(SERVICES),services/$(s)/tests/test_domain.py)
 
 interface: venv infra
 	$(TEST_ENV) $(PYTEST) services tests/interface
@@ -65,13 +65,16 @@ e2e: venv infra
 
 test: venv infra
 	$(MAKE) --no-print-directory lint
-	$(PYTEST) libs/common/tests gateway/tests tests/deploy
+	$(PYTEST) libs/common/tests gateway/tests tests/deploy tests/bench
 	$(TEST_ENV) $(PYTEST) services tests/interface
 	$(TEST_ENV) $(PYTEST) tests/e2e
 
-## The monthly reports on a synthetic year of 5.5 million applications (loaded once, kept for re-runs).
+## The benchmarks (bench/README.md): the whole system under load beside the machine's floors, then the monthly
+## reports on a synthetic year of 5.5 million applications (loaded once, kept for re-runs). Not part of `make test`.
+## CIMER_CONCURRENCY (honcho's form, e.g. intake=2,routing=2) sets how many of each process run, as for `make up`.
 BENCH_ENV := DATABASE_PREFIX=cimer_bench_
 bench: venv infra
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BENCH_ENV) cimer-migrate reporting
 	$(BENCH_ENV) $(BIN)/python bench/reports.py --ensure-loaded --period 2025-03
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
@@ -21,6 +19,7 @@ import httpx
 import pytest
 
 from cimer_common.settings import SERVICES
+from cimer_common.system import System
 from cimer_common.testing import purge_queues, reset_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +38,7 @@ TEST_ENV = {
 }
 
 
-def procfile() -> dict[str, str]:
-    entries = {}
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, command = line.split(":", 1)
-            entries[name.strip()] = command.strip()
-    return entries
-
-
-class System:
+class Run:
     def __init__(self, base_url: str, logs: Path):
         self.base_url = base_url
         self.logs = logs
@@ -73,7 +63,7 @@ class System:
 
 
 @pytest.fixture(scope="session")
-def system() -> Iterator[System]:
+def system() -> Iterator[Run]:
     env = {**os.environ, **TEST_ENV, "GATEWAY_PORT": str(GATEWAY_PORT), "LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1"}
     for folder in (MAIL_DIR, SMS_DIR):
         shutil.rmtree(folder, ignore_errors=True)
@@ -85,42 +75,17 @@ def system() -> Iterator[System]:
     subprocess.run(["cimer-demo-seed"], env=env, check=True, capture_output=True)
     purge_queues(env["AMQP_URI"])
 
-    LOGS.mkdir(parents=True, exist_ok=True)
-    processes: list[subprocess.Popen[bytes]] = []
-    for name, command in procfile().items():
-        log = (LOGS / f"{name}.log").open("wb")
-        processes.append(subprocess.Popen(command.split(), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
-
+    processes = System().start(env, LOGS)
     base_url = f"http://127.0.0.1:{GATEWAY_PORT}"
     try:
-        _wait_healthy(base_url, processes)
-        yield System(base_url, LOGS)
+        processes.wait_healthy(base_url)
+        yield Run(base_url, LOGS)
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _wait_healthy(base_url: str, processes: list[subprocess.Popen[bytes]], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            raise RuntimeError(f"a process of the system exited at start; see {LOGS}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=3).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"the system did not become healthy in {timeout:.0f}s; see {LOGS}")
+        processes.stop()
 
 
 @pytest.fixture
-def api(system: System) -> Iterator[httpx.Client]:
+def api(system: Run) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=system.base_url, timeout=15) as client:
         yield client
 
@@ -129,7 +94,7 @@ DEMO_PASSWORD = os.environ.get("CIMER_DEMO_PASSWORD", "demo-password")
 
 
 @pytest.fixture(scope="session")
-def login(system: System):
+def login(system: Run):
     """`login("gov-06")` → the headers of a logged-in demo officer (SPEC section 9), once per user per run."""
     tokens: dict[str, str] = {}
 

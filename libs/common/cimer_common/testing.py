@@ -40,10 +40,12 @@ _migrated: set[str] = set()
 
 
 def reset_database(service: str) -> str:
-    """A migrated, empty database for `service`; migrated from scratch once per session, truncated after that."""
+    """A migrated, empty database for `service`; migrated from scratch once per session, truncated after that.
+    Only a database whose name says `test` or `bench` is ever emptied."""
     url = get_settings().database_url(service)
-    if "test" not in url.rsplit("/", 1)[-1]:
-        raise RuntimeError(f"refusing to empty {url}: not a test database")
+    name = url.rsplit("/", 1)[-1]
+    if "test" not in name and "bench" not in name:
+        raise RuntimeError(f"refusing to empty {url}: not a test or benchmark database")
     if service not in _migrated:
         drop_database(url)
         upgrade(service, url)
