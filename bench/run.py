@@ -191,25 +191,37 @@ def run_system(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
         with Meter(system) as meter:
             load(args, "warm-up", "apply", base_url, "--concurrency", "16", "--duration", "5")
 
-            cpu_before = meter.cpu()
+            cpu_before, wall_before = meter.cpu(), time.monotonic()
             profiled = ("gateway", "intake", "routing", "notification", "reporting")
             recorders = profile(system, profiled, args.duration) if args.profile else []
             saturated = load(
                 args, "closed-loop", "apply", base_url,
-                "--concurrency", str(args.concurrency), "--duration", str(args.duration), "--sample-every", "50",
+                "--concurrency", str(args.concurrency), "--duration", str(args.duration),
             )  # fmt: skip
-            cpu_after = meter.cpu()
+            cpu_after, wall = meter.cpu(), time.monotonic() - wall_before
             for recorder in recorders:
                 recorder.wait()
             missing, drained_s = wait_all_assigned(saturated["accepted"], args.drain_timeout)
+            cpu_drained = meter.cpu()
             results["closed_loop"] = {k: v for k, v in saturated.items() if k != "accepted"}
             results["closed_loop"]["unassigned_after_drain"] = missing
             results["closed_loop"]["drain_s"] = round(drained_s, 1)
-            elapsed = saturated["elapsed_s"]
             results["cpu_cores_during_closed_loop"] = {
-                name: round((cpu_after.get(name, 0) - cpu_before.get(name, 0)) / elapsed, 2)
+                name: round((cpu_after.get(name, 0) - cpu_before.get(name, 0)) / wall, 2)
                 for name in sorted(cpu_after)
             }
+            # What one application costs each process, from its POST until routed (the backlog drained).
+            accepted_count = max(len(saturated["accepted"]), 1)
+            results["cpu_ms_per_application"] = {
+                name: round(1000 * (cpu_drained.get(name, 0) - cpu_before.get(name, 0)) / accepted_count, 2)
+                for name in sorted(cpu_drained)
+            }
+            if args.quick:
+                print(json.dumps({k: results["closed_loop"][k] for k in ("ok_per_s", "latency_ms", "drain_s")}))
+                print(json.dumps(results["cpu_cores_during_closed_loop"]))
+                per_application = results["cpu_ms_per_application"]
+                print(json.dumps({**per_application, "total": round(sum(per_application.values()), 2)}))
+                return results
 
             at_rate = load(
                 args, "open-loop", "apply", base_url,
@@ -358,11 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8780)
     parser.add_argument("--profile", action="store_true", help="py-spy flame graphs of gateway and intake")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--quick", action="store_true", help="the closed loop alone, printed, nothing written")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     env = environment(args)
     prepare(env)
     system = run_system(args, env)
+    if args.quick:
+        return 0
     floors = run_baselines(args, env)
     results = summary(system, floors, args)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -100,6 +100,7 @@ class RpcClient:
         headers: dict[str, Any] = {"nameko.call_id_stack": [f"gateway.{service}.{method}.{call_id}"]}
         if (cid := correlation_id.get()) is not None:
             headers["nameko.correlation_id"] = cid
+        wait = timeout or self._timeout
         message = aio_pika.Message(
             body=json.dumps({"args": [], "kwargs": kwargs}).encode(),
             content_type="application/json",
@@ -107,10 +108,14 @@ class RpcClient:
             reply_to=self._reply_queue_name,
             headers=headers,
             delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,  # an RPC is answered now or not at all
+            # A request still queued when its caller stops waiting is dropped by the broker, not carried out
+            # later: under a flood, a 503 then means the application was not filed (bar one taken in the last
+            # instant), so the citizen who tries again does not file it twice.
+            expiration=wait,
         )
         try:
             await self._exchange.publish(message, routing_key=f"{service}.{method}", mandatory=True)
-            reply = await asyncio.wait_for(future, timeout or self._timeout)
+            reply = await asyncio.wait_for(future, wait)
         except (TimeoutError, aio_pika.exceptions.DeliveryError, aio_pika.exceptions.AMQPError) as error:
             raise ServiceUnavailable(f"{service}.{method}: {type(error).__name__}") from error
         finally:

@@ -77,7 +77,8 @@ def test_a_profile_is_summed_by_function(tmp_path):
         "main (app.py:1);handle (intake/service.py:10);execute (sqlalchemy/base.py:5) 3\n"
         "main (app.py:1);handle (intake/service.py:12) 1\n"
     )
-    total, own, under = profile.summarise(raw)
+    total, own, under, packages = profile.summarise(raw)
     assert total == 4
     assert own["execute (sqlalchemy/base.py)"] == 3 and own["handle (intake/service.py)"] == 1
     assert under["handle (intake/service.py)"] == 4
+    assert packages == {"sqlalchemy": 3, "intake": 1}

@@ -71,3 +71,26 @@ def test_many_concurrent_calls_share_one_connection_and_each_gets_its_own_reply(
 
     results = run(scenario())
     assert [r[0]["code"] for r in results] == [f"GOV-{p:02d}" for p in range(1, 82)]
+
+
+def test_a_request_its_caller_stopped_waiting_for_is_dropped_not_carried_out_later(system):
+    """A service too busy to take a call in time (here: one whose queue nobody consumes) never sees it."""
+
+    async def scenario():
+        connection = await aio_pika.connect(os.environ["AMQP_URI"].replace("pyamqp", "amqp", 1))
+        channel = await connection.channel()
+        queue = await channel.declare_queue("rpc-busy_service", auto_delete=True)
+        exchange = await channel.get_exchange("nameko-rpc")
+        await queue.bind(exchange, routing_key="busy_service.file_application")
+        client = await connected()
+        try:
+            with pytest.raises(ServiceUnavailable):
+                await client.call("busy_service", "file_application", timeout=0.3)
+            await asyncio.sleep(0.5)
+            waiting = await channel.declare_queue("rpc-busy_service", auto_delete=True, passive=True)
+            return waiting.declaration_result.message_count
+        finally:
+            await client.close()
+            await connection.close()
+
+    assert run(scenario()) == 0

@@ -222,3 +222,30 @@ def test_a_message_that_is_not_an_event_goes_to_dead_letters_not_into_a_loop(sta
     dead = next_event(amqp_uri, "cimer.dead-letters", timeout=10)
     assert dead["queue"] == "evt-intake-application_received--routing.handle_application_received"
     assert dead["body"] == {"not": "an envelope"}
+
+
+def test_after_the_database_drops_every_connection_one_call_fails_and_the_next_ones_work(start_service):
+    """No ping before each checkout (`cimer_common.db`): what a database restart costs is one failed call, after
+    which SQLAlchemy has thrown the whole pool away and the service works again on fresh connections."""
+    reporting = start_service("reporting")
+    for _ in range(3):  # several pooled connections, all idle afterwards
+        with entrypoint_hook(reporting, "health") as health:
+            assert health()["status"] == "ok"
+    url = make_url(get_settings().database_url("reporting"))
+    engine = create_engine(get_settings().database_url("routing").replace(url.database or "", "postgres"))
+    with engine.connect() as connection:
+        killed = connection.execute(
+            text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": url.database},
+        ).scalar_one()
+    engine.dispose()
+    assert killed >= 1
+
+    outcomes = []
+    for _ in range(4):
+        try:
+            with entrypoint_hook(reporting, "health") as health:
+                outcomes.append(health()["status"])
+        except Exception as error:  # the dead connection's one failure, as the caller would see it
+            outcomes.append(type(error).__name__)
+    assert outcomes == ["OperationalError", "ok", "ok", "ok"]

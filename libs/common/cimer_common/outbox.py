@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any, TypeVar
 
 import eventlet
@@ -33,7 +33,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from pydantic import ValidationError
-from sqlalchemy import BigInteger, DateTime, Index, String, func, select, update
+from sqlalchemy import BigInteger, DateTime, Index, String, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
@@ -78,15 +78,23 @@ class ProcessedEventMixin:
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+@cache
+def _mark_processed(model: type[ProcessedEventMixin]) -> Any:
+    # Built once per service, run on the table: building it anew and the ORM's insert path cost more than the
+    # insert itself, for every event every consumer takes.
+    table = model.__table__  # type: ignore[attr-defined]
+    return (
+        insert(table)
+        .values(event_id=bindparam("event_id"), event_type=bindparam("event_type"))
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(table.c.event_id)
+    )
+
+
 def first_delivery(session: Session, model: type[ProcessedEventMixin], event: Envelope) -> bool:
     """True the first time `event` is seen; a concurrent second delivery waits on the row lock, then sees it."""
-    stmt = (
-        insert(model)
-        .values(event_id=event.id, event_type=event.type)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(model.event_id)
-    )
-    return session.execute(stmt).first() is not None
+    found = session.execute(_mark_processed(model), {"event_id": event.id, "event_type": event.type})
+    return found.first() is not None
 
 
 def apply_once(

@@ -172,7 +172,15 @@ def record_assignment(session: Session, event: ApplicationAssigned) -> None:
     application.held_by = sorted({*application.held_by, event.institution})
     application.coordinators = sorted({*application.coordinators, *event.coordinators})
     application.updated_at = datetime.now(UTC)
-    application.history.append(HistoryEntry(at=event.assigned_at, status="assigned", institution=event.institution))
+    _record_history(session, application, event.assigned_at, "assigned", event.institution)
+
+
+def _record_history(
+    session: Session, application: Application, at: datetime, status: str, institution: str | None
+) -> None:
+    # Added beside the application rather than appended to `application.history`, which would first load every
+    # earlier entry (a query per event, for nothing: the public status reads them in order of `at`).
+    session.add(HistoryEntry(application_id=application.id, at=at, status=status, institution=institution))
 
 
 def _locked(session: Session, application_id: Any, what: str) -> Application:
@@ -199,7 +207,7 @@ def record_answer(session: Session, event: ApplicationAnswered) -> None:
     application.answered_at = event.answered_at
     application.answered_by = event.institution
     application.updated_at = datetime.now(UTC)
-    application.history.append(HistoryEntry(at=event.answered_at, status="answered", institution=event.institution))
+    _record_history(session, application, event.answered_at, "answered", event.institution)
 
 
 def record_extension(session: Session, event: DeadlineExtended) -> None:
@@ -213,7 +221,7 @@ def record_extension(session: Session, event: DeadlineExtended) -> None:
     application.extension_reason = event.reason
     application.extended_at = event.extended_at
     application.updated_at = datetime.now(UTC)
-    application.history.append(HistoryEntry(at=event.extended_at, status="extended", institution=event.institution))
+    _record_history(session, application, event.extended_at, "extended", event.institution)
 
 
 def _answer(application: Application) -> dict[str, Any] | None:

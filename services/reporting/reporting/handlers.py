@@ -6,10 +6,12 @@ the row and sets only the fields it knows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, extract, func, literal_column, select
+from sqlalchemy import bindparam, case, extract, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause
@@ -26,23 +28,35 @@ from cimer_common.outbox import OutboxWriter
 from reporting import domain
 from reporting.models import Application, Institution, MonthlyReport
 
+# Every event upserts one row with one of a few statements. Each is built once, with bound parameters, and run
+# against the table rather than the mapped class: building an upsert (its `excluded` alias above all) and the ORM's
+# bulk-insert path cost more than running it (`bench/profile.py` on reporting: about half of a consumer's time).
+APPLICATIONS = Application.__table__
+INSTITUTIONS = Institution.__table__
+RECEIVED_FIELDS = ("period", "received_at", "kind", "petition_type", "subject", "channel", "province", "deadline")
+
+
+def _upsert_application(values: tuple[str, ...], changes: Callable[[Any], dict[str, Any]]) -> Any:
+    stmt = insert(APPLICATIONS).values({name: bindparam(name) for name in ("application_id", *values)})
+    return stmt.on_conflict_do_update(index_elements=[APPLICATIONS.c.application_id], set_=changes(stmt.excluded))
+
+
+def _received_changes(excluded: Any) -> dict[str, Any]:
+    changes: dict[str, Any] = {name: excluded[name] for name in RECEIVED_FIELDS}
+    # An extension that arrived first has already set the deadline that holds now.
+    changes["deadline"] = case((APPLICATIONS.c.extended_at.is_(None), excluded.deadline), else_=APPLICATIONS.c.deadline)
+    return changes
+
+
+RECORD_RECEIVED = _upsert_application(RECEIVED_FIELDS, _received_changes)
+
 
 def record_received(session: Session, event: ApplicationReceived) -> None:
-    known = {
-        "period": domain.period_of(event.received_at),
-        "received_at": event.received_at,
-        "kind": event.kind,
-        "petition_type": event.petition_type,
-        "subject": event.subject,
-        "channel": event.channel,
-        "province": event.province,
-        "deadline": event.deadline,
-    }
-    stmt = insert(Application).values(application_id=event.application_id, **known)
-    changes: dict[str, Any] = {name: stmt.excluded[name] for name in known}
-    # An extension that arrived first has already set the deadline that holds now.
-    changes["deadline"] = case((Application.extended_at.is_(None), stmt.excluded.deadline), else_=Application.deadline)
-    session.execute(stmt.on_conflict_do_update(index_elements=[Application.application_id], set_=changes))
+    values = {name: getattr(event, name) for name in RECEIVED_FIELDS if name != "period"}
+    session.execute(
+        RECORD_RECEIVED,
+        {"application_id": event.application_id, "period": domain.period_of(event.received_at), **values},
+    )
 
 
 # The union of the scope held and the scope an assignment brings, sorted: the same set whatever the order.
@@ -51,48 +65,75 @@ _SCOPE_UNION: ColumnClause[Any] = literal_column(
 )
 
 
-def record_assignment(session: Session, event: ApplicationAssigned) -> None:
-    first = event.institution if event.reason == domain.INITIAL else None
-    stmt = insert(Application).values(
-        application_id=event.application_id,
-        first_institution=first,
-        institution=event.institution,
-        assigned_at=event.assigned_at,
-        scope=sorted({event.institution, *event.coordinators}),
+def _assignment_changes(initial: bool) -> Callable[[Any], dict[str, Any]]:
+    def changes(excluded: Any) -> dict[str, Any]:
+        # Forwards can overtake one another on redelivery: the holder is whoever got it last, by assignment time.
+        held = APPLICATIONS.c
+        newer = held.assigned_at.is_(None) | (excluded.assigned_at >= held.assigned_at)
+        found: dict[str, Any] = {
+            "institution": case((newer, excluded.institution), else_=held.institution),
+            "assigned_at": case((newer, excluded.assigned_at), else_=held.assigned_at),
+            "scope": _SCOPE_UNION,
+        }
+        if initial:  # only the first destination sets it
+            found["first_institution"] = excluded.first_institution
+        return found
+
+    return changes
+
+
+ASSIGNMENT_FIELDS = ("first_institution", "institution", "assigned_at", "scope")
+RECORD_ASSIGNMENT = {
+    initial: _upsert_application(ASSIGNMENT_FIELDS, _assignment_changes(initial)) for initial in (True, False)
+}
+RECORD_INSTITUTION = (
+    (stmt := insert(INSTITUTIONS).values(code=bindparam("code"), coordinators=bindparam("coordinators"),
+                                         seen_at=bindparam("seen_at")))
+    .on_conflict_do_update(
+        index_elements=[INSTITUTIONS.c.code],
+        set_={"coordinators": stmt.excluded.coordinators, "seen_at": stmt.excluded.seen_at},
+        where=stmt.excluded.seen_at >= INSTITUTIONS.c.seen_at,
     )
-    # Forwards can overtake one another on redelivery: the holder is whoever got it last, by assignment time.
-    newer = (Application.assigned_at.is_(None)) | (stmt.excluded.assigned_at >= Application.assigned_at)
-    changes: dict[str, Any] = {
-        "institution": case((newer, stmt.excluded.institution), else_=Application.institution),
-        "assigned_at": case((newer, stmt.excluded.assigned_at), else_=Application.assigned_at),
-        "scope": _SCOPE_UNION,
-    }
-    if first is not None:
-        changes["first_institution"] = stmt.excluded.first_institution
-    session.execute(stmt.on_conflict_do_update(index_elements=[Application.application_id], set_=changes))
+)  # fmt: skip
+
+
+def record_assignment(session: Session, event: ApplicationAssigned) -> None:
+    initial = event.reason == domain.INITIAL
+    session.execute(
+        RECORD_ASSIGNMENT[initial],
+        {
+            "application_id": event.application_id,
+            "first_institution": event.institution if initial else None,
+            "institution": event.institution,
+            "assigned_at": event.assigned_at,
+            "scope": sorted({event.institution, *event.coordinators}),
+        },
+    )
     record_institution(session, event.institution, event.coordinators, event.assigned_at)
 
 
 def record_institution(session: Session, code: str, coordinators: list[str], seen_at: datetime) -> None:
     """The institution's coordinators as its latest assignment named them (the directory may have moved it)."""
-    stmt = insert(Institution).values(code=code, coordinators=sorted(set(coordinators)), seen_at=seen_at)
-    newer = stmt.excluded.seen_at >= Institution.seen_at
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[Institution.code],
-            set_={"coordinators": stmt.excluded.coordinators, "seen_at": stmt.excluded.seen_at},
-            where=newer,
-        )
-    )
+    session.execute(RECORD_INSTITUTION, {"code": code, "coordinators": sorted(set(coordinators)), "seen_at": seen_at})
+
+
+def _first_wins_changes(stamp: str, values: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
+    def changes(excluded: Any) -> dict[str, Any]:
+        unset = APPLICATIONS.c[stamp].is_(None)
+        return {name: case((unset, excluded[name]), else_=APPLICATIONS.c[name]) for name in values}
+
+    return changes
+
+
+@cache
+def _first_wins_statement(stamp: str, values: tuple[str, ...]) -> Any:
+    return _upsert_application(values, _first_wins_changes(stamp, values))
 
 
 def _first_wins(session: Session, application_id: Any, stamp: str, values: dict[str, Any]) -> None:
     """Upsert `values` (stamped by the column `stamp`) unless the row already has a `stamp`: the first fact wins,
     and a fact arriving before `application_received` makes the row, which that event completes later."""
-    stmt = insert(Application).values(application_id=application_id, **values)
-    unset = getattr(Application, stamp).is_(None)
-    changes = {name: case((unset, stmt.excluded[name]), else_=getattr(Application, name)) for name in values}
-    session.execute(stmt.on_conflict_do_update(index_elements=[Application.application_id], set_=changes))
+    session.execute(_first_wins_statement(stamp, tuple(values)), {"application_id": application_id, **values})
 
 
 def record_answer(session: Session, event: ApplicationAnswered) -> None:
