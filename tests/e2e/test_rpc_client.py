@@ -80,6 +80,7 @@ def test_a_request_its_caller_stopped_waiting_for_is_dropped_not_carried_out_lat
         connection = await aio_pika.connect(os.environ["AMQP_URI"].replace("pyamqp", "amqp", 1))
         channel = await connection.channel()
         queue = await channel.declare_queue("rpc-busy_service", auto_delete=True)
+        await queue.purge()  # an earlier run's leftovers
         exchange = await channel.get_exchange("nameko-rpc")
         await queue.bind(exchange, routing_key="busy_service.file_application")
         client = await connected()
@@ -90,6 +91,7 @@ def test_a_request_its_caller_stopped_waiting_for_is_dropped_not_carried_out_lat
             waiting = await channel.declare_queue("rpc-busy_service", auto_delete=True, passive=True)
             return waiting.declaration_result.message_count
         finally:
+            await queue.delete(if_unused=False, if_empty=False)
             await client.close()
             await connection.close()
 

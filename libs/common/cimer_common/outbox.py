@@ -91,6 +91,12 @@ def _mark_processed(model: type[ProcessedEventMixin]) -> Any:
     )
 
 
+@cache
+def _stage(model: type[OutboxMessageMixin]) -> Any:
+    table = model.__table__  # type: ignore[attr-defined]
+    return insert(table).values({name: bindparam(name) for name in ("event_id", "event_type", "envelope", "headers")})
+
+
 def first_delivery(session: Session, model: type[ProcessedEventMixin], event: Envelope) -> bool:
     """True the first time `event` is seen; a concurrent second delivery waits on the row lock, then sees it."""
     found = session.execute(_mark_processed(model), {"event_id": event.id, "event_type": event.type})
@@ -145,7 +151,8 @@ class OutboxWriter:
 
     def add(self, session: Session, event_type: str, payload: Payload) -> Envelope:
         event = spec(self._provider.service, event_type)  # KeyError: this service does not produce it
-        payload = event.payload.model_validate(payload.model_dump())
+        if type(payload) is not event.payload:  # another model with the same fields: hold it to the catalogue's
+            payload = event.payload.model_validate(payload.model_dump())
         envelope = Envelope(
             type=event_type,
             version=event.version,
@@ -158,14 +165,13 @@ class OutboxWriter:
             headers["nameko.correlation_id"] = self._correlation_id
         if event.institution_field:
             headers["institution"] = envelope.payload[event.institution_field]
-        session.add(
-            self._provider.model(
-                event_id=envelope.id,
-                event_type=event_type,
-                envelope=envelope.model_dump(mode="json"),
-                headers=headers,
-            )
-        )
+        values = {
+            "event_id": envelope.id,
+            "event_type": event_type,
+            "envelope": envelope.model_dump(mode="json"),
+            "headers": headers,
+        }
+        session.execute(_stage(self._provider.model), values)
         self.staged += 1
         return envelope
 
