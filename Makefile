@@ -12,6 +12,10 @@ PACKAGES := libs/common services/intake services/routing services/notification s
 SERVICES := intake routing notification reporting identity
 PYTEST := $(BIN)/python -m pytest -q
 
+# Intake answers the citizen, and its calls mostly wait on the database: more of them at once keep it busy
+# (`make bench`). The same value as deploy/k8s/base.
+export INTAKE_MAX_WORKERS ?= 30
+
 # The test run gets a vhost and databases of its own, so it never touches a running system's data.
 TEST_ENV := AMQP_URI=pyamqp://guest:guest@127.0.0.1:5672/cimer_test DATABASE_PREFIX=cimer_test_
 

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import random
+import resource
 import sys
 import time
 from collections import Counter
@@ -238,6 +239,8 @@ class Run:
             "routed_ms": percentiles(self.routed),
             "routed_missing": self.routed_missing,
             "errors": dict(self.errors.most_common(10)),
+            # This process's own CPU, which the machine spent on sending the load rather than on the system.
+            "cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 2),
             "accepted": self.accepted,
         }
 

@@ -31,8 +31,11 @@ from typing import Any
 
 import httpx
 import psutil
+from kombu import Connection
 from sqlalchemy import create_engine, text
 
+from cimer_common.events import CATALOGUE
+from cimer_common.outbox import consumer_queue
 from cimer_common.settings import SERVICES, get_settings
 from cimer_common.system import ROOT, System, parse_concurrency
 from cimer_common.testing import purge_queues, reset_database
@@ -84,6 +87,10 @@ class Meter:
         found: dict[str, list[psutil.Process]] = {
             name: [p, *p.children(recursive=True)] for name, p in self.ours.items()
         }
+        for child in psutil.Process().children():
+            with contextlib.suppress(psutil.Error):
+                if any(part.endswith("load.py") for part in child.cmdline()):
+                    found.setdefault("load generator", []).append(child)
         for process in psutil.process_iter(["name"]):
             name = process.info["name"] or ""
             if name.startswith("postgres"):
@@ -172,6 +179,27 @@ def unassigned(pairs: list[list[str]]) -> int:
     return len(numbers) - int(assigned)
 
 
+def queued_events(amqp_uri: str) -> int:
+    """Events still waiting in the consumers' queues (the services' backlog)."""
+    total = 0
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        for event in CATALOGUE.values():
+            for consumer in event.consumers:
+                queue = consumer_queue(event.producer, event.name, consumer)(channel)
+                total += queue.queue_declare(passive=True).message_count
+    return total
+
+
+def wait_quiet(amqp_uri: str, timeout: float) -> float:
+    """Until every consumer has worked off its backlog, so that the next phase starts on an idle system."""
+    started = time.monotonic()
+    while queued_events(amqp_uri) and time.monotonic() - started < timeout:
+        time.sleep(1)
+    time.sleep(2)  # what was taken from the queues last is still being worked on
+    return time.monotonic() - started
+
+
 def wait_all_assigned(pairs: list[list[str]], timeout: float) -> tuple[int, float]:
     started = time.monotonic()
     missing = unassigned(pairs)
@@ -199,16 +227,16 @@ def run_system(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
                 "--concurrency", str(args.concurrency), "--duration", str(args.duration),
             )  # fmt: skip
             cpu_after, wall = meter.cpu(), time.monotonic() - wall_before
+            cpu_after["load generator"] = saturated["cpu_s"]  # its own count (it has exited by now)
             for recorder in recorders:
                 recorder.wait()
             missing, drained_s = wait_all_assigned(saturated["accepted"], args.drain_timeout)
-            cpu_drained = meter.cpu()
+            cpu_drained = {**meter.cpu(), "load generator": saturated["cpu_s"]}
             results["closed_loop"] = {k: v for k, v in saturated.items() if k != "accepted"}
             results["closed_loop"]["unassigned_after_drain"] = missing
             results["closed_loop"]["drain_s"] = round(drained_s, 1)
             results["cpu_cores_during_closed_loop"] = {
-                name: round((cpu_after.get(name, 0) - cpu_before.get(name, 0)) / wall, 2)
-                for name in sorted(cpu_after)
+                name: round((cpu_after.get(name, 0) - cpu_before.get(name, 0)) / wall, 2) for name in sorted(cpu_after)
             }
             # What one application costs each process, from its POST until routed (the backlog drained).
             accepted_count = max(len(saturated["accepted"]), 1)
@@ -223,15 +251,24 @@ def run_system(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
                 print(json.dumps({**per_application, "total": round(sum(per_application.values()), 2)}))
                 return results
 
-            at_rate = load(
-                args, "open-loop", "apply", base_url,
-                "--rate", str(args.rate), "--duration", str(args.duration), "--sample-every", "10",
-            )  # fmt: skip
-            missing_rate, _ = wait_all_assigned(at_rate["accepted"], args.drain_timeout)
-            results["open_loop"] = {k: v for k, v in at_rate.items() if k != "accepted"}
-            results["open_loop"]["unassigned_after_drain"] = missing_rate
+            accepted = list(saturated["accepted"])
+            open_loops = {}
+            # The sustainable rates first, each on a quiet system; the flood last.
+            for rate in (*args.also_at, args.rate):
+                results.setdefault("quiet_s", []).append(round(wait_quiet(env["AMQP_URI"], args.drain_timeout), 1))
+                at_rate = load(
+                    args, f"open-loop-{rate:g}", "apply", base_url,
+                    "--rate", str(rate), "--duration", str(args.duration), "--sample-every", "10",
+                )  # fmt: skip
+                missing_rate, drained_rate = wait_all_assigned(at_rate["accepted"], args.drain_timeout)
+                open_loops[f"{rate:g}"] = {k: v for k, v in at_rate.items() if k != "accepted"}
+                open_loops[f"{rate:g}"]["unassigned_after_drain"] = missing_rate
+                open_loops[f"{rate:g}"]["drain_s"] = round(drained_rate, 1)
+                accepted += at_rate["accepted"]
+            results["open_loop"] = open_loops[f"{args.rate:g}"]
+            results["open_loops"] = open_loops
 
-            accepted = saturated["accepted"] + at_rate["accepted"]
+            wait_quiet(env["AMQP_URI"], args.drain_timeout)
             pairs = OUT / "pairs.json"
             pairs.write_text(json.dumps(accepted[-5000:]))
             status = load(
@@ -322,6 +359,18 @@ def summary(system: dict[str, Any], floors: dict[str, Any], args: argparse.Names
         "routed_p50_ms": system["open_loop"]["routed_ms"]["p50"],
         "routed_p99_ms": system["open_loop"]["routed_ms"]["p99"],
         "routed_sample": system["open_loop"]["routed_ms"]["count"],
+        "by_rate": {
+            rate: {
+                "accepted_per_s": loop["ok_per_s"],
+                "refused": {k: v for k, v in loop["by_status"].items() if k != "201"},
+                "accept_p50_ms": loop["latency_ms"]["p50"],
+                "accept_p99_ms": loop["latency_ms"]["p99"],
+                "routed_p50_ms": loop["routed_ms"]["p50"],
+                "routed_p99_ms": loop["routed_ms"]["p99"],
+                "drain_s": loop["drain_s"],
+            }
+            for rate, loop in system["open_loops"].items()
+        },
         "status_per_s": system["status"]["ok_per_s"],
         "status_p99_ms": system["status"]["latency_ms"]["p99"],
         "rabbitmq_confirmed_per_s": floors["rabbitmq"]["confirmed_per_s"],
@@ -344,17 +393,25 @@ def table(r: dict[str, Any]) -> str:
         ("POST p50 / p95 / p99 ms (closed loop)", latencies, ""),
         (f"POST p99 ms at {r['rate_per_s']:g}/s", r["accept_p99_ms_at_rate"], f"< {TARGETS['accept_p99_ms_at_rate']}"),
         ("201 -> assigned p50 / p99 ms", routed, f"p99 < {TARGETS['routed_p99_ms']}"),
+        *(
+            (f"at {rate}/s: accepted/s, POST p99 ms, routed p50 / p99 ms",
+             f"{v['accepted_per_s']}, {v['accept_p99_ms']}, {v['routed_p50_ms']} / {v['routed_p99_ms']}", "")
+            for rate, v in r["by_rate"].items()
+        ),
         ("public status look-ups/s", r["status_per_s"], ""),
         ("RabbitMQ publish+confirm/s (window / one at a time)",
          f"{r['rabbitmq_confirmed_per_s']} / {r['rabbitmq_confirmed_one_at_a_time_per_s']}", ""),
         ("accepted, of which not assigned at the end", f"{r['accepted_total']}, {r['lost']}", "0 lost"),
     ]  # fmt: skip
-    lines = [f"{'measure':<55}{'value':>24}  target", "-" * 90]
-    lines += [f"{name:<55}{value!s:>24}  {target}" for name, value, target in rows]
-    lines += ["", f"{'process':<16}{'CPU cores (closed loop)':>24}{'peak RSS MB':>14}"]
-    cpu = r["system"]["cpu_cores_during_closed_loop"]
+    lines = [f"{'measure':<58}{'value':>30}  target", "-" * 100]
+    lines += [f"{name:<58}{value!s:>30}  {target}" for name, value, target in rows]
+    lines += ["", f"{'process':<16}{'CPU cores (closed loop)':>24}{'CPU ms / application':>22}{'peak RSS MB':>14}"]
+    cpu, per_application = r["system"]["cpu_cores_during_closed_loop"], r["system"]["cpu_ms_per_application"]
     for name in sorted(set(cpu) | set(r["system"]["peak_rss_mb"])):
-        lines.append(f"{name:<16}{cpu.get(name, '-')!s:>24}{r['system']['peak_rss_mb'].get(name, '-')!s:>14}")
+        lines.append(
+            f"{name:<16}{cpu.get(name, '-')!s:>24}{per_application.get(name, '-')!s:>22}"
+            f"{r['system']['peak_rss_mb'].get(name, '-')!s:>14}"
+        )
     return "\n".join(lines)
 
 
@@ -362,7 +419,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--concurrency", type=int, default=64, help="closed loop: requests in flight")
     parser.add_argument("--duration", type=float, default=30, help="seconds of each loop")
-    parser.add_argument("--rate", type=float, default=250, help="open loop: applications per second")
+    parser.add_argument("--rate", type=float, default=250, help="open loop: applications per second (the target's)")
+    parser.add_argument(
+        "--also-at", type=float, nargs="*", default=[60.0], help="more open loops, at rates the system sustains"
+    )
     parser.add_argument("--status-duration", type=float, default=15)
     parser.add_argument("--drain-timeout", type=float, default=300)
     parser.add_argument("--vhost", default="cimer_bench")

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from cimer_common.errors import DomainError, TooManyRequests, Unauthorized
 from gateway.messages import language, message
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.rpc import Busy, RemoteError, ServiceUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -51,7 +51,9 @@ async def on_domain_error(request: Request, error: Exception) -> JSONResponse:
 
 async def on_unavailable(request: Request, error: Exception) -> JSONResponse:
     log.warning("service unavailable", error=str(error))
-    return problem(request, 503, "service_unavailable")
+    response = problem(request, 503, "service_unavailable")
+    response.headers["Retry-After"] = "1" if isinstance(error, Busy) else "5"
+    return response
 
 
 async def on_remote_error(request: Request, error: Exception) -> JSONResponse:

@@ -28,7 +28,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # One long-lived AMQP connection for the life of the process, never one per request.
-        rpc = RpcClient(settings.amqp_uri, settings.rpc_timeout_seconds, settings.health_timeout_seconds)
+        rpc = RpcClient(
+            settings.amqp_uri, settings.rpc_timeout_seconds, settings.health_timeout_seconds, settings.rpc_max_in_flight
+        )
         await rpc.connect()
         revocations = Revocations()
         await revocations.follow(rpc)

@@ -32,6 +32,10 @@ class ServiceUnavailable(Exception):
     """The service did not answer: not running, unreachable, or too slow."""
 
 
+class Busy(ServiceUnavailable):
+    """This gateway already waits on as many calls as it may: refused at once rather than queued behind them."""
+
+
 class RemoteError(Exception):
     """The service failed in a way it did not expect; the gateway answers 500 and the service's log has why."""
 
@@ -41,9 +45,10 @@ class RemoteError(Exception):
 
 
 class RpcClient:
-    def __init__(self, amqp_url: str, timeout: float = 10.0, health_timeout: float = 2.0):
+    def __init__(self, amqp_url: str, timeout: float = 10.0, health_timeout: float = 2.0, max_in_flight: int = 0):
         self._url = amqp_url.replace("pyamqp://", "amqp://")  # one AMQP_URI for kombu and aio-pika alike
         self._timeout = timeout
+        self._max_in_flight = max_in_flight  # 0: no limit
         self.health_timeout = health_timeout
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
@@ -94,6 +99,10 @@ class RpcClient:
     async def call(self, service: str, method: str, timeout: float | None = None, **kwargs: Any) -> Any:
         if self._exchange is None:
             raise ServiceUnavailable("not connected")
+        if self._max_in_flight and len(self._pending) >= self._max_in_flight:
+            # A flood beyond what the services take: answer now, with a hint to come back, instead of letting
+            # every request wait in line until it times out and the ones behind it with it.
+            raise Busy(f"{service}.{method}: {len(self._pending)} calls in flight")
         call_id = str(uuid.uuid4())
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[call_id] = future

@@ -7,4 +7,7 @@ class GatewaySettings(Settings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     rpc_timeout_seconds: float = 10.0
+    # Calls one gateway process waits on at once; beyond, 503 with Retry-After at once. About a second's work
+    # for this machine's services (`make bench`): what is accepted is answered fast even in a flood.
+    rpc_max_in_flight: int = 128
     health_timeout_seconds: float = 2.0

@@ -9,7 +9,7 @@ import aio_pika
 import pytest
 
 from cimer_common.errors import InvalidApplication, NotFound
-from gateway.rpc import RpcClient, ServiceUnavailable
+from gateway.rpc import Busy, RpcClient, ServiceUnavailable
 
 pytestmark = pytest.mark.e2e
 
@@ -96,3 +96,31 @@ def test_a_request_its_caller_stopped_waiting_for_is_dropped_not_carried_out_lat
             await connection.close()
 
     assert run(scenario()) == 0
+
+
+def test_beyond_its_limit_of_calls_in_flight_a_client_refuses_at_once(system):
+    """Two calls wait on a service that does not answer; the third is refused before it is sent."""
+
+    async def scenario():
+        connection = await aio_pika.connect(os.environ["AMQP_URI"].replace("pyamqp", "amqp", 1))
+        channel = await connection.channel()
+        queue = await channel.declare_queue("rpc-silent_service", auto_delete=True)  # nobody consumes it
+        await queue.bind(await channel.get_exchange("nameko-rpc"), routing_key="silent_service.health")
+        client = RpcClient(os.environ["AMQP_URI"], timeout=1.0, max_in_flight=2)
+        await client.connect()
+        try:
+            waiting = [asyncio.create_task(client.call("silent_service", "health")) for _ in range(2)]
+            await asyncio.sleep(0.2)  # both sent, both waiting for a reply that will not come
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(Busy):
+                await client.call("intake", "health")
+            refused_after = asyncio.get_running_loop().time() - started
+            await asyncio.gather(*waiting, return_exceptions=True)
+            assert await client.call("intake", "health") == {"service": "intake", "status": "ok"}  # room again
+            return refused_after
+        finally:
+            await client.close()
+            await queue.delete(if_unused=False, if_empty=False)
+            await connection.close()
+
+    assert run(scenario()) < 0.1

@@ -24,8 +24,10 @@ def check_green_waiting() -> None:
 def make_engine(url: str, pool_size: int = 5) -> Engine:
     return create_engine(
         url,
+        # Exactly as many connections as can be in use at once (the caller sizes the pool), no overflow: what a
+        # process may open is then known, and the sum over the processes can be kept under PostgreSQL's limit.
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         # No ping before each checkout: it was a round trip per transaction, a fifth of the services' database
         # work (`make bench`: 50 -> 64 accepted/s). After a database restart the first statement on a dead
         # connection fails, SQLAlchemy sees the disconnect and invalidates the whole pool, and that one worker

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     sms_api_key: str = "development-key"
     sms_dir: str = "var/sms"
 
+    def workers(self, service: str) -> int:
+        """`<SERVICE>_MAX_WORKERS` wins over MAX_WORKERS: how many calls and events one process of a service works
+        on at once (each may hold a database connection, so the sum must stay under PostgreSQL's limit)."""
+        import os
+
+        explicit = os.environ.get(f"{service.upper()}_MAX_WORKERS", "")
+        return int(explicit) if explicit.isdigit() and int(explicit) > 0 else self.max_workers
+
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service}"
 
@@ -58,7 +66,7 @@ def nameko_config(service: str) -> dict[str, Any]:
     settings = get_settings()
     return {
         "AMQP_URI": settings.amqp_uri,
-        "max_workers": settings.max_workers,
+        "max_workers": settings.workers(service),
         "DATABASE_URL": settings.database_url(service),
         "serializer": "json",
         "PARENT_CALLS_TRACKED": 10,
