@@ -300,7 +300,8 @@ def secret_ref(container: Doc, variable: str) -> tuple[str, str] | None:
 
 def setting_names() -> set[str]:
     fields = set(Settings.model_fields) | set(GatewaySettings.model_fields)
-    return {f.upper() for f in fields} | {f"{s.upper()}_DATABASE_URL" for s in SERVICES}
+    per_service = {f"{s.upper()}_{name}" for s in SERVICES for name in ("DATABASE_URL", "MAX_WORKERS")}
+    return {f.upper() for f in fields} | per_service
 
 
 @pytest.mark.parametrize("component", COMPONENTS)

@@ -8,9 +8,8 @@ import uuid
 
 import pytest
 
-from cimer_common.calendar import today
+from cimer_common.calendar import month_name, today
 from identity.demo_seed import demo_email
-from notification.messages import MONTHS_TR
 from reporting.domain import previous_period
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +75,7 @@ def test_last_month_s_state_report_reaches_the_presidency_s_coordinators_with_it
     """Reporting's timer produces the month before's reports (every 2 s in this run), notification mails each to
     its recipients' coordinators; the state's goes to the Presidency."""
     period = previous_period(today())
-    month = f"{MONTHS_TR[int(period[5:]) - 1]} {period[:4]}"
+    month = month_name(period)
     (mail,) = wait_for(
         lambda: [m for m in system.mails_to(demo_email("presidency")) if "Devlet geneli" in str(m["Subject"])]
     )

@@ -69,3 +69,18 @@ def deadline(kind: str, received_at: datetime) -> date:
 
 def extended_deadline(current: date) -> date:
     return add_working_days(current, EXTENSION_WORKING_DAYS)
+
+
+# Month names for what people read (reports, notices), Turkish first.
+MONTHS: dict[str, tuple[str, ...]] = {
+    "tr": ("Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim", "Kasım",
+           "Aralık"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}  # fmt: skip
+
+
+def month_name(period: str, language: str = "tr") -> str:
+    """`2026-03` → `Mart 2026` (`March 2026` in English)."""
+    year, month = period.split("-")
+    return f"{MONTHS['en' if language == 'en' else 'tr'][int(month) - 1]} {year}"

@@ -79,10 +79,9 @@ class ProcessedEventMixin:
 
 
 @cache
-def _mark_processed(model: type[ProcessedEventMixin]) -> Any:
+def _mark_processed(table: Any) -> Any:
     # Built once per service, run on the table: building it anew and the ORM's insert path cost more than the
     # insert itself, for every event every consumer takes.
-    table = model.__table__  # type: ignore[attr-defined]
     return (
         insert(table)
         .values(event_id=bindparam("event_id"), event_type=bindparam("event_type"))
@@ -92,14 +91,14 @@ def _mark_processed(model: type[ProcessedEventMixin]) -> Any:
 
 
 @cache
-def _stage(model: type[OutboxMessageMixin]) -> Any:
-    table = model.__table__  # type: ignore[attr-defined]
+def _stage(table: Any) -> Any:
     return insert(table).values({name: bindparam(name) for name in ("event_id", "event_type", "envelope", "headers")})
 
 
 def first_delivery(session: Session, model: type[ProcessedEventMixin], event: Envelope) -> bool:
     """True the first time `event` is seen; a concurrent second delivery waits on the row lock, then sees it."""
-    found = session.execute(_mark_processed(model), {"event_id": event.id, "event_type": event.type})
+    table = model.__table__  # type: ignore[attr-defined]
+    found = session.execute(_mark_processed(table), {"event_id": event.id, "event_type": event.type})
     return found.first() is not None
 
 
@@ -171,7 +170,7 @@ class OutboxWriter:
             "envelope": envelope.model_dump(mode="json"),
             "headers": headers,
         }
-        session.execute(_stage(self._provider.model), values)
+        session.execute(_stage(self._provider.model.__table__), values)
         self.staged += 1
         return envelope
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from cimer_common import calendar
+
 LANGUAGES = ("tr", "en")
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -19,36 +21,6 @@ REASONS = {
     "tr": {"initial": "ilk yönlendirme", "forwarded": "başka kurumdan yönlendirme", "returned": "iade"},
     "en": {"initial": "first routing", "forwarded": "forwarded from another institution", "returned": "returned"},
 }
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-MONTHS_TR = (
-    "Ocak",
-    "Şubat",
-    "Mart",
-    "Nisan",
-    "Mayıs",
-    "Haziran",
-    "Temmuz",
-    "Ağustos",
-    "Eylül",
-    "Ekim",
-    "Kasım",
-    "Aralık",
-)
 
 
 @dataclass(frozen=True)
@@ -80,14 +52,8 @@ def day(value: Any, language: str = "tr") -> str:
     if isinstance(value, datetime):
         value = value.date()
     if language == "en":
-        return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
+        return f"{value.day} {calendar.MONTHS['en'][value.month - 1]} {value.year}"
     return value.strftime("%d.%m.%Y")
-
-
-def month(period: str, language: str = "tr") -> str:
-    """`2026-03` as `Mart 2026` / `March 2026`."""
-    year, number = period.split("-")
-    return f"{(MONTHS_EN if language == 'en' else MONTHS_TR)[int(number) - 1]} {year}"
 
 
 def number(value: float | int | None, language: str = "tr", decimals: int = 1) -> str:
@@ -112,7 +78,7 @@ _ENV = Environment(
     autoescape=select_autoescape(["html"], default_for_string=True, default=False),
     undefined=StrictUndefined,
 )
-_ENV.filters.update(day=day, month=month, number=number, percent=percent)
+_ENV.filters.update(day=day, month=calendar.month_name, number=number, percent=percent)
 
 
 def render(kind: str, language: str | None, context: dict[str, Any]) -> Rendered:

@@ -35,6 +35,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from cimer_common import calendar
+
 # --- CSV -----------------------------------------------------------------------------------------------------------
 
 CSV_HEADER = ("section", "key", "value")
@@ -99,36 +101,6 @@ def from_csv(text: str) -> dict[str, Any]:
 
 # --- Labels --------------------------------------------------------------------------------------------------------
 
-MONTHS = {
-    "tr": (
-        "Ocak",
-        "Şubat",
-        "Mart",
-        "Nisan",
-        "Mayıs",
-        "Haziran",
-        "Temmuz",
-        "Ağustos",
-        "Eylül",
-        "Ekim",
-        "Kasım",
-        "Aralık",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
 
 TEXT = {
     "tr": {
@@ -248,8 +220,7 @@ def _check_language(language: str) -> str:
 
 def month_name(period: str, language: str = "tr") -> str:
     """`2026-03` → `Mart 2026`."""
-    year, month = period.split("-")
-    return f"{MONTHS[_check_language(language)][int(month) - 1]} {year}"
+    return calendar.month_name(period, _check_language(language))
 
 
 def title(report: Mapping[str, Any], institution_name: str | None = None, language: str = "tr") -> str:
