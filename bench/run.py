@@ -421,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30, help="seconds of each loop")
     parser.add_argument("--rate", type=float, default=250, help="open loop: applications per second (the target's)")
     parser.add_argument(
-        "--also-at", type=float, nargs="*", default=[60.0], help="more open loops, at rates the system sustains"
+        "--also-at", type=float, nargs="*", default=[40.0], help="more open loops first, at lower rates"
     )
     parser.add_argument("--status-duration", type=float, default=15)
     parser.add_argument("--drain-timeout", type=float, default=300)

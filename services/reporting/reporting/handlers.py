@@ -86,15 +86,18 @@ ASSIGNMENT_FIELDS = ("first_institution", "institution", "assigned_at", "scope")
 RECORD_ASSIGNMENT = {
     initial: _upsert_application(ASSIGNMENT_FIELDS, _assignment_changes(initial)) for initial in (True, False)
 }
-RECORD_INSTITUTION = (
-    (stmt := insert(INSTITUTIONS).values(code=bindparam("code"), coordinators=bindparam("coordinators"),
-                                         seen_at=bindparam("seen_at")))
-    .on_conflict_do_update(
+
+
+def _record_institution_statement() -> Any:
+    stmt = insert(INSTITUTIONS).values({name: bindparam(name) for name in ("code", "coordinators", "seen_at")})
+    return stmt.on_conflict_do_update(
         index_elements=[INSTITUTIONS.c.code],
         set_={"coordinators": stmt.excluded.coordinators, "seen_at": stmt.excluded.seen_at},
-        where=stmt.excluded.seen_at >= INSTITUTIONS.c.seen_at,
+        where=stmt.excluded.seen_at >= INSTITUTIONS.c.seen_at,  # the latest assignment's word stands
     )
-)  # fmt: skip
+
+
+RECORD_INSTITUTION = _record_institution_statement()
 
 
 def record_assignment(session: Session, event: ApplicationAssigned) -> None:
