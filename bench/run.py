@@ -1,10 +1,12 @@
 """`make bench`: how fast the whole system takes applications, beside the floors of the same machine, in one run.
 
 1. Starts the whole system as `make up` does (every `Procfile` entry, each as many times as `CIMER_CONCURRENCY`
-   says, the gateway with `GATEWAY_WORKERS` uvicorn workers) on a vhost and databases of its own, emptied first.
+   says, workers per process from `MAX_WORKERS`/`<SERVICE>_MAX_WORKERS`) on a vhost and databases of its own,
+   emptied first.
 2. Drives the gateway with `bench/load.py`, a process of its own: a warm-up; closed loop at `--concurrency` for
-   `--duration` s (accepted/s, POST latency); open loop at `--rate` (250/s) for `--duration` s (POST latency at
-   that rate, and 201 → `assigned` on the public status for a sample); public status look-ups, closed loop.
+   `--duration` s (accepted/s, POST latency); open loops at `--also-at` (40/s) and then `--rate` (250/s), each
+   for `--duration` s on a quiet system (POST latency at that rate, and 201 → `assigned` on the public status
+   for a sample); public status look-ups, closed loop.
 3. Checks that nothing was lost: every accepted application ends `assigned` (intake's own record of it).
 4. Stops the system and measures the floors: `bench/baseline.py` (FastAPI + one INSERT, same load, same loop)
    and `bench/broker.py` (RabbitMQ publish-with-confirm, an application's size).

@@ -2,9 +2,9 @@
 as many times as `concurrency` says, each logging to a file of its own. The end-to-end tests and the benchmark
 start it this way, so they run exactly what `make up` runs.
 
-`concurrency` has honcho's form, `intake=2,routing=1`: a service started twice is two nameko containers on the
-same queues (RabbitMQ shares the work between them); the gateway runs its own uvicorn workers instead
-(`GATEWAY_WORKERS`), since its instances would share one port.
+`concurrency` has honcho's form, `intake=2,routing=1`: a service started twice is two nameko processes on the
+same queues (RabbitMQ shares the work between them). The gateway runs once per machine: a second would want the
+same port.
 """
 
 from __future__ import annotations
