@@ -62,8 +62,7 @@ def _filing(with_applicant: bool) -> Any:
     """One statement that stores an application, its applicant and its first line of history: one round trip,
     built once (the ORM's unit of work spent more than the database on these three rows). PostgreSQL runs every
     data-modifying CTE, and checks the applicant's foreign key at the statement's end, when both rows are in."""
-    tables = Application.__table__, Applicant.__table__, HistoryEntry.__table__
-    applications, applicants, history = tables
+    applications, applicants, history = Application.__table__, Applicant.__table__, HistoryEntry.__table__
     # Parameters are named apart from the history's own columns (SQLAlchemy reserves those names), and each
     # table's reference to the application has one of its own, typed by that table's column.
     values = {name: bindparam(f"filed_{name}") for name in FILED_FIELDS}
