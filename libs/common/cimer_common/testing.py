@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from cimer_common.envelope import Envelope
-from cimer_common.events import CATALOGUE, spec
+from cimer_common.events import CATALOGUE, Payload, spec
 from cimer_common.migrate import drop_database, upgrade
 from cimer_common.outbox import DEAD_LETTERS, consumer_queue
 from cimer_common.settings import get_settings, nameko_config, service_class
@@ -167,6 +167,25 @@ def _envelope(producer: str, event_type: str, payload: dict[str, Any], event_id:
         # As it goes on the wire: a test may pass a UUID, date or datetime and compare with what a consumer sends.
         payload=to_jsonable_python(payload),
     )
+
+
+def event(
+    producer: str,
+    name: str,
+    payload: Payload,
+    event_id: uuid.UUID | None = None,
+    occurred_at: datetime | None = None,
+) -> Envelope:
+    """`payload` in the envelope `producer` publishes it in as the event `name`."""
+    envelope = _envelope(producer, name, payload.model_dump(mode="json"), event_id)
+    return envelope if occurred_at is None else envelope.model_copy(update={"occurred_at": occurred_at})
+
+
+def routing_event(
+    name: str, payload: Payload, event_id: uuid.UUID | None = None, occurred_at: datetime | None = None
+) -> Envelope:
+    """What routing publishes: an answer, an extension, a deadline approaching or passed."""
+    return event("routing", name, payload, event_id, occurred_at)
 
 
 def received_event(event_id: uuid.UUID | None = None, **payload_overrides: Any) -> Envelope:

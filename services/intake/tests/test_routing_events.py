@@ -2,7 +2,6 @@
 officer's view, once however often they are delivered and in whatever order; the inbox keeps only what is still
 to do, with its filters; and the public status refuses an address that keeps guessing."""
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,12 +9,11 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, text
 
 from cimer_common import calendar
-from cimer_common.envelope import Envelope
 from cimer_common.errors import InvalidRequest, NotFound, TooManyRequests
-from cimer_common.events import ApplicationAnswered, DeadlineExtended, Payload, spec
+from cimer_common.events import ApplicationAnswered, DeadlineExtended
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
-from cimer_common.testing import assigned_event, next_event, publish, token_for
+from cimer_common.testing import assigned_event, next_event, publish, routing_event, token_for
 
 pytestmark = pytest.mark.interface
 
@@ -32,16 +30,6 @@ PETITION = {
 INFO = {**PETITION, "kind": "information_request", "petition_type": None}
 RECEIVED = consumer_queue("intake", "application_received", "routing.handle_application_received").name
 OFFICER_GOV_06 = token_for("gov-06", "GOV-06", "officer")
-
-
-def routing_event(name: str, payload: Payload, event_id: uuid.UUID | None = None) -> Envelope:
-    return Envelope(
-        id=event_id or uuid.uuid4(),
-        type=name,
-        version=spec("routing", name).version,
-        producer="routing",
-        payload=payload.model_dump(mode="json"),
-    )
 
 
 def answered(received, institution="GOV-06", outcome="positive", text="Yolunuz onarıldı.", at=None, event_id=None):

@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from cimer_common.envelope import Envelope
-from cimer_common.events import ApplicationAnswered, DeadlineApproaching, Payload, spec
-from cimer_common.testing import assigned_event, publish, received_event
+from cimer_common.events import ApplicationAnswered, DeadlineApproaching
+from cimer_common.testing import assigned_event, publish, received_event, routing_event
 from notification.local.mailbox import Mailbox
 
 pytestmark = pytest.mark.interface
@@ -23,12 +22,6 @@ HANDLERS = {
     "deadline_approaching": "handle_deadline_approaching",
 }
 QUIET_SECONDS = 2.5  # several sender rounds: long enough for a duplicate to show up
-
-
-def routing_event(name: str, payload: Payload) -> Envelope:
-    return Envelope(
-        type=name, version=spec("routing", name).version, producer="routing", payload=payload.model_dump(mode="json")
-    )
 
 
 def deliver(container, amqp_uri, envelope):

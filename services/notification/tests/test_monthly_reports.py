@@ -2,15 +2,13 @@
 notification sends it, with its PDF, to the coordinators of each recipient, once."""
 
 import time
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
 
-from cimer_common.envelope import Envelope
-from cimer_common.events import MonthlyReportProduced, spec
-from cimer_common.testing import publish
+from cimer_common.events import MonthlyReportProduced
+from cimer_common.testing import event, publish
 
 pytestmark = pytest.mark.interface
 
@@ -27,13 +25,7 @@ def produced(institution, recipients, **figures):
         produced_at=datetime(2026, 4, 1, 0, 5, tzinfo=UTC),
         **{**headline, **figures},
     )
-    return Envelope(
-        id=uuid.uuid4(),
-        type="monthly_report_produced",
-        version=spec("reporting", "monthly_report_produced").version,
-        producer="reporting",
-        payload=payload.model_dump(mode="json"),
-    )
+    return event("reporting", "monthly_report_produced", payload)
 
 
 def deliver(container, amqp_uri, envelope):

@@ -7,16 +7,13 @@ from datetime import UTC, date, datetime
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from cimer_common.envelope import Envelope
 from cimer_common.events import (
     ApplicationAnswered,
     DeadlineApproaching,
     DeadlineExtended,
     DeadlinePassed,
-    Payload,
-    spec,
 )
-from cimer_common.testing import publish, received_event
+from cimer_common.testing import publish, received_event, routing_event
 
 pytestmark = pytest.mark.interface
 
@@ -27,16 +24,6 @@ HANDLERS = {
     "deadline_approaching": "handle_deadline_approaching",
     "deadline_passed": "handle_deadline_passed",
 }
-
-
-def routing_event(name: str, payload: Payload) -> Envelope:
-    return Envelope(
-        id=uuid.uuid4(),
-        type=name,
-        version=spec("routing", name).version,
-        producer="routing",
-        payload=payload.model_dump(mode="json"),
-    )
 
 
 def answered(application_id, tracking_number="260000000018"):

@@ -28,10 +28,10 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from cimer_common import calendar
+from cimer_common import calendar, testing
 from cimer_common.envelope import Envelope
 from cimer_common.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
-from cimer_common.events import ApplicationAnswered, DeadlineExtended, DeadlinePassed, Payload, spec
+from cimer_common.events import ApplicationAnswered, DeadlineExtended, DeadlinePassed, Payload
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
 from cimer_common.testing import assigned_event, next_event, no_event, publish, received_event, token_for
@@ -63,14 +63,7 @@ def at(month, day, hour=9, minute=0):
 
 
 def routing_event(name: str, payload: Payload) -> Envelope:
-    return Envelope(
-        id=uuid.uuid4(),
-        type=name,
-        version=spec("routing", name).version,
-        producer="routing",
-        occurred_at=at(4, 1),
-        payload=payload.model_dump(mode="json"),
-    )
+    return testing.routing_event(name, payload, occurred_at=at(4, 1))
 
 
 def received(application_id, received_at, kind, subject, channel, deadline):

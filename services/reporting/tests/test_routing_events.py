@@ -8,8 +8,9 @@ import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, text
 
+from cimer_common import testing
 from cimer_common.envelope import Envelope
-from cimer_common.events import ApplicationAnswered, DeadlineExtended, DeadlinePassed, Payload, spec
+from cimer_common.events import ApplicationAnswered, DeadlineExtended, DeadlinePassed, Payload
 from cimer_common.settings import get_settings
 from cimer_common.testing import publish, received_event
 
@@ -26,14 +27,7 @@ HANDLERS = {
 
 
 def routing_event(name: str, payload: Payload) -> Envelope:
-    return Envelope(
-        id=uuid.uuid4(),
-        type=name,
-        version=spec("routing", name).version,
-        producer="routing",
-        occurred_at=MARCH + timedelta(days=40),
-        payload=payload.model_dump(mode="json"),
-    )
+    return testing.routing_event(name, payload, occurred_at=MARCH + timedelta(days=40))
 
 
 def received(application_id):
