@@ -150,3 +150,14 @@ class OutboxMessage(OutboxMessageMixin, Base):  # type: ignore[misc]
 
 class ProcessedEvent(ProcessedEventMixin, Base):  # type: ignore[misc]
     pass
+
+
+class DirectoryVersion(Base):
+    """One row: a token that every change to `institutions` replaces (a trigger, migration 0004), however it is
+    made (the admin RPCs, the seed, psql). A routing process keeps the directory in memory and reloads it when the
+    token it loaded with is no longer the one here."""
+
+    __tablename__ = "directory_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    token: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)

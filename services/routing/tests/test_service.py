@@ -112,6 +112,20 @@ def test_what_would_go_to_a_retired_institution_goes_to_the_presidency(routing, 
     assert next_event(amqp_uri, INTAKE_QUEUE)["payload"]["institution"] == "PRESIDENCY"
 
 
+def test_the_directory_held_in_memory_follows_a_change_made_behind_routing_s_back(routing, amqp_uri):
+    """Routing keeps the directory in memory; a change by any hand (here plain SQL) reaches the next assignment."""
+    receive(routing, amqp_uri, province="06")
+    assert next_event(amqp_uri, INTAKE_QUEUE)["payload"]["institution"] == "GOV-06"
+    with service_database(routing) as session:
+        session.execute(text("UPDATE institutions SET active = false WHERE code = 'GOV-06'"))
+    receive(routing, amqp_uri, province="06", tracking_number="260000000026")
+    assert next_event(amqp_uri, INTAKE_QUEUE)["payload"]["institution"] == "PRESIDENCY"
+    with service_database(routing) as session:
+        session.execute(text("UPDATE institutions SET active = true WHERE code = 'GOV-06'"))
+    receive(routing, amqp_uri, province="06", tracking_number="260000000034")
+    assert next_event(amqp_uri, INTAKE_QUEUE)["payload"]["institution"] == "GOV-06"
+
+
 def test_an_application_is_assigned_once_however_often_it_is_received(routing, amqp_uri):
     first = receive(routing, amqp_uri)
     receive(routing, amqp_uri, event_id=first.id, **first.payload)  # the same event, redelivered
