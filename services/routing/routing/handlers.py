@@ -31,9 +31,49 @@ from routing.models import Assignment, AssignmentHistory, DirectoryVersion, Inst
 MAX_PAGE = 500
 
 
-class DatabaseDirectory:
-    """`domain.Directory` over the `institutions` table, each row read once per use: `exists`, `type_of` and
-    `province_of` see active institutions only, `parent_of` any."""
+@dataclass(frozen=True)
+class _Entry:
+    type: str
+    province: str | None
+    parent: str | None
+    ministry: str | None
+    active: bool
+
+
+class _Directory:
+    """What `domain.Directory` asks, answered from institutions however they are found (`_get`): `exists`,
+    `type_of`, `province_of` and `ministry_of` see active institutions only, `parent_of` any."""
+
+    def _get(self, code: str) -> Institution | _Entry | None:
+        raise NotImplementedError
+
+    def _active(self, code: str) -> Institution | _Entry | None:
+        found = self._get(code)
+        return found if found is not None and found.active else None
+
+    def exists(self, code: str) -> bool:
+        return self._active(code) is not None
+
+    def type_of(self, code: str) -> str | None:
+        found = self._active(code)
+        return found.type if found else None
+
+    def province_of(self, code: str) -> str | None:
+        found = self._active(code)
+        return found.province if found else None
+
+    def parent_of(self, code: str) -> str | None:
+        found = self._get(code)
+        return found.parent if found else None
+
+    def ministry_of(self, code: str) -> str | None:
+        found = self._active(code)
+        return found.ministry if found else None
+
+
+class DatabaseDirectory(_Directory):
+    """The directory as this transaction sees it, each row read once per use: what forwarding and the
+    directory's administration ask, in the transaction that acts on the answer."""
 
     def __init__(self, session: Session):
         self._session = session
@@ -43,29 +83,6 @@ class DatabaseDirectory:
         if code not in self._rows:
             self._rows[code] = self._session.get(Institution, code)
         return self._rows[code]
-
-    def _active(self, code: str) -> Institution | None:
-        row = self._get(code)
-        return row if row is not None and row.active else None
-
-    def exists(self, code: str) -> bool:
-        return self._active(code) is not None
-
-    def type_of(self, code: str) -> str | None:
-        row = self._active(code)
-        return row.type if row else None
-
-    def province_of(self, code: str) -> str | None:
-        row = self._active(code)
-        return row.province if row else None
-
-    def parent_of(self, code: str) -> str | None:
-        row = self._get(code)
-        return row.parent if row else None
-
-    def ministry_of(self, code: str) -> str | None:
-        row = self._active(code)
-        return row.ministry if row else None
 
     def has_regional_directorate(self, province: str, ministry_code: str) -> bool:
         return (
@@ -83,20 +100,11 @@ class DatabaseDirectory:
         )
 
 
-@dataclass(frozen=True)
-class _Entry:
-    type: str
-    province: str | None
-    parent: str | None
-    ministry: str | None
-    active: bool
-
-
-class DirectorySnapshot:
-    """`domain.Directory` over the whole directory held in memory, as `DatabaseDirectory` answers it, for the
-    hot path: a new application's first destination asked four or five look-ups of the database, a fifth of
-    routing's time (`make bench`). One process-wide copy per database, reloaded when the token the directory's
-    trigger replaces on every change differs from the one it was loaded with (one small read per use)."""
+class DirectorySnapshot(_Directory):
+    """The whole directory held in memory, for the hot path: a new application's first destination asked four or
+    five look-ups of the database, a fifth of routing's time (`make bench`). One process-wide copy per database,
+    reloaded when the token the directory's trigger replaces on every change differs from the one it was loaded
+    with (one small read per use)."""
 
     def __init__(self, token: uuid.UUID | None, entries: dict[str, _Entry]):
         self.token = token
@@ -107,28 +115,8 @@ class DirectorySnapshot:
             if entry.type == "regional_directorate" and entry.active
         }
 
-    def _active(self, code: str) -> _Entry | None:
-        entry = self._entries.get(code)
-        return entry if entry is not None and entry.active else None
-
-    def exists(self, code: str) -> bool:
-        return self._active(code) is not None
-
-    def type_of(self, code: str) -> str | None:
-        entry = self._active(code)
-        return entry.type if entry else None
-
-    def province_of(self, code: str) -> str | None:
-        entry = self._active(code)
-        return entry.province if entry else None
-
-    def parent_of(self, code: str) -> str | None:
-        entry = self._entries.get(code)
-        return entry.parent if entry else None
-
-    def ministry_of(self, code: str) -> str | None:
-        entry = self._active(code)
-        return entry.ministry if entry else None
+    def _get(self, code: str) -> _Entry | None:
+        return self._entries.get(code)
 
     def has_regional_directorate(self, province: str, ministry_code: str) -> bool:
         return (province, ministry_code) in self._regional
