@@ -10,9 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
-import signal
 import socket
-import threading
 import uuid
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cimer_common.settings import get_settings
+from notification.local import serve_until_signalled
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -81,14 +80,7 @@ def main() -> None:
     settings = get_settings()
     box = Mailbox(settings.mail_dir, settings.smtp_host, settings.smtp_port).start()
     print(f"cimer-mailbox: SMTP on {box.host}:{box.port}, writing to {box.directory.resolve()}", flush=True)
-    done = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
-    try:
-        while not done.wait(1):
-            pass
-    finally:
-        box.stop()
+    serve_until_signalled(box.stop)
 
 
 if __name__ == "__main__":

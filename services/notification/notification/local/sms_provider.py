@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import signal
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cimer_common.settings import get_settings
+from notification.local import serve_until_signalled
 
 MAX_BODY = 64 * 1024
 
@@ -125,14 +125,7 @@ def main() -> None:
         settings.sms_dir, settings.sms_api_key, url.hostname or "127.0.0.1", url.port or 80, url.path or "/"
     ).start()
     print(f"cimer-sms-provider: {provider.url}, writing to {provider.log_file.resolve()}", flush=True)
-    done = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
-    try:
-        while not done.wait(1):
-            pass
-    finally:
-        provider.stop()
+    serve_until_signalled(provider.stop)
 
 
 if __name__ == "__main__":
