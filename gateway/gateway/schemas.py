@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, EmailStr, Field
 
-from cimer_common.schemas import Strict
+from cimer_common.schemas import MAX_OFFSET, PERIOD_PATTERN, Strict
 
 Role = Literal["call_centre", "bureau", "officer", "coordinator", "board", "admin"]
 CODE = r"^[A-Z0-9][A-Z0-9-]{1,63}$"
+
+# Query parameters several routes share, with the bounds the services hold to, so the OpenAPI document says them.
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")]
+Period = Annotated[str, Query(pattern=PERIOD_PATTERN, description="YYYY-MM, 2000-01 to 2099-12")]
 
 
 class LoginRequest(Strict):

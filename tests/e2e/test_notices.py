@@ -11,16 +11,9 @@ import pytest
 from cimer_common.calendar import month_name, today
 from identity.demo_seed import demo_email
 from reporting.domain import previous_period
+from tests.e2e.conftest import wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def wait_for(found, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not (result := found()):
-        assert time.monotonic() < deadline, "not delivered in time"
-        time.sleep(0.2)
-    return result
 
 
 def body_of(message) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cimer_common.calendar import today
+from tests.e2e.conftest import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -20,9 +21,12 @@ def test_a_coordinator_reads_this_months_report_in_three_forms(api, login):
     period = today().strftime("%Y-%m")
     query = {"period": period, "institution": "GOV-06"}
 
-    report = api.get("/api/v1/reports/monthly", params=query, headers=login("gov-06"))
-    assert report.status_code == 200, report.text
-    assert report.json()["received"]["total"] >= 1
+    def counted():
+        report = api.get("/api/v1/reports/monthly", params=query, headers=login("gov-06"))
+        assert report.status_code == 200, report.text
+        return report.json()["received"]["total"] >= 1  # once reporting has heard of the application
+
+    wait_for(counted)
 
     csv = api.get("/api/v1/reports/monthly", params=query, headers={**login("gov-06"), "Accept": "text/csv"})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")

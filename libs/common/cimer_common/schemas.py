@@ -60,6 +60,20 @@ Subject = Literal[
 Rank = Literal["general_director_or_above", "below_general_director"]
 Language = Literal["tr", "en"]
 
+# A month of reports, `YYYY-MM`, in the years the system can hold (the first and last months of a year 0 or 9999
+# have no month before or after them to compute with).
+PERIOD_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"
+
+# Paging through a list: no page beyond the ten millionth row is a real one, and the bound keeps what reaches the
+# database within what its OFFSET can hold. The gateway publishes it in the API; services clamp to it again.
+MAX_OFFSET = 10_000_000
+
+
+def page_window(limit: int, offset: int, max_limit: int) -> tuple[int, int]:
+    """`limit` and `offset` clamped into what a service serves: out-of-range paging cannot harm, so it is clamped
+    rather than refused."""
+    return min(max(limit, 1), max_limit), min(max(offset, 0), MAX_OFFSET)
+
 
 class Strict(BaseModel):
     # An unknown field is a mistake of the caller's, and saying so beats silently ignoring it.

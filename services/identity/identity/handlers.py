@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from cimer_common.errors import Conflict, DomainError, NotFound, TooManyRequests, Unauthorized
 from cimer_common.events import ActivityRecorded, SessionRevoked
 from cimer_common.outbox import OutboxWriter
+from cimer_common.schemas import page_window
 from cimer_common.tokens import ACCESS_TOKEN_SECONDS, Principal
 from identity import domain, passwords
 from identity.models import AuditRecord, LoginFailure, RetiredRefreshToken, User, UserSession
@@ -429,7 +430,8 @@ def list_users(
     statement = select(User)
     if institution:
         statement = statement.where(User.institution == institution)
-    statement = statement.order_by(User.username).limit(min(max(limit, 1), domain.MAX_PAGE)).offset(max(offset, 0))
+    limit, offset = page_window(limit, offset, domain.MAX_PAGE)
+    statement = statement.order_by(User.username).limit(limit).offset(offset)
     return [user_view(user) for user in session.scalars(statement)]
 
 

@@ -18,7 +18,7 @@ from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, No
 from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
 from cimer_common.logs import get_logger
 from cimer_common.outbox import Outbox, apply_once, on_event
-from cimer_common.schemas import ApplicationCreate
+from cimer_common.schemas import ApplicationCreate, page_window
 from cimer_common.worker_context import LogContext
 from intake import handlers
 from intake.models import OutboxMessage, ProcessedEvent
@@ -95,7 +95,7 @@ class IntakeService(HealthCheck):
     ) -> dict[str, Any]:
         officer = self.authenticate(token)
         with self.db.transaction() as session:
-            return handlers.inbox(session, officer, max(1, min(limit, 200)), max(0, offset), kind, overdue)
+            return handlers.inbox(session, officer, *page_window(limit, offset, 200), kind, overdue)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_application(self, token: str, tracking_number: str, client_address: str | None = None) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from cimer_common.access import PRESIDENCY
 from cimer_common.errors import InvalidRequest
 from cimer_common.events import Channel, Kind
-from cimer_common.schemas import SUBJECT_MINISTRY
+from cimer_common.schemas import PERIOD_PATTERN, SUBJECT_MINISTRY
 
 TURKEY = ZoneInfo("Europe/Istanbul")
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PERIOD = re.compile(PERIOD_PATTERN)
 INTERIOR = "MIN-ICISLERI"  # gets every governorship's report (SPEC section 6)
 INITIAL = "initial"  # the assignment reason of an application's first destination
 

@@ -24,6 +24,7 @@ from cimer_common.events import (
     officer_activity,
 )
 from cimer_common.outbox import OutboxWriter
+from cimer_common.schemas import page_window
 from cimer_common.tokens import Principal
 from routing import domain
 from routing.models import Assignment, AssignmentHistory, DirectoryVersion, Institution, folded
@@ -219,8 +220,8 @@ def institutions_query(
         pattern = f"%{key}%"  # folded text is letters and digits only: no LIKE wildcard to escape
         # The very expressions of the trigram indexes (`models.folded`), or the planner could not use them.
         statement = statement.where(or_(folded(Institution.code).like(pattern), folded(Institution.name).like(pattern)))
-    # Out-of-range paging is clamped rather than refused: it cannot harm, and a bad query string is not a 5xx.
-    return statement.order_by(Institution.code).limit(min(max(limit, 1), MAX_PAGE)).offset(max(offset, 0))
+    limit, offset = page_window(limit, offset, MAX_PAGE)
+    return statement.order_by(Institution.code).limit(limit).offset(offset)
 
 
 def list_institutions(

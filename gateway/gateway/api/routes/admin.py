@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, status
 from cimer_common import access
 from cimer_common.access import Action
 from gateway.api.deps import CurrentOfficer, Rpc
-from gateway.schemas import InstitutionCreate, InstitutionUpdate, UserCreate, UserUpdate
+from gateway.schemas import InstitutionCreate, InstitutionUpdate, Offset, UserCreate, UserUpdate
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
 
@@ -24,7 +24,7 @@ async def list_users(
     rpc: Rpc,
     institution: Annotated[str | None, Query(pattern=r"^[A-Z0-9][A-Z0-9-]{1,63}$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     access.require(officer.principal, Action.MANAGE_USERS)
     users: list[dict[str, Any]] = await rpc.call(

@@ -10,7 +10,7 @@ from cimer_common.errors import Unauthorized
 from cimer_common.events import Kind
 from cimer_common.schemas import ApplicationAccepted, ApplicationCreate, ApplicationStatus
 from gateway.api.deps import ClientAddress, CurrentOfficer, OptionalOfficer, Rpc
-from gateway.schemas import AnswerRequest, ExtendRequest, ForwardRequest, InboxPage
+from gateway.schemas import AnswerRequest, ExtendRequest, ForwardRequest, InboxPage, Offset
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
@@ -137,7 +137,7 @@ async def inbox(
     officer: CurrentOfficer,
     rpc: Rpc,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     kind: Annotated[Kind | None, Query(description="only applications of this kind")] = None,
     overdue: Annotated[
         bool | None, Query(description="only those past (true) or within (false) their deadline")

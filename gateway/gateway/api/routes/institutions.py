@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from cimer_common.schemas import InstitutionPublic
 from gateway.api.deps import Rpc
+from gateway.schemas import Offset
 
 router = APIRouter(prefix="/api/v1/institutions", tags=["directory"])
 
@@ -25,7 +26,7 @@ async def list_institutions(
     province: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[InstitutionPublic]:
     rows = await rpc.call("routing", "list_institutions", type=type, province=province, q=q, limit=limit, offset=offset)
     return [InstitutionPublic.model_validate(row) for row in rows]

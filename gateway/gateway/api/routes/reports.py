@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Response
 from cimer_common import access
 from cimer_common.access import Action
 from gateway.api.deps import CurrentOfficer, Rpc
+from gateway.schemas import Period
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -32,7 +33,7 @@ def wanted_format(accept: str | None) -> str:
 async def monthly_report(
     officer: CurrentOfficer,
     rpc: Rpc,
-    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+    period: Period,
     institution: Annotated[str | None, Query(pattern=r"^[A-Z0-9][A-Z0-9-]{1,63}$")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Any:

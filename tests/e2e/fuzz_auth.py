@@ -1,0 +1,28 @@
+"""schemathesis hooks (loaded through `SCHEMATHESIS_HOOKS`): the fuzzer acts as the officer named in `CIMER_FUZZ_USER`.
+
+It logs in through the gateway like any client. A 401 makes schemathesis log in again and replay the request
+(its default `retry_on`), so a fuzzed `POST /auth/logout`, which ends the session it was sent with, does not leave
+the rest of the run unauthenticated.
+"""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import schemathesis
+
+
+@schemathesis.auth()
+class OfficerToken:
+    def get(self, case, context):
+        response = httpx.post(
+            f"{os.environ['CIMER_FUZZ_BASE_URL']}/api/v1/auth/login",
+            json={"username": os.environ["CIMER_FUZZ_USER"], "password": os.environ["CIMER_FUZZ_PASSWORD"]},
+            timeout=15,
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
