@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cimer_common.errors import DomainError, TooManyRequests, Unauthorized
-from gateway.messages import language, message
+from cimer_common.messages import language, message
 from gateway.rpc import Busy, RemoteError, ServiceUnavailable
 
 log = structlog.get_logger(__name__)

@@ -142,7 +142,8 @@ def _remote_exception(error: dict[str, Any]) -> Exception:
     if cls is not None:
         args = error.get("exc_args") or []
         code = args[0] if args else "unknown_error"
-        field = args[1] if len(args) > 1 else None
+        # nameko sends every argument as text: a domain error raised without a field arrives as "None".
+        field = args[1] if len(args) > 1 and args[1] != "None" else None
         domain_error: DomainError = cls(code, field)
         return domain_error
     return RemoteError(exc_type, str(error.get("value", "")))

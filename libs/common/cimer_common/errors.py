@@ -11,8 +11,7 @@ class DomainError(Exception):
     status = 400
 
     def __init__(self, code: str, field: str | None = None):
-        # No field, no second argument: nameko would carry a None across the bus as the text "None".
-        super().__init__(code, *([] if field is None else [field]))
+        super().__init__(code, field)
         self.code = code
         self.field = field
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.messages import MESSAGES, language, message
+from cimer_common.messages import MESSAGES, language, message
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RAISED = re.compile(r"(?:InvalidApplication|InvalidRequest|NotFound|Forbidden|Conflict|Unauthorized)\(\s*\"([a-z_]+)\"")
 
 

@@ -1,4 +1,5 @@
-"""What the gateway tells people, Turkish first, English when the request asks for it (`Accept-Language: en`).
+"""What the system tells people, Turkish first, English when the request asks for it (`Accept-Language: en`): the
+gateway's refusals, and the outcomes of institutions' commands on the bus.
 
 Services raise errors with a stable `code`; this table is the one place that turns a code into words.
 """
@@ -161,6 +162,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_not_found": ("Bu dönemin raporu henüz hazırlanmadı.", "This month's report has not been produced yet."),
     "period_in_future": ("Henüz gelmemiş bir dönemin raporu olmaz.", "There is no report for a month yet to come."),
     "invalid_period": ("Dönem YYYY-AA biçiminde olmalıdır.", "The period must be given as YYYY-MM."),
+    # Institutions' systems on the bus (SPEC section 10)
+    "forwarded": ("Başvuru yönlendirildi.", "The application was forwarded."),
+    "returned": ("Başvuru gönderen kuruma iade edildi.", "The application was returned to its sender."),
+    "answered": ("Başvuru cevaplandı.", "The application was answered."),
+    "extended": ("Başvurunun süresi uzatıldı.", "The application's deadline was extended."),
+    "invalid_command": (
+        "Komut anlaşılamadı: JSON bir nesne ve geçerli bir command_id gereklidir.",
+        "The command could not be read: a JSON object with a valid command_id is needed.",
+    ),
+    "institution_not_plugged": (
+        "Kurumun sistemi veri yoluna bağlı değil.",
+        "The institution's system is not plugged into the bus.",
+    ),
+    "nothing_to_return": (
+        "Başvuru bu kuruma başka bir kurumdan gelmedi; iade edilemez.",
+        "The application did not come from another institution, so it cannot be returned.",
+    ),
+    "caller_not_entitled": ("Bu işlem için yetkiniz yok.", "You are not entitled to this operation."),
     # The system itself
     "service_unavailable": (
         "Hizmet şu anda yanıt veremiyor; lütfen biraz sonra yeniden deneyin.",
