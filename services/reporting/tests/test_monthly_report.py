@@ -301,7 +301,10 @@ def test_who_may_read_which_report(reporting):
         report_for(reporting, "", "2026-03", "GOV-06")
 
 
-@pytest.mark.parametrize(("period", "code"), [("2026-3", "invalid_period"), ("2999-01", "period_in_future")])
+@pytest.mark.parametrize(
+    ("period", "code"),
+    [("2026-3", "invalid_period"), ("2999-01", "invalid_period"), ("2099-01", "period_in_future")],
+)
 def test_a_bad_period_is_refused(reporting, period, code):
     token = token_for("baskan", "PRESIDENCY", "coordinator")
     for call in (lambda: report(reporting, period), lambda: report_for(reporting, token, period)):
