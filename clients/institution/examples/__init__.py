@@ -1,0 +1,1 @@
+"""Example institution systems built on `cimer_institution` (installed as `cimer_institution_examples`)."""
