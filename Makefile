@@ -8,7 +8,7 @@ PYTHON ?= python3
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-PACKAGES := libs/common services/intake services/routing services/notification services/reporting services/identity gateway
+PACKAGES := libs/common services/intake services/routing services/notification services/reporting services/identity gateway clients/institution
 SERVICES := intake routing notification reporting identity
 PYTEST := $(BIN)/python -m pytest -q
 
@@ -19,12 +19,13 @@ export INTAKE_MAX_WORKERS ?= 30
 # The test run gets a vhost and databases of its own, so it never touches a running system's data.
 TEST_ENV := AMQP_URI=pyamqp://guest:guest@127.0.0.1:5672/cimer_test DATABASE_PREFIX=cimer_test_
 
-.PHONY: help up test lint unit interface e2e bench infra venv migrate clean
+.PHONY: help up test lint unit interface e2e bench infra venv migrate clean institution-example
 
 help:
 	@echo "make up     install what is missing, migrate, seed, and run every service and the gateway (Ctrl-C stops)"
 	@echo "make test   install what is missing, then lint and run the whole test suite"
 	@echo "make lint   ruff on everything, mypy on the domain modules"
+	@echo "make institution-example   beside a running 'make up': the Ministry of Health's own system on the bus"
 
 ## Python packages: a virtualenv with the pinned dependencies and every package of the repository, editable.
 venv: $(VENV)/.installed
@@ -43,6 +44,7 @@ infra:
 		{ apt-get update -qq && apt-get install -y -qq fonts-dejavu-core poppler-utils >/dev/null; }
 
 migrate: venv infra
+	cimer-broker provision  # each component's own broker user, with only what it needs (the admin sets them up)
 	cimer-migrate $(SERVICES)
 	cimer-seed-directory
 
@@ -52,17 +54,24 @@ up: migrate
 	cimer-demo-seed  # the demo officers of SPEC section 9: local runs only, never a production deployment
 	LOG_FORMAT=$${LOG_FORMAT:-console} honcho start -f Procfile $${CIMER_CONCURRENCY:+-c $$CIMER_CONCURRENCY}
 
+## An institution's own system beside a running `make up` (in another terminal): the Ministry of Health's example
+## (clients/institution/examples), plugged in as MIN-SAGLIK with credentials of its own (SPEC section 10).
+institution-example: venv
+	@mkdir -p var
+	@umask 077 && cimer-institution plug MIN-SAGLIK > var/min-saglik.json
+	cimer-example-ministry --plug var/min-saglik.json
+
 lint: venv
 	ruff check .
 	ruff format --check .
-	mypy libs/common/cimer_common/events.py libs/common/cimer_common/geography.py \
+	mypy libs/common/cimer_common/events.py libs/common/cimer_common/geography.py libs/common/cimer_common/broker.py \
 		$(foreach s,$(SERVICES),services/$(s)/$(s)/domain.py) services/routing/routing/directory.py
 
 unit: venv
 	$(PYTEST) libs/common/tests gateway/tests tests/bench $(foreach s,$(SERVICES),services/$(s)/tests/test_domain.py)
 
 interface: venv infra
-	$(TEST_ENV) $(PYTEST) services tests/interface
+	$(TEST_ENV) $(PYTEST) services tests/interface clients/institution/tests
 
 e2e: venv infra
 	$(TEST_ENV) $(PYTEST) tests/e2e
@@ -70,7 +79,7 @@ e2e: venv infra
 test: venv infra
 	$(MAKE) --no-print-directory lint
 	$(PYTEST) libs/common/tests gateway/tests tests/deploy tests/bench
-	$(TEST_ENV) $(PYTEST) services tests/interface
+	$(TEST_ENV) $(PYTEST) services tests/interface clients/institution/tests
 	$(TEST_ENV) $(PYTEST) tests/e2e
 
 ## The benchmarks (bench/README.md): the whole system under load beside the machine's floors, then the monthly

@@ -68,7 +68,9 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
 
 
 def prepare(env: dict[str, str]) -> None:
-    """Empty databases (migrated), empty queues, the directory, the demo officers, signing keys."""
+    """Each component's broker user, empty databases (migrated), empty queues, the directory, the demo officers,
+    signing keys."""
+    subprocess.run(["cimer-broker", "provision"], env=env, check=True, capture_output=True)
     for service in SERVICES:
         reset_database(service)
     purge_queues(env["AMQP_URI"])
@@ -287,9 +289,10 @@ def run_system(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
 
 
 def run_baselines(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
-    server = get_settings().database_server.rstrip("/")
-    url = f"{server}/{args.database_prefix}baseline".replace("postgresql+psycopg://", "postgresql://")
-    engine = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    # The floor's database belongs to no service: the administrator makes it, and the floor uses it as such.
+    settings = get_settings()
+    url = settings.admin_url(f"{args.database_prefix}baseline").replace("postgresql+psycopg://", "postgresql://")
+    engine = create_engine(settings.admin_url(), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{args.database_prefix}baseline"'))
         connection.execute(text(f'CREATE DATABASE "{args.database_prefix}baseline"'))

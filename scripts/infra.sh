@@ -455,6 +455,17 @@ rabbitctl_unusable_reason() {
     fi
 }
 
+# The management HTTP API is how `cimer-broker` and `cimer-institution` set up users and permissions.
+rabbit_ensure_management() {
+    rabbitmq-plugins -q list -e -m </dev/null 2>/dev/null | grep -qx rabbitmq_management && return 0
+    require_root "enable RabbitMQ's management plugin"
+    say "enabling RabbitMQ's management plugin"
+    run_logged "rabbitmq-plugins enable rabbitmq_management" rabbitmq-plugins enable rabbitmq_management
+    local start=$SECONDS
+    until tcp_listening "$AMQP_HOST" 15672 || ! within "$start" 30; do sleep 1; done
+    tcp_listening "$AMQP_HOST" 15672 || die "RabbitMQ's management API did not start on $AMQP_HOST:15672"
+}
+
 ensure_rabbitmq() {
     local vhosts reason
     vhosts="$(wanted_vhosts_line)"
@@ -476,7 +487,8 @@ ensure_rabbitmq() {
         return 0
     fi
     rabbit_ensure_vhosts
-    SUMMARY+=("rabbitmq: ready on $AMQP_HOST:$AMQP_PORT, vhosts: $vhosts")
+    rabbit_ensure_management
+    SUMMARY+=("rabbitmq: ready on $AMQP_HOST:$AMQP_PORT, vhosts: $vhosts, management API on 15672")
 }
 
 status_rabbitmq() {

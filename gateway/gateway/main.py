@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI, Request, Response
 
 from cimer_common import logs
+from cimer_common.broker import GATEWAY, component_uri
 from gateway import errors
 from gateway.api.routes import admin, applications, auth, health, institutions, reports
 from gateway.auth import Revocations, Verifier
@@ -29,7 +30,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # One long-lived AMQP connection for the life of the process, never one per request.
         rpc = RpcClient(
-            settings.amqp_uri, settings.rpc_timeout_seconds, settings.health_timeout_seconds, settings.rpc_max_in_flight
+            component_uri(GATEWAY, settings.amqp_uri),  # as the gateway's own broker user
+            settings.rpc_timeout_seconds,
+            settings.health_timeout_seconds,
+            settings.rpc_max_in_flight,
         )
         await rpc.connect()
         revocations = Revocations()

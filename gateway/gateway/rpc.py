@@ -20,6 +20,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
 
+from cimer_common import broker
 from cimer_common.errors import BY_NAME, DomainError
 
 RPC_EXCHANGE = "nameko-rpc"
@@ -54,12 +55,14 @@ class RpcClient:
         self._channel: AbstractRobustChannel | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
         self._reply_queue_name = f"rpc.reply-gateway-{uuid.uuid4()}"
-        self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._user = broker.user_in(self._url)  # every request says who sent it; the broker checks it is true
+        # call id → (the reply's future, the broker user the reply must come from)
+        self._pending: dict[str, tuple[asyncio.Future[Any], str]] = {}
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(self._url, client_properties={"connection_name": "gateway"})
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-        self._exchange = await self._channel.declare_exchange(RPC_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        self._exchange = await self._existing_exchange(RPC_EXCHANGE)
         queue = await self._channel.declare_queue(self._reply_queue_name, exclusive=True, auto_delete=True)
         await queue.bind(self._exchange, routing_key=self._reply_queue_name)
         await queue.consume(self._on_reply, no_ack=True)
@@ -71,30 +74,54 @@ class RpcClient:
         does (a broadcast: every gateway instance hears each event)."""
         if self._channel is None:
             raise ServiceUnavailable("not connected")
-        exchange = await self._channel.declare_exchange(f"{producer}.events", aio_pika.ExchangeType.TOPIC, durable=True)
-        queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
+        exchange = await self._existing_exchange(f"{producer}.events")
+        # Named by us, in the gateway's own space of queue names (`broker.permissions_of`).
+        name = f"{broker.GATEWAY_BROADCAST_PREFIX}{event_type}.{uuid.uuid4().hex}"
+        queue = await self._channel.declare_queue(name, exclusive=True, auto_delete=True)
         await queue.bind(exchange, routing_key=event_type)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
             async with message.process(ignore_processed=True):
+                if message.user_id != broker.user_of(producer):
+                    return  # not vouched for as the producer's: ignored
                 await handler(json.loads(message.body))
 
         await queue.consume(on_message)
+
+    async def _existing_exchange(self, name: str, wait: float = 60.0) -> aio_pika.abc.AbstractExchange:
+        """The exchange its owner declares (a passive declare: the gateway may not create or delete exchanges);
+        waited for while the services are still starting."""
+        assert self._connection is not None
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            channel = await self._connection.channel()
+            try:
+                await channel.get_exchange(name, ensure=True)
+            except aio_pika.exceptions.ChannelClosed:  # NOT_FOUND closes the channel it was asked on
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+                continue
+            await channel.close()
+            assert self._channel is not None
+            return await self._channel.get_exchange(name, ensure=False)
 
     @property
     def connected(self) -> bool:
         return self._connection is not None and not self._connection.is_closed
 
     async def close(self) -> None:
-        for future in self._pending.values():
+        for future, _ in self._pending.values():
             future.cancel()
         if self._connection is not None:
             await self._connection.close()
 
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        future = self._pending.pop(message.correlation_id or "", None)
-        if future is not None and not future.done():
-            future.set_result(json.loads(message.body))
+        future, sender = self._pending.get(message.correlation_id or "", (None, ""))
+        if future is None or future.done() or message.user_id != sender:
+            return  # late, or not from the service that was called: never taken as its answer
+        self._pending.pop(message.correlation_id or "", None)
+        future.set_result(json.loads(message.body))
 
     async def call(self, service: str, method: str, timeout: float | None = None, **kwargs: Any) -> Any:
         if self._exchange is None:
@@ -105,7 +132,7 @@ class RpcClient:
             raise Busy(f"{service}.{method}: {len(self._pending)} calls in flight")
         call_id = str(uuid.uuid4())
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[call_id] = future
+        self._pending[call_id] = (future, broker.user_of(service))
         headers: dict[str, Any] = {"nameko.call_id_stack": [f"gateway.{service}.{method}.{call_id}"]}
         if (cid := correlation_id.get()) is not None:
             headers["nameko.correlation_id"] = cid
@@ -117,6 +144,7 @@ class RpcClient:
             reply_to=self._reply_queue_name,
             headers=headers,
             delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,  # an RPC is answered now or not at all
+            user_id=self._user,
             # A request still queued when its caller stops waiting is dropped by the broker, not carried out
             # later: under a flood, a 503 then means the application was not filed (bar one taken in the last
             # instant), so the citizen who tries again does not file it twice.

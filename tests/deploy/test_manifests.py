@@ -300,7 +300,9 @@ def secret_ref(container: Doc, variable: str) -> tuple[str, str] | None:
 
 def setting_names() -> set[str]:
     fields = set(Settings.model_fields) | set(GatewaySettings.model_fields)
-    per_service = {f"{s.upper()}_{name}" for s in SERVICES for name in ("DATABASE_URL", "MAX_WORKERS")}
+    per_service = {
+        f"{s.upper()}_{name}" for s in SERVICES for name in ("DATABASE_URL", "OWNER_DATABASE_URL", "MAX_WORKERS")
+    }
     return {f.upper() for f in fields} | per_service
 
 
@@ -312,22 +314,34 @@ def test_environment_comes_from_the_config_map_and_the_secrets(component: str) -
         for entry in container.get("env", []):
             assert entry["name"] in setting_names(), f"{entry['name']} is read by no settings class"
     main = main_container(dep)
-    assert secret_ref(main, "AMQP_URI") == ("cimer-amqp", "AMQP_URI")
+    assert secret_ref(main, "AMQP_URI") == (f"cimer-broker-{component}", "AMQP_URI")  # its own broker user
     for container in containers(dep):
         for variable, (owner, ref) in SECRET_OF_ONE.items():
             want_secret = ref if container is main and component == owner else None
             assert secret_ref(container, variable) == want_secret, f"{component}/{container['name']}: {variable}"
+        # Migrations alone run as the database's owner; everything else as the service's runtime role. The
+        # administrator's URL is never in the application's namespace: the roles and databases are made beforehand.
+        migrates = command(container)[:1] == ["cimer-migrate"]
+        assert "DATABASE_ADMIN_URL" not in {entry["name"] for entry in container.get("env", [])}
         for service in SERVICES:
-            variable = f"{service.upper()}_DATABASE_URL"
-            want = (f"cimer-db-{component}", variable) if service == component else None
-            assert secret_ref(container, variable) == want, f"{component}/{container['name']}: {variable}"
+            for variable, wanted in (
+                (f"{service.upper()}_DATABASE_URL", True),
+                (f"{service.upper()}_OWNER_DATABASE_URL", migrates),
+            ):
+                want = (f"cimer-db-{component}", variable) if service == component and wanted else None
+                assert secret_ref(container, variable) == want, f"{component}/{container['name']}: {variable}"
 
 
 @pytest.mark.parametrize("folder", [BASE, DEV], ids=["base", "dev"])
 def test_config_map_sets_only_real_settings(folder: Path) -> None:
     literals = config_literals(folder)
     assert set(literals) <= setting_names()
-    secrets = {"AMQP_URI", *SECRET_OF_ONE, *(f"{s.upper()}_DATABASE_URL" for s in SERVICES)}
+    secrets = {
+        "AMQP_URI",
+        "DATABASE_ADMIN_URL",
+        *SECRET_OF_ONE,
+        *(f"{s.upper()}_{name}" for s in SERVICES for name in ("DATABASE_URL", "OWNER_DATABASE_URL")),
+    }
     assert not secrets & set(literals), "secrets belong in Secrets"
     # The key files' paths go with the volume each pod mounts, in the Deployment, not in the shared ConfigMap.
     assert not {"JWT_PUBLIC_KEY_FILE", "JWT_PRIVATE_KEY_FILE"} & set(literals)
@@ -402,7 +416,14 @@ def test_every_secret_is_documented() -> None:
                 if ref:
                     used.add(ref["name"].replace(f"-{component}", "-<service>"))
         used |= {v["secret"]["secretName"] for v in pod_spec(dep).get("volumes", []) if "secret" in v}
-    assert used == {"cimer-amqp", "cimer-db-<service>", "cimer-pepper", "cimer-seal", "cimer-jwt", "cimer-sms"}
+    assert used == {
+        "cimer-broker-<service>",
+        "cimer-db-<service>",
+        "cimer-pepper",
+        "cimer-seal",
+        "cimer-jwt",
+        "cimer-sms",
+    }
     for name in used:
         assert f"| `{name}` |" in readme, f"README's table of Secrets: {name}"
         if "<" not in name:
@@ -555,11 +576,16 @@ def infra_resources() -> list[Doc]:
 
 def test_infra_holds_the_broker_the_database_and_its_backup() -> None:
     kinds = sorted((doc["apiVersion"], doc["kind"]) for doc in infra_resources())
-    assert kinds == [
-        ("postgresql.cnpg.io/v1", "Cluster"),
-        ("postgresql.cnpg.io/v1", "ScheduledBackup"),
-        ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
-    ]
+    users = [("rabbitmq.com/v1beta1", kind) for kind in ("Permission", "TopicPermission", "User")]
+    assert sorted(set(kinds)) == sorted(
+        [
+            ("postgresql.cnpg.io/v1", "Cluster"),
+            ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+            ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
+            *users,
+        ]
+    )
+    assert kinds.count(("rabbitmq.com/v1beta1", "RabbitmqCluster")) == 1
 
 
 @pytest.mark.parametrize("resource", infra_resources(), ids=lambda doc: f"{doc['kind']}/{doc['metadata']['name']}")
@@ -572,10 +598,10 @@ def test_custom_resource_validates_against_its_crd(resource: Doc) -> None:
     misspelt["spec"]["notAField"] = True
     assert not validator.is_valid(misspelt)
     wrong_type = copy.deepcopy(resource)
-    first_string = next(
-        k for k, v in wrong_type["spec"].items() if isinstance(v, str | int) and not isinstance(v, bool)
-    )
-    wrong_type["spec"][first_string] = {"not": "a scalar"}
+    spec = wrong_type["spec"]
+    scalars = [k for k, v in spec.items() if isinstance(v, str | int) and not isinstance(v, bool)]
+    first = scalars[0] if scalars else next(k for k, v in spec.items() if isinstance(v, dict))  # a User's are objects
+    spec[first] = {"not": "a scalar"} if scalars else "not an object"
     assert not validator.is_valid(wrong_type)
 
 
@@ -657,3 +683,24 @@ def test_dockerfile_builds_every_component_as_a_non_root_user() -> None:
         assert f"-t cimer-{component}:" in readme, f"README: the image name of {component}"
     ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
     assert not {"requirements.txt", "libs", "services", "gateway", "**/migrations"} & set(ignored)
+
+
+def test_the_broker_users_are_generated_from_the_trust_boundary_s_tables() -> None:
+    """Each component's broker user and permissions in the cluster are exactly what `cimer-broker provision` sets
+    up locally (`cimer_common.broker`), and each Deployment connects as its own."""
+    from cimer_common import broker
+
+    assert (INFRA / "broker-users.yaml").read_text() == broker.manifests_yaml(), "python -m cimer_common.broker"
+    users = {doc["metadata"]["name"]: doc for doc in infra_resources() if doc["kind"] == "User"}
+    assert set(users) == {broker.user_of(c) for c in broker.COMPONENTS}
+    for component in COMPONENTS:
+        assert users[broker.user_of(component)]["spec"]["importCredentialsSecret"]["name"] == broker.secret_of(
+            component
+        )
+        assert secret_ref(main_container(deployment(component)), "AMQP_URI")[0] == broker.secret_of(component)
+    cluster = one(infra_resources(), "RabbitmqCluster")["metadata"]["name"]
+    assert {
+        doc["spec"]["rabbitmqClusterReference"]["name"]
+        for doc in infra_resources()
+        if "rabbitmqClusterReference" in doc.get("spec", {})
+    } == {cluster}

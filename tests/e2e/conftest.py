@@ -70,6 +70,7 @@ def system() -> Iterator[Run]:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    subprocess.run(["cimer-broker", "provision"], env=env, check=True, capture_output=True)
     for service in SERVICES:
         reset_database(service)
     subprocess.run(["cimer-seed-directory"], env=env, check=True, capture_output=True)

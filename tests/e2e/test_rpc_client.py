@@ -8,7 +8,8 @@ import os
 import aio_pika
 import pytest
 
-from cimer_common.errors import InvalidApplication, NotFound
+from cimer_common.broker import GATEWAY, component_uri
+from cimer_common.errors import Forbidden, InvalidApplication, NotFound
 from gateway.rpc import Busy, RpcClient, ServiceUnavailable
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +20,7 @@ def run(coro):
 
 
 async def connected() -> RpcClient:
-    client = RpcClient(os.environ["AMQP_URI"], timeout=10)
+    client = RpcClient(component_uri(GATEWAY, os.environ["AMQP_URI"]), timeout=10)  # as the gateway
     await client.connect()
     return client
 
@@ -43,7 +44,10 @@ def test_calls_return_results_and_domain_errors_keep_their_class(system):
 
 def test_a_call_to_a_service_with_no_queue_is_returned_by_the_broker_not_left_to_time_out(system):
     async def scenario():
-        client = await connected()
+        # As the administrator, who may publish any routing key: the gateway's own user may not even name a
+        # service that is not the system's (below).
+        client = RpcClient(os.environ["AMQP_URI"], timeout=10)
+        await client.connect()
         try:
             with pytest.raises(ServiceUnavailable) as caught:
                 await client.call("no_such_service", "health", timeout=30)
@@ -54,6 +58,19 @@ def test_a_call_to_a_service_with_no_queue_is_returned_by_the_broker_not_left_to
     # A mandatory publish with no queue to route to comes back from the broker as a DeliveryError at once;
     # without `mandatory` it would be dropped and the call would wait out its timeout.
     assert isinstance(run(scenario()), aio_pika.exceptions.DeliveryError)
+
+
+def test_the_gateways_own_user_may_only_call_the_systems_services(system):
+    async def scenario():
+        client = await connected()
+        try:
+            with pytest.raises(ServiceUnavailable) as refused:
+                await client.call("no_such_service", "health", timeout=5)
+            return refused.value.__cause__
+        finally:
+            await client.close()
+
+    assert "ACCESS_REFUSED" in str(run(scenario()))
 
 
 def test_many_concurrent_calls_share_one_connection_and_each_gets_its_own_reply(system):
@@ -116,7 +133,10 @@ def test_beyond_its_limit_of_calls_in_flight_a_client_refuses_at_once(system):
                 await client.call("intake", "health")
             refused_after = asyncio.get_running_loop().time() - started
             await asyncio.gather(*waiting, return_exceptions=True)
-            assert await client.call("intake", "health") == {"service": "intake", "status": "ok"}  # room again
+            # Room again: the call is sent and answered (by a refusal: this client is the administrator, not the
+            # gateway, and intake answers the gateway alone).
+            with pytest.raises(Forbidden):
+                await client.call("intake", "health")
             return refused_after
         finally:
             await client.close()

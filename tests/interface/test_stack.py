@@ -7,11 +7,11 @@ import psycopg
 import pytest
 from eventlet import patcher
 from nameko.rpc import rpc
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from cimer_common.bus import cluster_rpc
 from cimer_common.db import Database
 from cimer_common.settings import get_settings, nameko_config
 from cimer_common.testing import next_event, publish, publish_raw, received_event
@@ -67,10 +67,11 @@ def test_rpc_over_rabbitmq_and_an_application_flows_from_intake_to_routing_and_b
     intake = start_service("intake")
     routing = start_service("routing")
     seed_directory()
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}) as cluster:
-        assert cluster.intake.health() == {"service": "intake", "status": "ok"}
-        with entrypoint_waiter(intake, "handle_application_assigned", timeout=10):
-            accepted = cluster.intake.file_application(application=PETITION)
+    # A real call over the broker, as a service entitled to it makes it (with its own broker user).
+    with cluster_rpc("identity", amqp_uri) as cluster:
+        assert cluster.routing.get_institution(code="GOV-06")["name"] == "Ankara Valiliği"
+    with entrypoint_waiter(intake, "handle_application_assigned", timeout=10):
+        accepted = file(intake)
     status = status_of(intake, accepted)
     assert status["status"] == "assigned" and status["institution"] == "GOV-06"
     routing.stop()
@@ -171,7 +172,7 @@ def test_events_left_in_the_outbox_by_a_crash_are_published_when_the_service_ret
     engine = create_engine(get_settings().database_url("intake"))
     with engine.begin() as connection:
         connection.execute(OutboxMessage.__table__.update().values(published_at=None))
-    routing_engine = create_engine(get_settings().database_url("routing"))
+    routing_engine = create_engine(get_settings().owner_database_url("routing"))  # TRUNCATE is the owner's
     with routing_engine.begin() as connection:
         connection.execute(text("TRUNCATE assignments, assignment_history, processed_events"))
 
@@ -232,7 +233,7 @@ def test_after_the_database_drops_every_connection_one_call_fails_and_the_next_o
         with entrypoint_hook(reporting, "health") as health:
             assert health()["status"] == "ok"
     url = make_url(get_settings().database_url("reporting"))
-    engine = create_engine(get_settings().database_url("routing").replace(url.database or "", "postgres"))
+    engine = create_engine(get_settings().admin_url())  # ending another role's sessions is the administrator's
     with engine.connect() as connection:
         killed = connection.execute(
             text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :name"),

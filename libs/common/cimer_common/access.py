@@ -40,6 +40,18 @@ ROLES: dict[str, str] = {
 WORKING_ROLES = frozenset({"officer", "board"})
 
 
+def institution_system(code: str) -> Principal:
+    """An institution's own system plugged into the bus (SPEC section 10): it acts, and sees, exactly as an
+    officer of that institution does; the broker vouches for who it is, so it carries no token."""
+    return Principal(
+        user_id=f"institution-system:{code}",
+        username=f"institution-{code}",
+        institution=code,
+        roles=frozenset({"officer"}),
+        session_id="",
+    )
+
+
 class Action(StrEnum):
     RECORD_PHONE = "record_phone"
     RECORD_IN_PERSON = "record_in_person"

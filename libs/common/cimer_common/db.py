@@ -7,11 +7,11 @@ from contextlib import contextmanager
 
 from eventlet import patcher
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from psycopg import waiting
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from cimer_common.bus import rpc
 from cimer_common.settings import get_settings
 
 

@@ -17,6 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+# Names on the bus that the catalogue's documentation mentions (the rest of the topology is in `broker.py`).
+INSTITUTIONS_EXCHANGE = "cimer.institutions"
+COMMANDS_EXCHANGE = "cimer.commands"
+
 Kind = Literal["information_request", "petition", "ethics_complaint", "human_rights"]
 PetitionType = Literal["request", "complaint", "denunciation", "opinion", "suggestion"]
 Channel = Literal["web", "phone", "in_person"]
@@ -59,6 +63,8 @@ class ApplicationAssigned(Payload):
     # governorship): their coordinators may see the application (`cimer_common.access`).
     coordinators: list[str] = []
     note: str | None = None  # what the forwarding officer wrote to the next holder
+    # The new holder has its own system plugged into the bus (SPEC section 10): intake sends it the application.
+    institution_system: bool = False
 
 
 class ApplicationAnswered(Payload):
@@ -160,16 +166,10 @@ class EventType:
     consumers: tuple[str, ...]
     payload: type[Payload]
     summary: str
-    # Header naming the institution concerned, for institutions' own consumers (see ASSIGNMENTS_EXCHANGE).
-    institution_field: str | None = None
     # Listened to by every instance of a component, each on a queue of its own that lives as long as it does;
     # such an event is not kept when no instance listens (it matters only to the running ones).
     broadcast_to: tuple[str, ...] = ()
 
-
-# A headers exchange bound to the routing service's events: an institution's own system binds a queue here with
-# `x-match: all, institution: <CODE>` and receives exactly the applications routed to it.
-ASSIGNMENTS_EXCHANGE = "cimer.assignments"
 
 # Keyed by (producer, name): two services may announce the same kind of fact (an audit line, say).
 CATALOGUE: dict[tuple[str, str], EventType] = {
@@ -198,7 +198,6 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             ),
             payload=ApplicationAssigned,
             summary="An institution now holds the application: first destination, a forward or a return.",
-            institution_field="institution",
         ),
         EventType(
             name="application_answered",
@@ -295,8 +294,14 @@ def markdown() -> str:
         "published to the producer's durable topic exchange `<producer>.events` with the event's name as routing key,",
         "persistent, with publisher confirms, from the producer's transactional outbox. Consumers are idempotent:",
         "each records the envelope `id` in its `processed_events` table in the transaction of the change it makes.",
-        f"Events with an institution header are also routed to the headers exchange `{ASSIGNMENTS_EXCHANGE}`,",
-        "where an institution's own system binds with `x-match: all, institution: <CODE>`.",
+        "The broker vouches for the sender: every message carries the AMQP `user_id` of its producer's own broker",
+        "user (`cimer-<producer>`), and a consumer sets aside (dead letters) any event that another user sent.",
+        "",
+        "Institutions' own systems (SPEC section 10) do not read these events: intake sends each plugged-in",
+        f"institution `application_assigned` messages through the direct exchange `{INSTITUTIONS_EXCHANGE}` to its",
+        f"queue `cimer.institution.<CODE>`; its commands come through the topic exchange `{COMMANDS_EXCHANGE}`",
+        "(`<CODE>.forward|return|answer|extend`) to routing, which answers `command_accepted` or `command_refused`",
+        "on the same queue. `clients/institution/README.md` documents those messages.",
         "",
     ]
     for e in CATALOGUE.values():
@@ -304,8 +309,6 @@ def markdown() -> str:
         lines += [f"- producer: `{e.producer}`", f"- consumers: {', '.join(f'`{c}`' for c in e.consumers) or 'none'}"]
         if e.broadcast_to:
             lines.append(f"- broadcast to every instance of: {', '.join(f'`{c}`' for c in e.broadcast_to)}")
-        if e.institution_field:
-            lines.append(f"- header `institution`: the payload's `{e.institution_field}`")
         lines += ["", "| field | type | required |", "|---|---|---|"]
         for name, field in e.payload.model_fields.items():
             annotation = re.sub(r"<class '(?:[\w]+\.)*(\w+)'>", r"\1", str(field.annotation))

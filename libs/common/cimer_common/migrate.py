@@ -2,6 +2,10 @@
 
 Every service keeps its migrations in `services/<name>/migrations`, beside its package, with one shared `env.py`
 shape (`run_migrations` below), so a service's schema only ever changes through a migration.
+
+Migrations run as the database's owner role (`owner_database_url`), never as the running service's role, which
+cannot change the schema (`cimer_common.database_roles`). Where the settings allow it (`Settings.provisions`),
+the roles and the database are first made or put right as administrator.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from alembic.config import Config
 from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import make_url
 
+from cimer_common import database_roles
 from cimer_common.settings import get_settings
 
 
 def ensure_database(url: str) -> None:
+    """As the URL's own role (which then needs CREATEDB), where no administrator makes the database."""
     parsed = make_url(url)
     admin = parsed.set(database="postgres", drivername="postgresql")
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as connection:
@@ -29,10 +35,8 @@ def ensure_database(url: str) -> None:
 
 
 def drop_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = parsed.set(database="postgres", drivername="postgresql")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    """As administrator (the tests start from scratch); the service's roles stay."""
+    database_roles.drop_database(make_url(url).database or "")
 
 
 def alembic_config(service: str, url: str) -> Config:
@@ -44,10 +48,20 @@ def alembic_config(service: str, url: str) -> Config:
     return config
 
 
-def upgrade(service: str, url: str | None = None) -> None:
-    url = url or get_settings().database_url(service)
-    ensure_database(url)
-    command.upgrade(alembic_config(service, url), "head")
+def upgrade(service: str) -> None:
+    """The roles and the database (as administrator, where the settings allow it), the migrations as the owner, then
+    the runtime role's rights on what they made (as the owner)."""
+    settings = get_settings()
+    owner_url = settings.owner_database_url(service)
+    if settings.provisions(service):
+        database_roles.provision(service, settings)
+    else:
+        ensure_database(owner_url)
+    command.upgrade(alembic_config(service, owner_url), "head")
+    owner, runtime = make_url(owner_url), make_url(settings.database_url(service))
+    # One role for both (an operator gave only `<SERVICE>_DATABASE_URL`): nothing to grant.
+    if runtime.username and runtime.username != owner.username:
+        database_roles.grant_runtime(owner_url, runtime.username, owner.database or "")
 
 
 def run_migrations(target_metadata) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ import structlog
 from eventlet.event import Event
 from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
-from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import PERSISTENT
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
@@ -37,15 +37,20 @@ from sqlalchemy import BigInteger, DateTime, Index, String, bindparam, func, sel
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
+from cimer_common import broker
+from cimer_common.bus import VouchedPublisher
 from cimer_common.db import UnitOfWork, make_engine
 from cimer_common.envelope import Envelope
-from cimer_common.events import ASSIGNMENTS_EXCHANGE, Payload, produced_by, spec
+from cimer_common.events import Payload, produced_by, spec
 from cimer_common.settings import get_settings
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
-DEAD_LETTERS = "cimer.dead-letters"
+DEAD_LETTERS = broker.DEAD_LETTERS
+DEAD_LETTER_EXCHANGE = Exchange(broker.DEAD_LETTER_EXCHANGE, type="fanout", durable=True)
+DEAD_LETTER_QUEUE = Queue(DEAD_LETTERS, exchange=DEAD_LETTER_EXCHANGE, durable=True)
+INSTITUTIONS_EXCHANGE = Exchange(broker.INSTITUTIONS_EXCHANGE, type="direct", durable=True)
 RELAY_BATCH = 200
 RELAY_POLL_SECONDS = 2.0
 REQUEUE_PAUSE_SECONDS = 1.0
@@ -61,6 +66,10 @@ class OutboxMessageMixin:
     event_type: Mapped[str] = mapped_column(String(64))
     envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
     headers: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # A message to an institution's own system (`OutboxWriter.to_institution`) names its exchange and routing
+    # key; an event has neither (its producer's exchange, its name).
+    exchange: Mapped[str | None] = mapped_column(String(64))
+    routing_key: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -90,9 +99,12 @@ def _mark_processed(table: Any) -> Any:
     )
 
 
+STAGED = ("event_id", "event_type", "envelope", "headers", "exchange", "routing_key")
+
+
 @cache
 def _stage(table: Any) -> Any:
-    return insert(table).values({name: bindparam(name) for name in ("event_id", "event_type", "envelope", "headers")})
+    return insert(table).values({name: bindparam(name) for name in STAGED})
 
 
 def first_delivery(session: Session, model: type[ProcessedEventMixin], event: Envelope) -> bool:
@@ -130,14 +142,12 @@ def declare_topology(amqp_uri: str, producer: str) -> None:
     with Connection(amqp_uri) as connection:
         channel = connection.default_channel
         exchange(channel).declare()
-        Queue(DEAD_LETTERS, durable=True)(channel).declare()
+        DEAD_LETTER_QUEUE(channel).declare()
         for event in produced_by(producer):
             for consumer in event.consumers:
                 consumer_queue(producer, event.name, consumer)(channel).declare()
-            if event.institution_field:
-                assignments = Exchange(ASSIGNMENTS_EXCHANGE, type="headers", durable=True)
-                assignments(channel).declare()
-                channel.exchange_bind(destination=ASSIGNMENTS_EXCHANGE, source=exchange.name, routing_key=event.name)
+        if producer in ("intake", "routing"):  # they write to institutions' own systems
+            INSTITUTIONS_EXCHANGE(channel).declare()
 
 
 class OutboxWriter:
@@ -159,20 +169,37 @@ class OutboxWriter:
             correlation_id=self._correlation_id,
             payload=payload.model_dump(mode="json"),
         )
-        headers: dict[str, Any] = {}
-        if self._correlation_id:
-            headers["nameko.correlation_id"] = self._correlation_id
-        if event.institution_field:
-            headers["institution"] = envelope.payload[event.institution_field]
         values = {
             "event_id": envelope.id,
             "event_type": event_type,
             "envelope": envelope.model_dump(mode="json"),
-            "headers": headers,
+            "headers": self._headers(),
+            "exchange": None,
+            "routing_key": None,
         }
         session.execute(_stage(self._provider.model.__table__), values)
         self.staged += 1
         return envelope
+
+    def to_institution(self, session: Session, institution: str, message: dict[str, Any]) -> uuid.UUID:
+        """Stage `message` (JSON, with its `type`) for the institution's own system (SPEC section 10), in this
+        transaction. It reaches the institution's queue when its system is plugged in, and is dropped otherwise.
+        Its `message_id` is returned (and added to the message): a redelivered message keeps it."""
+        message_id = uuid.uuid4()
+        values = {
+            "event_id": message_id,
+            "event_type": message["type"],
+            "envelope": {**message, "message_id": str(message_id)},
+            "headers": self._headers(),
+            "exchange": broker.INSTITUTIONS_EXCHANGE,
+            "routing_key": institution,
+        }
+        session.execute(_stage(self._provider.model.__table__), values)
+        self.staged += 1
+        return message_id
+
+    def _headers(self) -> dict[str, Any]:
+        return {"nameko.correlation_id": self._correlation_id} if self._correlation_id else {}
 
 
 class Outbox(DependencyProvider):
@@ -188,7 +215,7 @@ class Outbox(DependencyProvider):
         self.engine = make_engine(url, pool_size=2)
         self.exchange = get_event_exchange(self.service, config)
         # The json serializer sets `content_type`, without which a nameko consumer cannot read the message.
-        self.publisher = Publisher(
+        self.publisher = VouchedPublisher(
             self.amqp_uri, use_confirms=True, mandatory=True, delivery_mode=PERSISTENT, serializer="json"
         )
         self._wake = Event()
@@ -245,7 +272,14 @@ class Outbox(DependencyProvider):
         published: list[int] = []
         with self.engine.begin() as connection:
             rows = connection.execute(
-                select(table.c.id, table.c.event_type, table.c.envelope, table.c.headers)
+                select(
+                    table.c.id,
+                    table.c.event_type,
+                    table.c.envelope,
+                    table.c.headers,
+                    table.c.exchange,
+                    table.c.routing_key,
+                )
                 .where(table.c.published_at.is_(None))
                 .order_by(table.c.id)
                 .limit(RELAY_BATCH)
@@ -253,13 +287,23 @@ class Outbox(DependencyProvider):
             ).all()
             try:
                 for row in rows:
-                    self.publisher.publish(
-                        row.envelope,
-                        exchange=self.exchange,
-                        routing_key=row.event_type,
-                        headers=row.headers,
-                        mandatory=bool(spec(self.service, row.event_type).consumers),
-                    )
+                    if row.exchange is None:
+                        self.publisher.publish(
+                            row.envelope,
+                            exchange=self.exchange,
+                            routing_key=row.event_type,
+                            headers=row.headers,
+                            mandatory=bool(spec(self.service, row.event_type).consumers),
+                        )
+                    else:  # to an institution's system: not mandatory, an institution not plugged in gets nothing
+                        self.publisher.publish(
+                            row.envelope,
+                            exchange=INSTITUTIONS_EXCHANGE,
+                            routing_key=row.routing_key,
+                            headers=row.headers,
+                            message_id=row.envelope.get("message_id"),
+                            mandatory=False,
+                        )
                     published.append(row.id)
             except UndeliverableMessage:
                 # No queue is bound for it: keep it, and keep its order; it goes once a consumer exists.
@@ -284,6 +328,12 @@ class EventConsumer(EventHandler):
         super().__init__(source_service, event_type, **kwargs)
 
     def handle_message(self, body: Any, message: Any) -> None:
+        sender = message.properties.get("user_id")
+        if sender != broker.user_of(self.source_service):
+            # Only the producer may announce its events, and the broker vouches for `user_id`: anything else is a
+            # forgery or a mistake, set aside and never applied.
+            self._dead_letter(body, message, f"not sent by {self.source_service} (user_id {sender!r})")
+            return
         try:
             envelope = Envelope.model_validate(body)
             event = spec(self.source_service, self.event_type)
@@ -311,13 +361,20 @@ class EventConsumer(EventHandler):
 
     def _dead_letter(self, body: Any, message: Any, reason: str) -> None:
         log.error("event rejected to dead letters", event_type=self.event_type, reason=reason)
-        Publisher(self.container.config["AMQP_URI"], use_confirms=True, delivery_mode=PERSISTENT).publish(
-            {"body": body, "reason": reason, "queue": self.queue.name},
-            routing_key=DEAD_LETTERS,
-            serializer="json",
-            declare=[Queue(DEAD_LETTERS, durable=True)],
-        )
+        set_aside(self.container.config["AMQP_URI"], body, reason, self.queue.name)
         self.queue_consumer.ack_message(message)
+
+
+def set_aside(amqp_uri: str, body: Any, reason: str, queue: str) -> None:
+    """Keep a message that will never be applied in the dead-letter queue, with why and where it came from."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    VouchedPublisher(amqp_uri, use_confirms=True, delivery_mode=PERSISTENT).publish(
+        {"body": body, "reason": reason, "queue": queue},
+        exchange=DEAD_LETTER_EXCHANGE,
+        serializer="json",
+        declare=[DEAD_LETTER_QUEUE],
+    )
 
 
 on_event = EventConsumer.decorator

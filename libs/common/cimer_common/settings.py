@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
 
 SERVICES = ("intake", "routing", "notification", "reporting", "identity")
 
@@ -16,6 +18,8 @@ class Settings(BaseSettings):
     # Each service has its own database; by default `<prefix><service>` on one local server.
     database_server: str = "postgresql+psycopg://postgres@127.0.0.1:5432"
     database_prefix: str = "cimer_"
+    # Creates the services' roles and databases (`cimer-migrate`, the tests): a superuser. Empty: DATABASE_SERVER.
+    database_admin_url: str = ""
     max_workers: int = 10
     log_format: str = "json"  # "json" in production, "console" for a person reading a terminal
     log_level: str = "INFO"
@@ -48,14 +52,51 @@ class Settings(BaseSettings):
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service}"
 
-    def database_url(self, service: str) -> str:
-        """`<SERVICE>_DATABASE_URL` wins, so an operator can point one service at its own server."""
-        import os
+    def runtime_role(self, service: str) -> str:
+        """The role the running service connects as: it reads and writes its tables, never changes the schema."""
+        return f"cimer_{service}"
 
+    def owner_role(self, service: str) -> str:
+        """The role that owns the service's database and its objects: the one migrations run as."""
+        return f"cimer_{service}_owner"
+
+    def _server_url(self, role: str, database: str) -> str:
+        # The role's own name, and no password: DATABASE_SERVER's is the administrator's, not the role's.
+        server = make_url(self.database_server)
+        url = URL.create(server.drivername, role, None, server.host, server.port, database, server.query)
+        return url.render_as_string(hide_password=False)
+
+    def database_url(self, service: str) -> str:
+        """The running service's: `<SERVICE>_DATABASE_URL` wins, so an operator can point one service at its own
+        server with its own credentials; else DATABASE_SERVER as the service's runtime role."""
         explicit = os.environ.get(f"{service.upper()}_DATABASE_URL")
         if explicit:
             return explicit
-        return f"{self.database_server}/{self.database_name(service)}"
+        return self._server_url(self.runtime_role(service), self.database_name(service))
+
+    def owner_database_url(self, service: str) -> str:
+        """Migrations': `<SERVICE>_OWNER_DATABASE_URL` wins; with only `<SERVICE>_DATABASE_URL` set, that one role
+        does both (an operator's choice); else DATABASE_SERVER as the service's owner role."""
+        explicit = os.environ.get(f"{service.upper()}_OWNER_DATABASE_URL") or os.environ.get(
+            f"{service.upper()}_DATABASE_URL"
+        )
+        if explicit:
+            return explicit
+        return self._server_url(self.owner_role(service), self.database_name(service))
+
+    def admin_url(self, database: str = "postgres") -> str:
+        """The administrator's connection to `database` (by default the maintenance database)."""
+        url = make_url(self.database_admin_url or self.database_server).set(database=database)
+        return url.render_as_string(hide_password=False)
+
+    def provisions(self, service: str) -> bool:
+        """Whether `cimer-migrate` creates the service's roles and database and fixes their rights as administrator:
+        always with DATABASE_ADMIN_URL; without it, only where the URLs come from DATABASE_SERVER (a development
+        or test server whose administrator it names), never where an operator gave the service's URLs."""
+        if self.database_admin_url:
+            return True
+        given = (f"{service.upper()}_DATABASE_URL", f"{service.upper()}_OWNER_DATABASE_URL")
+        return not any(os.environ.get(name) for name in given)
 
 
 def get_settings() -> Settings:
@@ -63,9 +104,11 @@ def get_settings() -> Settings:
 
 
 def nameko_config(service: str) -> dict[str, Any]:
+    from cimer_common.broker import component_uri
+
     settings = get_settings()
     return {
-        "AMQP_URI": settings.amqp_uri,
+        "AMQP_URI": component_uri(service, settings.amqp_uri),  # as its own broker user
         "max_workers": settings.workers(service),
         "DATABASE_URL": settings.database_url(service),
         "serializer": "json",

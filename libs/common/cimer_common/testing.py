@@ -9,8 +9,10 @@ Besides the fixtures, plain functions to build, publish and read events as the s
 
 from __future__ import annotations
 
+import json
 import os
 import queue
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kombu import Connection
+from kombu import Connection, Exchange, Queue
 from nameko.standalone.events import get_event_exchange
 from pydantic_core import to_jsonable_python
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from cimer_common import broker
 from cimer_common.envelope import Envelope
 from cimer_common.events import CATALOGUE, Payload, spec
 from cimer_common.migrate import drop_database, upgrade
@@ -40,18 +44,21 @@ _migrated: set[str] = set()
 
 
 def reset_database(service: str) -> str:
-    """A migrated, empty database for `service`; migrated from scratch once per session, truncated after that.
-    Only a database whose name says `test` or `bench` is ever emptied."""
-    url = get_settings().database_url(service)
-    name = url.rsplit("/", 1)[-1]
+    """A migrated, empty database for `service`; dropped and migrated from scratch once per session (its roles and
+    rights made as `cimer-migrate` makes them), truncated after that. Only a database whose name says `test` or
+    `bench` is ever emptied. Returns the running service's URL (its runtime role's)."""
+    settings = get_settings()
+    url = settings.database_url(service)
+    name = make_url(url).database or ""
     if "test" not in name and "bench" not in name:
         raise RuntimeError(f"refusing to empty {url}: not a test or benchmark database")
     if service not in _migrated:
         drop_database(url)
-        upgrade(service, url)
+        upgrade(service)
         _migrated.add(service)
         return url
-    engine = create_engine(url)
+    # TRUNCATE is the owner's right: the runtime role may only delete rows.
+    engine = create_engine(settings.owner_database_url(service))
     with engine.begin() as connection:
         tables = (
             connection.execute(
@@ -109,6 +116,10 @@ def token_for(
 
 @pytest.fixture(scope="session")
 def amqp_uri() -> str:
+    """The test vhost, with every component's own broker user set up in it (as `make up` does for its own)."""
+    from cimer_common.broker_admin import provision
+
+    provision()
     return get_settings().amqp_uri
 
 
@@ -231,14 +242,17 @@ def assigned_event(
     return _envelope("routing", "application_assigned", payload, event_id)
 
 
-def publish_raw(amqp_uri: str, producer: str, event_type: str, body: Any) -> None:
-    """Publish `body`, whatever it is, where `producer` publishes its `event_type` events."""
-    with Connection(amqp_uri) as connection:
+def publish_raw(amqp_uri: str, producer: str, event_type: str, body: Any, sender: str | None = None) -> None:
+    """Publish `body`, whatever it is, where `producer` publishes its `event_type` events, as `sender` (by default
+    the producer itself, as its own broker user, which the consumers check)."""
+    uri = broker.component_uri(sender or producer, amqp_uri)
+    with Connection(uri) as connection:
         connection.Producer().publish(
             body,
             exchange=get_event_exchange(producer, {}),
             routing_key=event_type,
             serializer="json",
+            user_id=broker.user_in(uri),
         )
 
 
@@ -268,11 +282,80 @@ def no_event(amqp_uri: str, queue_name: str, timeout: float = 1.5) -> None:
 
 
 @contextmanager
-def service_database(container: Any) -> Iterator[Session]:
-    """A session on a running container's own database, in one transaction, for a test to arrange or inspect."""
-    engine = create_engine(container.config["DATABASE_URL"])
+def service_database(container: Any, as_owner: bool = False) -> Iterator[Session]:
+    """A session on a running container's own database, in one transaction, for a test to arrange or inspect: as the
+    service's runtime role, or as the owner for what only an owner may do (ANALYZE, TRUNCATE)."""
+    url = get_settings().owner_database_url(container.service_name) if as_owner else container.config["DATABASE_URL"]
+    engine = create_engine(url)
     try:
         with Session(engine) as session, session.begin():
             yield session
     finally:
         engine.dispose()
+
+
+# --- Institutions' systems on the bus (SPEC section 10) ----------------------------------------------------------
+
+
+def send_command(
+    amqp_uri: str, code: str, command: str, body: Any, vouched: bool = True, routing_code: str | None = None
+) -> None:
+    """Publish a command as an institution's system does, over `amqp_uri` (its own credentials), with confirms:
+    a refusal by the broker raises. `vouched=False` leaves out `user_id`; `routing_code` names another code."""
+    properties = {"user_id": broker.user_in(amqp_uri)} if vouched else {}
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        connection.Producer().publish(
+            body,
+            exchange=Exchange(broker.COMMANDS_EXCHANGE, type="topic", durable=True),
+            routing_key=f"{routing_code or code}.{command}",
+            serializer="json",
+            delivery_mode=2,
+            declare=[],
+            **properties,
+        )
+
+
+def take_message(amqp_uri: str, queue_name: str, timeout: float = 10.0) -> dict[str, Any]:
+    """The next message on `queue_name`, taken over `amqp_uri` (an institution's own credentials may read only its
+    own queue) and acked; `queue.Empty` if none comes in time."""
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = channel.basic_get(queue_name, no_ack=True)
+            if message is not None:
+                body: dict[str, Any] = json.loads(message.body)
+                return body
+            time.sleep(0.05)
+    raise queue.Empty(queue_name)
+
+
+def gateway_call(amqp_uri: str, service: str, method: str, timeout: float = 10.0, **kwargs: Any) -> dict[str, Any]:
+    """An RPC over the bus as the gateway makes it (its own broker user, a reply queue of its own named as its
+    permissions allow, the RPC exchange only checked, not declared); returns the raw reply `{result, error}`."""
+    uri = broker.component_uri(broker.GATEWAY, amqp_uri)
+    rpc_exchange = Exchange(broker.RPC_EXCHANGE, type="topic", durable=True, no_declare=True)
+    reply_name = f"rpc.reply-gateway-{uuid.uuid4()}"
+    with Connection(uri, transport_options={"confirm_publish": True}) as connection:
+        channel = connection.channel()
+        replies = Queue(reply_name, exchange=rpc_exchange, routing_key=reply_name, exclusive=True)(channel)
+        replies.declare()
+        connection.Producer(channel).publish(
+            {"args": [], "kwargs": kwargs},
+            exchange=rpc_exchange,
+            routing_key=f"{service}.{method}",
+            serializer="json",
+            reply_to=reply_name,
+            correlation_id=str(uuid.uuid4()),
+            user_id=broker.user_in(uri),
+            mandatory=True,
+            declare=[],
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = channel.basic_get(reply_name, no_ack=True)
+            if message is not None:
+                reply: dict[str, Any] = json.loads(message.body)
+                return reply
+            time.sleep(0.05)
+    raise queue.Empty(reply_name)

@@ -24,3 +24,15 @@ def test_a_log_line_with_a_national_id_in_any_field_is_masked(capsys):
     assert len(lines) == 2
     assert lines[0]["service"] == "test"
     assert "10*******46" in lines[0]["event"]
+
+
+def test_the_test_plugin_imports_nothing_that_eventlet_must_patch_first():
+    """The pytest plugin (`-p cimer_common.testing`) is imported before the services' conftest patches the standard
+    library: a socketserver imported then keeps its unpatched selectors, and a local server in a test (the SMS
+    provider) starves every green thread."""
+    import subprocess
+    import sys
+
+    code = "import sys, cimer_common.testing; print(sorted({'socketserver', 'logging.config'} & set(sys.modules)))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "[]"

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 from cimer_common import access
 from cimer_common.access import Action
 from cimer_common.authentication import Authentication
+from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, InvalidRequest, Unauthorized

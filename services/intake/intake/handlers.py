@@ -231,7 +231,7 @@ def _assign() -> Any:
     )
 
 
-def record_assignment(session: Session, event: ApplicationAssigned) -> None:
+def record_assignment(session: Session, outbox: OutboxWriter, event: ApplicationAssigned) -> None:
     values = {
         "target": event.application_id,
         "holder": event.institution,
@@ -239,12 +239,72 @@ def record_assignment(session: Session, event: ApplicationAssigned) -> None:
         "at": event.assigned_at,
     }
     if session.execute(_assign(), values).first() is not None:
+        if event.institution_system:
+            send_to_institution_system(session, outbox, event)
         return
     if session.get(Application, event.application_id) is None:
         # Routing only assigns what intake announced, so this is a broken invariant, not a race: fail loudly
         # and let the message be retried rather than forget the assignment.
         raise LookupError(f"assignment for unknown application {event.application_id}")
     # Answered or closed: a late assignment changes nothing.
+
+
+def send_to_institution_system(session: Session, outbox: OutboxWriter, event: ApplicationAssigned) -> None:
+    """The new holder's own system gets the application (SPEC section 10), with the applicant as an officer of
+    that institution sees them (SPEC section 7): masked national ID; nobody when confidential or anonymous. Handing
+    the applicant over is a read of personal data by that institution, kept in the audit trail."""
+    application = session.get(Application, event.application_id)
+    assert application is not None  # it was just assigned
+    system = access.institution_system(event.institution)
+    personal = application.applicant
+    shown = domain.applicant_view(
+        {
+            "national_id": personal.national_id,
+            "first_name": personal.first_name,
+            "last_name": personal.last_name,
+            "email": personal.email,
+            "phone": personal.phone,
+            "address": personal.address,
+        }
+        if personal
+        else None,
+        application.confidential,
+        system,
+        scope_of(application),
+    )
+    applicant = {k: v for k, v in shown.items() if k != "confidential"} if shown and "first_name" in shown else None
+    outbox.to_institution(
+        session,
+        event.institution,
+        {
+            "type": "application_assigned",
+            "occurred_at": event.assigned_at.isoformat(),
+            "tracking_number": application.tracking_number,
+            "kind": application.kind,
+            "petition_type": application.petition_type,
+            "channel": application.channel,
+            "subject": application.subject,
+            "title": application.title,
+            "body": application.body,
+            "province": application.province,
+            "district": application.district,
+            "received_at": application.received_at.isoformat(),
+            "deadline": application.deadline.isoformat(),
+            "from_institution": event.previous_institution,
+            "reason": event.reason,
+            "note": event.note,
+            "applicant": applicant,
+        },
+    )
+    if applicant is not None:
+        outbox.add(
+            session,
+            "activity_recorded",
+            officer_activity(
+                system.user_id, system.username, system.institution, "read_personal_data",
+                application.tracking_number, None, event.assigned_at,
+            ),
+        )  # fmt: skip
 
 
 def _record_history(

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from pydantic import ValidationError
 
 from cimer_common.authentication import Authentication
+from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound
@@ -125,7 +125,9 @@ class IntakeService(HealthCheck):
 
     @on_event("routing", "application_assigned")
     def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
-        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_assignment(session, payload))
+        apply_once(
+            self.db, ProcessedEvent, event, lambda session: handlers.record_assignment(session, self.outbox, payload)
+        )
 
     @on_event("routing", "application_answered")
     def handle_application_answered(self, event: Envelope, payload: ApplicationAnswered) -> None:

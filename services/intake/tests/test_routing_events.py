@@ -1,19 +1,21 @@
 """Interface tests of what routing tells intake: the answer and the extension reach the public status and the
 officer's view, once however often they are delivered and in whatever order; the inbox keeps only what is still
-to do, with its filters; and the public status refuses an address that keeps guessing."""
+to do, with its filters; the public status refuses an address that keeps guessing; and a holder whose own system is
+plugged into the bus (SPEC section 10) is sent the application, as its officers would see it."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from kombu import Connection, Exchange, Queue
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, text
 
-from cimer_common import calendar
+from cimer_common import broker, calendar
 from cimer_common.errors import InvalidRequest, NotFound, TooManyRequests
 from cimer_common.events import ApplicationAnswered, DeadlineExtended
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
-from cimer_common.testing import assigned_event, next_event, publish, routing_event, token_for
+from cimer_common.testing import assigned_event, next_event, no_event, publish, routing_event, token_for
 
 pytestmark = pytest.mark.interface
 
@@ -207,3 +209,82 @@ def test_an_address_that_keeps_guessing_is_refused_until_the_window_frees_it(sta
         # Once the window has passed the failures, the address is answered again.
         sql("UPDATE status_lookup_failures SET at = at - interval '10 minutes'")
         assert get_status(number, code, client_address=guesser)["status"] == "received"
+
+
+# --- Institutions' own systems (SPEC section 10): what intake sends a plugged-in holder ----------------------------
+
+INTAKE_AUDIT = consumer_queue("intake", "activity_recorded", "identity.handle_activity_recorded").name
+
+
+@pytest.fixture
+def institution_queue(amqp_uri):
+    """A queue bound as `cimer-institution plug` binds an institution's (here as the administrator, for GOV-06)."""
+    name = f"test.institution.GOV-06.{id(amqp_uri)}"
+    with Connection(amqp_uri) as connection:
+        bound = Queue(
+            name, exchange=Exchange(broker.INSTITUTIONS_EXCHANGE, type="direct", durable=True), routing_key="GOV-06"
+        )(connection.channel())
+        bound.declare()
+        bound.purge()
+        yield name
+        bound.delete()
+
+
+def assign(intake, received, accepted, **overrides):
+    event = assigned_event(received["application_id"], accepted["tracking_number"], "GOV-06", **overrides)
+    deliver(intake, "handle_application_assigned", event)
+    return event
+
+
+def test_a_plugged_in_holder_gets_the_application_with_the_applicant_masked(start_service, amqp_uri, institution_queue):
+    intake = start_service("intake")
+    accepted, received = file(intake, amqp_uri)
+    event = assign(intake, received, accepted, institution_system=True)
+    deliver(intake, "handle_application_assigned", event)  # redelivered: nothing twice
+
+    message = next_event(amqp_uri, institution_queue)
+    assert message.pop("message_id") and message.pop("occurred_at")
+    assert message == {
+        "type": "application_assigned",
+        "tracking_number": accepted["tracking_number"],
+        "kind": "petition",
+        "petition_type": "complaint",
+        "channel": "web",
+        "subject": "transport",
+        "title": PETITION["title"],
+        "body": PETITION["body"],
+        "province": "06",
+        "district": None,
+        "received_at": received["received_at"].replace("Z", "+00:00")
+        if received["received_at"].endswith("Z")
+        else received["received_at"],
+        "deadline": accepted["deadline"],
+        "from_institution": None,
+        "reason": "initial",
+        "note": None,
+        "applicant": {**APPLICANT, "national_id": "10*******46", "phone": None, "address": None},
+    }
+    no_event(amqp_uri, institution_queue)
+    audit = [next_event(amqp_uri, INTAKE_AUDIT)["payload"] for _ in range(1)]
+    assert audit[0]["action"] == "read_personal_data"
+    assert (audit[0]["actor_username"], audit[0]["actor_institution"]) == ("institution-GOV-06", "GOV-06")
+
+
+def test_a_confidential_or_anonymous_applicant_is_not_handed_over(start_service, amqp_uri, institution_queue):
+    intake = start_service("intake")
+    confidential, received = file(intake, amqp_uri, {**PETITION, "confidential": True})
+    assign(intake, received, confidential, institution_system=True)
+    assert next_event(amqp_uri, institution_queue)["applicant"] is None
+    anonymous, received = file(intake, amqp_uri, {**PETITION, "applicant": None})
+    assign(intake, received, anonymous, institution_system=True)
+    assert next_event(amqp_uri, institution_queue)["applicant"] is None
+    no_event(amqp_uri, INTAKE_AUDIT)  # nobody's personal data left intake
+
+
+def test_a_holder_without_its_own_system_gets_nothing(start_service, amqp_uri, institution_queue):
+    intake = start_service("intake")
+    accepted, received = file(intake, amqp_uri)
+    assign(intake, received, accepted)
+    assert call(intake, "get_status", accepted["tracking_number"], accepted["access_code"])["status"] == "assigned"
+    no_event(amqp_uri, institution_queue)
+    no_event(amqp_uri, INTAKE_AUDIT)

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
+from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED

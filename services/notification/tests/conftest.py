@@ -113,7 +113,9 @@ def stand_ins(container_factory, service_config) -> StandIns:
     CALLS.clear()
     REPORT_UNAVAILABLE.clear()
     for cls in (IntakeStandIn, IdentityStandIn, ReportingStandIn):
-        container_factory(cls, service_config("notification")).start()
+        # Each as the service it stands in for, with that service's broker user: the broker lets only intake
+        # consume intake's RPC queue.
+        container_factory(cls, service_config(cls.name)).start()
     return StandIns()
 
 

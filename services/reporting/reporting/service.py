@@ -8,12 +8,12 @@ from base64 import b64encode
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from cimer_common import calendar
 from cimer_common.access import Action, require
 from cimer_common.authentication import Authentication
+from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, Forbidden, InvalidRequest, NotFound

@@ -357,7 +357,8 @@ def load(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="cimer-synthetic-year",
-        description="Load a synthetic year of applications into reporting's database (settings.database_url).",
+        description="Load a synthetic year of applications into reporting's database, as its owner role "
+        "(settings.owner_database_url: it empties and vacuums the table).",
     )
     parser.add_argument("--year", type=int, default=datetime.now(UTC).year - 1, help="the year (default: last year)")
     parser.add_argument("--count", type=int, default=COUNT, help=f"how many applications (default {COUNT:,})")
@@ -371,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.count < 0 or args.batch < 1:
         parser.error("--count must be 0 or more and --batch 1 or more")
-    url = get_settings().database_url("reporting")
+    url = get_settings().owner_database_url("reporting")  # TRUNCATE and VACUUM are the owner's
     try:
         result = load(
             url,

@@ -6,6 +6,7 @@ from datetime import datetime
 import psycopg
 import pytest
 
+from cimer_common.settings import get_settings
 from cimer_common.testing import reset_database
 from reporting import synthetic
 
@@ -15,7 +16,8 @@ YEAR = 2025
 
 @pytest.fixture
 def url():
-    return reset_database("reporting")
+    reset_database("reporting")
+    return get_settings().owner_database_url("reporting")  # the loader's: TRUNCATE and VACUUM are the owner's
 
 
 def _connect(url):

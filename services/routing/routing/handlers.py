@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cimer_common import access, calendar, geography
 from cimer_common.access import Action
-from cimer_common.errors import Conflict, InvalidRequest, NotFound
+from cimer_common.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from cimer_common.events import (
     ApplicationAnswered,
     ApplicationAssigned,
@@ -23,11 +23,19 @@ from cimer_common.events import (
     DeadlinePassed,
     officer_activity,
 )
+from cimer_common.messages import message
 from cimer_common.outbox import OutboxWriter
 from cimer_common.schemas import page_window
 from cimer_common.tokens import Principal
 from routing import domain
-from routing.models import Assignment, AssignmentHistory, DirectoryVersion, Institution, folded
+from routing.models import (
+    Assignment,
+    AssignmentHistory,
+    DirectoryVersion,
+    Institution,
+    InstitutionCommand,
+    folded,
+)
 
 MAX_PAGE = 500
 
@@ -39,6 +47,7 @@ class _Entry:
     parent: str | None
     ministry: str | None
     active: bool
+    system_plugged: bool
 
 
 class _Directory:
@@ -70,6 +79,11 @@ class _Directory:
     def ministry_of(self, code: str) -> str | None:
         found = self._active(code)
         return found.ministry if found else None
+
+    def has_system(self, code: str) -> bool:
+        """The institution's own system is plugged into the bus (SPEC section 10)."""
+        found = self._active(code)
+        return bool(found and found.system_plugged)
 
 
 class DatabaseDirectory(_Directory):
@@ -142,9 +156,13 @@ def directory_snapshot(session: Session) -> DirectorySnapshot:
             Institution.parent,
             Institution.ministry,
             Institution.active,
+            Institution.system_plugged,
         )
     )
-    entries = {row.code: _Entry(row.type, row.province, row.parent, row.ministry, row.active) for row in rows}
+    entries = {
+        row.code: _Entry(row.type, row.province, row.parent, row.ministry, row.active, row.system_plugged)
+        for row in rows
+    }
     snapshot = DirectorySnapshot(token, entries)
     _SNAPSHOTS[key] = snapshot
     return snapshot
@@ -197,6 +215,7 @@ def assign_first_destination(session: Session, outbox: OutboxWriter, application
             reason="initial",
             assigned_at=assigned_at,
             coordinators=domain.coordinators_of(institution, directory),
+            institution_system=directory.has_system(institution),
         ),
     )
     return institution
@@ -452,6 +471,7 @@ def forward(
             assigned_at=at,
             coordinators=domain.coordinators_of(to_institution, directory),
             note=note,
+            institution_system=directory.has_system(to_institution),
         ),
     )
     action = "return" if reason == domain.RETURNED else "forward"
@@ -619,3 +639,102 @@ def watch_deadlines(session: Session, outbox: OutboxWriter, today: date, limit: 
             assignment.approaching_notified_at = now
     session.flush()
     return len(due)
+
+
+# --- Institutions' own systems on the bus (SPEC section 10) ------------------------------------------------------
+
+
+def plug_institution(session: Session, code: str, plugged: bool) -> dict[str, Any]:
+    """Whether the institution's own system is plugged in: the applications it receives from now on are sent to
+    it (`ApplicationAssigned.institution_system`). `cimer-institution plug` sets it after the queue exists."""
+    institution = session.get(Institution, code, with_for_update=True) if isinstance(code, str) else None
+    if institution is None:
+        raise NotFound("institution_not_found")
+    if not isinstance(plugged, bool):
+        raise InvalidRequest("invalid_request", "plugged")
+    institution.system_plugged = plugged
+    return _as_dict(institution) | {"system_plugged": plugged}
+
+
+def return_to_sender(
+    session: Session,
+    outbox: OutboxWriter,
+    officer: Principal,
+    tracking_number: str,
+    note: str | None = None,
+    client_address: str | None = None,
+) -> dict[str, Any]:
+    """The holder sends the application back to the institution it came from."""
+    assignment, _ = _workable(session, officer, tracking_number)
+    sender = domain.Custody(tuple((h.reason, h.to_institution) for h in _moves(session, assignment))).sender
+    if sender is None:
+        raise Conflict("nothing_to_return")
+    return forward(session, outbox, officer, tracking_number, sender, note, client_address)
+
+
+_PAST = {"forward": "forwarded", "return": "returned", "answer": "answered", "extend": "extended"}
+
+
+def _act(session: Session, outbox: OutboxWriter, system: Principal, command: str, body: dict[str, Any]) -> Any:
+    """The command as the HTTP API's officer would give it, through the same handlers and so the same rules."""
+    number = body.get("tracking_number")
+    if command == "forward":
+        return forward(session, outbox, system, number, body.get("to_institution"), body.get("note"))
+    if command == "return":
+        return return_to_sender(session, outbox, system, number, body.get("note"))
+    if command == "answer":
+        return answer(session, outbox, system, number, body.get("outcome"), body.get("text"))
+    return extend(session, outbox, system, number, body.get("reason"))
+
+
+def act_on_command(
+    session: Session, outbox: OutboxWriter, institution: str, command: str, body: Any, now: datetime
+) -> dict[str, Any]:
+    """An institution's system asked for `command` (forward, return, answer, extend) on an application: acted on
+    once per `command_id`, under the rules an officer of the institution works under; the outcome goes back to the
+    institution's queue, in this transaction. Returns that outcome."""
+    command_id = body.get("command_id") if isinstance(body, dict) else None
+    if not isinstance(command_id, str) or not 1 <= len(command_id) <= 100 or command not in _PAST:
+        outcome = _outcome("command_refused", command_id if isinstance(command_id, str) else None, "invalid_command")
+        outbox.to_institution(session, institution, outcome)
+        return outcome
+    assert isinstance(body, dict)
+    done = session.get(InstitutionCommand, (institution, command_id), with_for_update=True)
+    if done is not None:  # the same command again: its outcome again, and nothing done twice
+        outbox.to_institution(session, institution, done.outcome)
+        return done.outcome
+    number = body.get("tracking_number")
+    tracking_number = number if isinstance(number, str) and len(number) <= 20 else None
+    try:
+        if not directory_snapshot(session).has_system(institution):
+            raise Forbidden("institution_not_plugged")
+        with session.begin_nested():  # a refusal undoes whatever the command had begun
+            _act(session, outbox, access.institution_system(institution), command, body)
+        outcome = _outcome("command_accepted", command_id, _PAST[command], tracking_number)
+    except DomainError as refusal:
+        outcome = _outcome("command_refused", command_id, refusal.code, tracking_number)
+    insert_command = (
+        insert(InstitutionCommand)
+        .values(
+            institution=institution,
+            command_id=command_id,
+            command=command,
+            tracking_number=tracking_number,
+            outcome=outcome,
+            received_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    session.execute(insert_command)
+    outbox.to_institution(session, institution, outcome)
+    return outcome
+
+
+def _outcome(kind: str, command_id: str | None, code: str, tracking_number: str | None = None) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "command_id": command_id,
+        "code": code,
+        "message": message(code, "tr"),
+        "tracking_number": tracking_number,
+    }

@@ -25,7 +25,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cimer_common.outbox import OutboxMessageMixin, ProcessedEventMixin
@@ -72,6 +72,8 @@ class Institution(Base):
     ministry: Mapped[str | None] = mapped_column(String(32))  # the ministry whose subtree it lies in
     # An administrator retires an institution rather than deleting it: old assignments still name it.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Its own system is plugged into the bus (`cimer-institution plug`): it is sent the applications it receives.
+    system_plugged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # `list_institutions` filters by type or province and pages in code order: with the code second, the index
     # hands over the first page of a filter without reading or sorting the rest of it (~60,000 units in all).
@@ -161,3 +163,17 @@ class DirectoryVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)  # always 1
     token: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
+
+
+class InstitutionCommand(Base):
+    """A command an institution's system sent on the bus (SPEC section 10), kept with its outcome: the same
+    `command_id` again is answered with the same outcome and acts on nothing."""
+
+    __tablename__ = "institution_commands"
+
+    institution: Mapped[str] = mapped_column(String(64), primary_key=True)
+    command_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    command: Mapped[str] = mapped_column(String(16))
+    tracking_number: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSONB)  # the reply sent: command_accepted or command_refused
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -4,13 +4,15 @@ hands the work to `handlers`."""
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from cimer_common import calendar
 from cimer_common.authentication import Authentication
+from cimer_common.bus import rpc
+from cimer_common.commands import on_institution_command
 from cimer_common.db import Database, HealthCheck
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
@@ -185,6 +187,29 @@ class RoutingService(HealthCheck):
         principal = self.authenticate(token)
         with self.db.transaction() as session:
             return handlers.history(session, principal, tracking_number)
+
+    # Institutions' own systems on the bus (SPEC section 10).
+
+    @rpc(expected_exceptions=EXPECTED)
+    def plug_institution(self, code: str, plugged: bool) -> dict[str, Any]:
+        """`cimer-institution plug|unplug` (the operator, vouched for by the broker) after it set up the queue."""
+        with self.db.transaction() as session:
+            institution = handlers.plug_institution(session, code, plugged)
+        log.info("institution system plugged" if plugged else "institution system unplugged", institution=code)
+        return institution
+
+    @on_institution_command
+    def handle_institution_command(self, institution: str, command: str, body: Any) -> None:
+        with self.db.transaction() as session:
+            outcome = handlers.act_on_command(session, self.outbox, institution, command, body, datetime.now(UTC))
+        log.info(
+            "institution command",
+            institution=institution,
+            command=command,
+            outcome=outcome["type"],
+            code=outcome["code"],
+            tracking_number=outcome["tracking_number"],
+        )
 
     @timer(interval=DEADLINE_SCAN_SECONDS)
     def watch_deadlines(self) -> None:
