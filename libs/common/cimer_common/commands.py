@@ -12,14 +12,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-import eventlet
 import structlog
 from kombu import Exchange, Queue, binding
-from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer, QueueConsumer
 
 from cimer_common import broker
-from cimer_common.outbox import REQUEUE_PAUSE_SECONDS, set_aside
+from cimer_common.outbox import RetriedLater, set_aside
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +46,7 @@ class TolerantQueueConsumer(QueueConsumer):  # type: ignore[misc]
         message.ack()
 
 
-class InstitutionCommandConsumer(Consumer):  # type: ignore[misc]
+class InstitutionCommandConsumer(RetriedLater, Consumer):  # type: ignore[misc]
     queue_consumer = TolerantQueueConsumer()
 
     def __init__(self, **kwargs: Any):
@@ -64,21 +62,7 @@ class InstitutionCommandConsumer(Consumer):  # type: ignore[misc]
             set_aside(self.container.config["AMQP_URI"], body, reason, self.queue.name)
             self.queue_consumer.ack_message(message)
             return
-        try:
-            self.container.spawn_worker(
-                self,
-                (institution, command, body),
-                {},
-                context_data=self.unpack_message_headers(message),
-                handle_result=partial(self.handle_result, message),
-            )
-        except ContainerBeingKilled:
-            self.queue_consumer.requeue_message(message)
-
-    def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
-        if exc_info is not None:
-            eventlet.sleep(REQUEUE_PAUSE_SECONDS)
-        super().handle_message_processed(message, result, exc_info)
+        self.work_on(message, (institution, command, body))
 
 
 on_institution_command = InstitutionCommandConsumer.decorator

@@ -316,7 +316,30 @@ class Outbox(DependencyProvider):
         return len(published)
 
 
-class EventConsumer(EventHandler):
+class RetriedLater:
+    """What every consumer of ours does with a message it can work on: a worker for it, acked when the worker
+    succeeds, back to its queue after a pause when it fails (a database outage loses nothing), back at once when
+    the container is dying."""
+
+    def work_on(self, message: Any, args: tuple[Any, ...]) -> None:
+        try:
+            self.container.spawn_worker(  # type: ignore[attr-defined]
+                self,
+                args,
+                {},
+                context_data=self.unpack_message_headers(message),  # type: ignore[attr-defined]
+                handle_result=partial(self.handle_result, message),  # type: ignore[attr-defined]
+            )
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)  # type: ignore[attr-defined]
+
+    def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
+        if exc_info is not None:  # not at once and round again
+            eventlet.sleep(REQUEUE_PAUSE_SECONDS)
+        super().handle_message_processed(message, result, exc_info)  # type: ignore[misc]
+
+
+class EventConsumer(RetriedLater, EventHandler):
     """`@on_event(producer, event_type)`: the handler gets `(envelope, payload)`, validated by the catalogue.
 
     A message that is not a valid event goes to the dead-letter queue, with the reason; a handler that fails is
@@ -343,21 +366,7 @@ class EventConsumer(EventHandler):
         except (ValidationError, ValueError, TypeError) as error:
             self._dead_letter(body, message, str(error))
             return
-        try:
-            self.container.spawn_worker(
-                self,
-                (envelope, payload),
-                {},
-                context_data=self.unpack_message_headers(message),
-                handle_result=partial(self.handle_result, message),
-            )
-        except ContainerBeingKilled:
-            self.queue_consumer.requeue_message(message)
-
-    def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
-        if exc_info is not None:
-            eventlet.sleep(REQUEUE_PAUSE_SECONDS)
-        super().handle_message_processed(message, result, exc_info)
+        self.work_on(message, (envelope, payload))
 
     def _dead_letter(self, body: Any, message: Any, reason: str) -> None:
         log.error("event rejected to dead letters", event_type=self.event_type, reason=reason)

@@ -320,13 +320,18 @@ def take_message(amqp_uri: str, queue_name: str, timeout: float = 10.0) -> dict[
     own queue) and acked; `queue.Empty` if none comes in time."""
     with Connection(amqp_uri) as connection:
         channel = connection.channel()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = channel.basic_get(queue_name, no_ack=True)
-            if message is not None:
-                body: dict[str, Any] = json.loads(message.body)
-                return body
-            time.sleep(0.05)
+        return _poll(channel, queue_name, timeout)
+
+
+def _poll(channel: Any, queue_name: str, timeout: float) -> dict[str, Any]:
+    """The next message on `queue_name` (JSON), taken and acked; `queue.Empty` if none comes within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = channel.basic_get(queue_name, no_ack=True)
+        if message is not None:
+            body: dict[str, Any] = json.loads(message.body)
+            return body
+        time.sleep(0.05)
     raise queue.Empty(queue_name)
 
 
@@ -351,11 +356,4 @@ def gateway_call(amqp_uri: str, service: str, method: str, timeout: float = 10.0
             mandatory=True,
             declare=[],
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = channel.basic_get(reply_name, no_ack=True)
-            if message is not None:
-                reply: dict[str, Any] = json.loads(message.body)
-                return reply
-            time.sleep(0.05)
-    raise queue.Empty(reply_name)
+        return _poll(channel, reply_name, timeout)

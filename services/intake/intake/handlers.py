@@ -249,6 +249,21 @@ def record_assignment(session: Session, outbox: OutboxWriter, event: Application
     # Answered or closed: a late assignment changes nothing.
 
 
+def _personal_data(application: Application) -> dict[str, str | None] | None:
+    """The applicant's personal data as stored, for `domain.applicant_view` to show as much as the reader may see."""
+    personal = application.applicant
+    if personal is None:
+        return None
+    return {
+        "national_id": personal.national_id,
+        "first_name": personal.first_name,
+        "last_name": personal.last_name,
+        "email": personal.email,
+        "phone": personal.phone,
+        "address": personal.address,
+    }
+
+
 def send_to_institution_system(session: Session, outbox: OutboxWriter, event: ApplicationAssigned) -> None:
     """The new holder's own system gets the application (SPEC section 10), with the applicant as an officer of
     that institution sees them (SPEC section 7): masked national ID; nobody when confidential or anonymous. Handing
@@ -256,22 +271,7 @@ def send_to_institution_system(session: Session, outbox: OutboxWriter, event: Ap
     application = session.get(Application, event.application_id)
     assert application is not None  # it was just assigned
     system = access.institution_system(event.institution)
-    personal = application.applicant
-    shown = domain.applicant_view(
-        {
-            "national_id": personal.national_id,
-            "first_name": personal.first_name,
-            "last_name": personal.last_name,
-            "email": personal.email,
-            "phone": personal.phone,
-            "address": personal.address,
-        }
-        if personal
-        else None,
-        application.confidential,
-        system,
-        scope_of(application),
-    )
+    shown = domain.applicant_view(_personal_data(application), application.confidential, system, scope_of(application))
     applicant = {k: v for k, v in shown.items() if k != "confidential"} if shown and "first_name" in shown else None
     outbox.to_institution(
         session,
@@ -505,22 +505,7 @@ def application_for_officer(
     )
     if application is None or not access.allowed(officer, Action.READ_APPLICATION, scope := scope_of(application)):
         raise NotFound("application_not_found")
-    personal = application.applicant
-    applicant = domain.applicant_view(
-        {
-            "national_id": personal.national_id,
-            "first_name": personal.first_name,
-            "last_name": personal.last_name,
-            "email": personal.email,
-            "phone": personal.phone,
-            "address": personal.address,
-        }
-        if personal
-        else None,
-        application.confidential,
-        officer,
-        scope,
-    )
+    applicant = domain.applicant_view(_personal_data(application), application.confidential, officer, scope)
     shows_personal_data = applicant is not None and "first_name" in applicant
     action = "read_personal_data" if shows_personal_data else "read_application"
     outbox.add(
