@@ -79,10 +79,8 @@ class ApplicationAssigned:
 
 
 @dataclass(frozen=True)
-class CommandAccepted:
-    """The system acted on a command (`code` says how, e.g. `forwarded`)."""
-
-    TYPE: ClassVar[str] = "command_accepted"
+class CommandOutcome:
+    """What became of a command: accepted or refused, with a machine-readable `code` and the Turkish `message`."""
 
     command_id: str
     code: str
@@ -92,17 +90,19 @@ class CommandAccepted:
 
 
 @dataclass(frozen=True)
-class CommandRefused:
-    """The system refused a command: `code` is machine-readable (`not_holder`, `forward_not_allowed`, …), `message`
-    is the Turkish text an officer would have seen."""
+class CommandAccepted(CommandOutcome):
+    """The system acted on a command (`code` says how, e.g. `forwarded`)."""
+
+    TYPE: ClassVar[str] = "command_accepted"
+
+
+@dataclass(frozen=True)
+class CommandRefused(CommandOutcome):
+    """The system refused a command: `code` is machine-readable (`forbidden` when the institution no longer holds
+    the application, `forward_not_allowed`, `application_not_found`, …), `message` the text an officer would have
+    seen."""
 
     TYPE: ClassVar[str] = "command_refused"
-
-    command_id: str
-    code: str
-    message: str
-    tracking_number: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -40,12 +40,12 @@ def test_outcomes_and_unknown_types_reach_their_callbacks(bus, make_client, run_
 
     with run_client(client):
         bus.publish({"type": "command_accepted", "command_id": "c-1", "code": "forwarded", "message": "Gönderildi."})
-        bus.publish({"type": "command_refused", "command_id": "c-2", "code": "not_holder", "message": "Sizde değil."})
+        bus.publish({"type": "command_refused", "command_id": "c-2", "code": "forbidden", "message": "Sizde değil."})
         bus.publish({"type": "deadline_near", "tracking_number": "2025-000001"})
         messages = [received.get(timeout=5) for _ in range(3)]
 
     assert [type(message) for message in messages] == [CommandAccepted, CommandRefused, OtherMessage]
-    assert messages[1].code == "not_holder"
+    assert messages[1].code == "forbidden"
     assert bus.depth() == 0
 
 

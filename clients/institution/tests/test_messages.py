@@ -67,11 +67,11 @@ def test_forwarded_assignment_says_where_from(make_assignment):
 def test_command_outcomes(kind, cls):
     message = parse_message(
         json.dumps(
-            {"type": kind, "command_id": "c-1", "code": "not_holder", "message": "Başvuru sizde değil.", "x": 2}
+            {"type": kind, "command_id": "c-1", "code": "forbidden", "message": "Başvuru sizde değil.", "x": 2}
         ).encode()
     )
 
-    assert message == cls(command_id="c-1", code="not_holder", message="Başvuru sizde değil.", extra={"x": 2})
+    assert message == cls(command_id="c-1", code="forbidden", message="Başvuru sizde değil.", extra={"x": 2})
     assert message.tracking_number is None
 
 
