@@ -699,7 +699,10 @@ def act_on_command(
         outbox.to_institution(session, institution, outcome)
         return outcome
     assert isinstance(body, dict)
-    done = session.get(InstitutionCommand, (institution, command_id), with_for_update=True)
+    # The same command delivered twice at once (a redelivery racing its first delivery): the second waits here
+    # until the first has committed, then finds it done and answers as the first did.
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"command:{institution}:{command_id}"))))
+    done = session.get(InstitutionCommand, (institution, command_id))
     if done is not None:  # the same command again: its outcome again, and nothing done twice
         outbox.to_institution(session, institution, done.outcome)
         return done.outcome

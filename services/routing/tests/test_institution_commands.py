@@ -144,3 +144,15 @@ def test_a_command_the_broker_does_not_vouch_for_is_set_aside_not_acted_on(routi
     assert "not from its institution" in set_aside["reason"] and set_aside["body"] == answer
     with service_database(routing) as session:
         assert session.scalar(select(func.count()).select_from(InstitutionCommand)) == 0
+
+
+def test_the_same_command_delivered_twice_at_once_is_acted_on_once_and_answered_alike(routing, amqp_uri, plugged):
+    held_by_the_ministry(routing, amqp_uri)
+    forward = {"command_id": "c-twice", "tracking_number": NUMBER, "to_institution": "PD-06-SAGLIK"}
+    with entrypoint_waiter(routing, "handle_institution_command", timeout=10):
+        send_command(plugged["amqp_uri"], "MIN-SAGLIK", "forward", forward)
+        send_command(plugged["amqp_uri"], "MIN-SAGLIK", "forward", forward)
+    outcomes = [take_message(plugged["amqp_uri"], plugged["queue"]) for _ in range(2)]
+    assert [(o["type"], o["code"]) for o in outcomes] == [("command_accepted", "forwarded")] * 2
+    with service_database(routing) as session:
+        assert session.scalar(select(func.count()).select_from(AssignmentHistory)) == 3  # initial, two forwards
