@@ -16,6 +16,7 @@ from cimer_common.bus import cluster_rpc
 from cimer_common.outbox import DEAD_LETTERS
 from cimer_common.testing import (
     next_event,
+    publish_as,
     publish_raw,
     received_event,
     send_command,
@@ -28,14 +29,6 @@ from routing.models import Assignment
 pytestmark = pytest.mark.interface
 
 RPC = Exchange(broker.RPC_EXCHANGE, type="topic", durable=True)
-
-
-def publish_as(uri, exchange, routing_key, body, **properties):
-    """Publish with confirms over `uri`: the broker's refusal raises (AccessRefused)."""
-    with Connection(uri, transport_options={"confirm_publish": True}) as connection:
-        connection.Producer().publish(
-            body, exchange=exchange, routing_key=routing_key, serializer="json", declare=[], **properties
-        )
 
 
 @pytest.fixture

@@ -215,7 +215,7 @@ def credentials_file() -> Path:
     return Path(os.environ.get("BROKER_CREDENTIALS_FILE", "var/broker/credentials.json"))
 
 
-def _stored_passwords() -> dict[str, str]:
+def stored_passwords() -> dict[str, str]:
     path = credentials_file()
     if not path.exists():
         return {}
@@ -244,7 +244,7 @@ def component_uri(component: str, amqp_uri: str | None = None) -> str:
     if explicit:
         return explicit
     base = amqp_uri or os.environ.get("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/")
-    password = _stored_passwords().get(user_of(component))
+    password = stored_passwords().get(user_of(component))
     return with_user(base, user_of(component), password) if password else base
 
 

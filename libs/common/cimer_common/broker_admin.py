@@ -103,7 +103,7 @@ class Management:
 def provision(management: Management | None = None) -> dict[str, str]:
     """Every component's user and permissions; returns user → password (also stored for local runs)."""
     management = management or Management()
-    passwords = broker._stored_passwords()
+    passwords = broker.stored_passwords()
     for component in broker.COMPONENTS:
         user = broker.user_of(component)
         passwords.setdefault(user, broker.new_password())

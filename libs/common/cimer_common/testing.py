@@ -303,15 +303,22 @@ def send_command(
     """Publish a command as an institution's system does, over `amqp_uri` (its own credentials), with confirms:
     a refusal by the broker raises. `vouched=False` leaves out `user_id`; `routing_code` names another code."""
     properties = {"user_id": broker.user_in(amqp_uri)} if vouched else {}
+    publish_as(
+        amqp_uri,
+        Exchange(broker.COMMANDS_EXCHANGE, type="topic", durable=True),
+        f"{routing_code or code}.{command}",
+        body,
+        delivery_mode=2,
+        **properties,
+    )
+
+
+def publish_as(amqp_uri: str, exchange: Exchange, routing_key: str, body: Any, **properties: Any) -> None:
+    """Publish `body` (JSON) over `amqp_uri`, whoever's credentials it holds, with confirms: a refusal by the broker
+    raises (AccessRefused). Declares nothing: the exchange is someone else's."""
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         connection.Producer().publish(
-            body,
-            exchange=Exchange(broker.COMMANDS_EXCHANGE, type="topic", durable=True),
-            routing_key=f"{routing_code or code}.{command}",
-            serializer="json",
-            delivery_mode=2,
-            declare=[],
-            **properties,
+            body, exchange=exchange, routing_key=routing_key, serializer="json", declare=[], **properties
         )
 
 
