@@ -23,11 +23,18 @@ def problem(request: Request, status: int, code: str, **extra: Any) -> JSONRespo
     return JSONResponse({"detail": detail}, status_code=status)
 
 
+def field_path(location: tuple[int | str, ...]) -> str:
+    """`applicant.national_id` for pydantic's `("body", "applicant", "national_id")`: the request body is the
+    place, not a field (an application's own `body` field stays `body`)."""
+    parts = location[1:] if location[:1] == ("body",) else location
+    return ".".join(str(part) for part in parts)
+
+
 async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
         {
-            "field": ".".join(str(part) for part in e["loc"] if part != "body"),
+            "field": field_path(e["loc"]),
             "type": e["type"],
             "message": e["msg"],
         }
