@@ -13,8 +13,9 @@ change to the directory must keep (`check_new_institution`, `check_parent`, ...)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from cimer_common import geography
@@ -473,6 +474,53 @@ def forward_reason(
     return None
 
 
+# Where the targets of an edge are to be found, given the holder: the relation of the edge as equalities on the
+# directory's columns, so the service asks the database for exactly those (never the whole directory). A relation
+# not listed needs nothing of the target (`_anywhere`, `_belongs_to_a_ministry`); `forward_reason` still decides.
+_NARROWING: dict[Relation, Callable[[str, ForwardingDirectory], dict[str, str | None]]] = {
+    _same_province: lambda holder, directory: {"province": directory.province_of(holder)},
+    _child: lambda holder, directory: {"parent": holder},
+    _same_ministry: lambda holder, directory: {"ministry": directory.ministry_of(holder)},
+}
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The active institutions of `type` (in `province`, under `parent`, of `ministry`, where given) among which
+    one edge of `FORWARDING` from a holder may lead."""
+
+    type: str
+    province: str | None = None
+    parent: str | None = None
+    ministry: str | None = None
+
+
+def forward_candidates(holder: str, directory: ForwardingDirectory) -> list[Candidates]:
+    """One `Candidates` per edge from `holder`'s type, narrowed by the edge's relation; an edge whose relation
+    cannot hold (a holder seated in no province, or in no ministry's subtree) is left out. Every target that
+    `forward_reason` would allow is among them; `forward_targets` keeps only those it allows."""
+    holder_type = directory.type_of(holder)
+    found: list[Candidates] = []
+    for target_type, relation in FORWARDING.get(holder_type or "", ()):
+        narrowing = _NARROWING[relation](holder, directory) if relation in _NARROWING else {}
+        if any(value is None for value in narrowing.values()):
+            continue
+        found.append(Candidates(target_type, **narrowing))
+    return found
+
+
+def forward_targets(
+    application: ApplicationFacts,
+    holder: str,
+    candidates: Iterable[str],
+    directory: ForwardingDirectory,
+    sender: str | None,
+) -> list[str]:
+    """The candidates the holder may forward the application to, in their order: `forward_reason` says
+    `"forwarded"` (never the holder, a retired institution, or the sender, which is a return, not a forward)."""
+    return [code for code in candidates if forward_reason(application, holder, code, directory, sender) == FORWARDED]
+
+
 def may_forward(
     application: ApplicationFacts,
     holder: str,
@@ -556,6 +604,28 @@ def check_answer(outcome: object, text: object) -> tuple[str, str]:
     if not ANSWER_MIN <= len(stripped) <= ANSWER_MAX:
         raise InvalidRequest("answer_text_required", "text")
     return outcome, stripped
+
+
+INFORMATION_REQUEST = "information_request"
+
+
+def check_extension(kind: str, extended: bool, deadline: date, today: date) -> None:
+    """Whether an unanswered application's deadline may be extended (Law 4982, article 11): an information request
+    only, once, before its deadline has passed; refuses as `extend` does."""
+    if kind != INFORMATION_REQUEST:
+        raise InvalidRequest("extension_not_allowed", "kind")
+    if extended:
+        raise Conflict("already_extended")
+    if today > deadline:
+        raise InvalidRequest("deadline_passed", "deadline")
+
+
+def may_extend(kind: str, extended: bool, deadline: date, today: date) -> bool:
+    try:
+        check_extension(kind, extended, deadline, today)
+    except (InvalidRequest, Conflict):
+        return False
+    return True
 
 
 def check_extension_reason(reason: object) -> str:

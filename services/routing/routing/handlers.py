@@ -221,6 +221,16 @@ def assign_first_destination(session: Session, outbox: OutboxWriter, application
     return institution
 
 
+def _matching(statement: Select[Any], q: str | None) -> Select[Any]:
+    """`statement` narrowed to the institutions whose code or name contains `q`, both sides folded."""
+    key = geography.fold(q) if q else ""
+    if key:
+        pattern = f"%{key}%"  # folded text is letters and digits only: no LIKE wildcard to escape
+        # The very expressions of the trigram indexes (`models.folded`), or the planner could not use them.
+        statement = statement.where(or_(folded(Institution.code).like(pattern), folded(Institution.name).like(pattern)))
+    return statement
+
+
 def institutions_query(
     type: str | None = None,  # the public API's name for the filter
     province: str | None = None,
@@ -234,11 +244,7 @@ def institutions_query(
         statement = statement.where(Institution.type == type)
     if province:
         statement = statement.where(Institution.province == province)
-    key = geography.fold(q) if q else ""
-    if key:
-        pattern = f"%{key}%"  # folded text is letters and digits only: no LIKE wildcard to escape
-        # The very expressions of the trigram indexes (`models.folded`), or the planner could not use them.
-        statement = statement.where(or_(folded(Institution.code).like(pattern), folded(Institution.name).like(pattern)))
+    statement = _matching(statement, q)
     limit, offset = page_window(limit, offset, MAX_PAGE)
     return statement.order_by(Institution.code).limit(limit).offset(offset)
 
@@ -533,12 +539,7 @@ def extend(
     """The holder extends an information request's deadline, once, by 15 working days, before it has passed
     (Law 4982, article 11); the reason goes to the applicant."""
     assignment, _ = _workable(session, officer, tracking_number)
-    if assignment.kind != "information_request":
-        raise InvalidRequest("extension_not_allowed", "kind")
-    if assignment.extended:
-        raise Conflict("already_extended")
-    if (today or calendar.today()) > assignment.deadline:
-        raise InvalidRequest("deadline_passed", "deadline")
+    domain.check_extension(assignment.kind, assignment.extended, assignment.deadline, today or calendar.today())
     reason = domain.check_extension_reason(reason)
     at = datetime.now(UTC)
     previous = assignment.deadline
@@ -563,6 +564,81 @@ def extend(
         "tracking_number": assignment.tracking_number,
         "deadline": assignment.deadline.isoformat(),
         "previous_deadline": previous.isoformat(),
+    }
+
+
+FORWARD_TARGETS_MAX = 100
+
+
+def _public(institution: Institution) -> dict[str, Any]:
+    return {"code": institution.code, "name": institution.name, "type": institution.type}
+
+
+def forward_targets_query(
+    candidates: list[domain.Candidates], q: str | None, excluded: list[str]
+) -> Select[Institution]:
+    """The active institutions among `candidates` (one condition per edge, on columns the (type, code) and
+    (province, code) indexes cover), matching `q` as `list_institutions` does, none of `excluded`, by name;
+    apart, so a test can ask the planner how it runs it."""
+    edges = [
+        and_(
+            Institution.type == c.type,
+            *(
+                getattr(Institution, column) == value
+                for column, value in (("province", c.province), ("parent", c.parent), ("ministry", c.ministry))
+                if value is not None
+            ),
+        )
+        for c in candidates
+    ]
+    statement = select(Institution).where(Institution.active, or_(*edges), Institution.code.not_in(excluded))
+    return _matching(statement, q).order_by(Institution.name, Institution.code)
+
+
+def forward_targets(
+    session: Session,
+    officer: Principal,
+    tracking_number: str,
+    q: str | None = None,
+    limit: int = 20,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """What the holder may do with the application now (SPEC section 4), so a console offers only allowed moves:
+    the sender a return would go to, the institutions a forward may go to (matching `q` like the directory's
+    search, by name, `limit` at most), and whether it may answer and extend. Refused exactly as `forward` is to an
+    officer whose institution does not hold it; once answered, nothing is allowed any more."""
+    assignment, scope, directory = _reachable(session, officer, tracking_number, for_update=False)
+    access.require(officer, Action.WORK_APPLICATION, scope)
+    limit = max(1, min(limit if isinstance(limit, int) else 20, FORWARD_TARGETS_MAX))
+    if assignment.status == "answered":
+        return {"return_to": None, "targets": [], "may_answer": False, "may_extend": False}
+    holder = assignment.institution
+    sender = domain.Custody(tuple((h.reason, h.to_institution) for h in _moves(session, assignment))).sender
+    application = _facts(assignment)
+    targets: list[Institution] = []
+    candidates = domain.forward_candidates(holder, directory)
+    if candidates:
+        excluded = [holder] if sender is None else [holder, sender]  # the sender is a return, offered apart
+        statement = forward_targets_query(candidates, q if isinstance(q, str) else None, excluded)
+        offset = 0
+        # The candidates are the edges' targets exactly, but for the relations that ask nothing of the target
+        # (`_belongs_to_a_ministry`): page on, in the rare case the rules turned some down, until `limit` are found.
+        while len(targets) < limit:
+            rows = {i.code: i for i in session.scalars(statement.limit(limit).offset(offset))}
+            allowed = domain.forward_targets(application, holder, list(rows), directory, sender)
+            targets += [rows[code] for code in allowed]
+            if len(rows) < limit:
+                break
+            offset += limit
+    returns = sender is not None and domain.forward_reason(application, holder, sender, directory, sender)
+    returned_to = session.get(Institution, sender) if returns == domain.RETURNED else None
+    return {
+        "return_to": _public(returned_to) if returned_to is not None else None,
+        "targets": [_public(i) for i in targets[:limit]],
+        "may_answer": True,
+        "may_extend": domain.may_extend(
+            assignment.kind, assignment.extended, assignment.deadline, today or calendar.today()
+        ),
     }
 
 

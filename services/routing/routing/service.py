@@ -183,6 +183,16 @@ class RoutingService(HealthCheck):
         return extended
 
     @rpc(expected_exceptions=EXPECTED)
+    def forward_targets(
+        self, token: str | None, tracking_number: str, q: str | None = None, limit: int = 20
+    ) -> dict[str, Any]:
+        """What the holder may do with the application now: return it to whom, forward it to which, answer it,
+        extend it (`handlers.forward_targets`)."""
+        principal = self.authenticate(token)
+        with self.db.transaction() as session:
+            return handlers.forward_targets(session, principal, tracking_number, q=q, limit=limit)
+
+    @rpc(expected_exceptions=EXPECTED)
     def history(self, token: str | None, tracking_number: str) -> list[dict[str, Any]]:
         principal = self.authenticate(token)
         with self.db.transaction() as session:

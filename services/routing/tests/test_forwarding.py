@@ -1,6 +1,8 @@
 """Unit tests of the forwarding rules (SPEC section 4), edge by edge of `domain.FORWARDING`: no broker, no
 database; then property tests of the same rules with hypothesis."""
 
+from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -273,6 +275,99 @@ def test_check_note():
     with pytest.raises(InvalidRequest) as refused:
         domain.check_note("x" * 2001)
     assert refused.value.args == ("note_too_long", "note")
+
+
+# --- What the holder may do: the candidates the service asks the database for, and extensions ---------------------
+
+
+def found_by(candidates, rows):
+    """The codes the service's query finds for `candidates` in `rows` (code → (type, province, parent, ministry)),
+    retired ones left out as the query does."""
+    return {
+        code
+        for code, (type_, province, parent, ministry) in rows.items()
+        for c in candidates
+        if type_ == c.type
+        and c.province in (None, province)
+        and c.parent in (None, parent)
+        and c.ministry in (None, ministry)
+    }
+
+
+SEEDED_ROWS = {e.code: (e.type, e.province, e.parent, e.ministry) for e in directory.entries()}
+
+
+def test_the_candidates_of_a_governorship_are_its_own_province_s_bodies_and_the_presidency():
+    assert domain.forward_candidates("GOV-06", DIRECTORY) == [
+        domain.Candidates("district_governorship", province="06"),
+        domain.Candidates("provincial_directorate", province="06"),
+        domain.Candidates("regional_directorate", province="06"),
+        domain.Candidates("presidency"),
+    ]
+    assert domain.forward_candidates("MIN-SAGLIK", DIRECTORY) == [
+        domain.Candidates("ministry_unit", parent="MIN-SAGLIK"),
+        domain.Candidates("provincial_directorate", ministry="SAGLIK"),
+    ]
+    # Nothing to look for from a body with no edge, nor from a retired holder.
+    assert domain.forward_candidates("DG-06-CANKAYA", DIRECTORY) == []
+    assert domain.forward_candidates("GOV-06", FakeDirectory(ROWS, retired={"GOV-06"})) == []
+
+
+@pytest.mark.parametrize("rows", [ROWS, SEEDED_ROWS], ids=["sample", "seeded"])
+@pytest.mark.parametrize("application", [MINISTERIAL, LOCAL], ids=["ministerial", "local"])
+def test_the_candidates_hold_every_allowed_target_and_forward_targets_keeps_exactly_those(rows, application):
+    """For every holder, whatever its sender: what the narrowed query finds, filtered by `forward_targets`, is
+    every institution of the directory a forward is allowed to, and nothing else."""
+    directory_ = FakeDirectory(rows)
+    holders = [code for code, row in rows.items() if row[0] in domain.FORWARDING]
+    if rows is SEEDED_ROWS:
+        holders = [h for h in holders if h in ("PRESIDENCY", "GOV-06", "GOV-01", "MIN-SAGLIK", "HRB-06")] + [
+            "ETHICS-BOARD"
+        ]
+    for holder in holders:
+        for sender in (None, "PRESIDENCY", "GOV-06"):
+            expected = {
+                code
+                for code in rows
+                if domain.forward_reason(application, holder, code, directory_, sender) == domain.FORWARDED
+            }
+            found = found_by(domain.forward_candidates(holder, directory_), rows)
+            assert expected <= found, (holder, expected - found)
+            assert set(domain.forward_targets(application, holder, sorted(found), directory_, sender)) == expected
+
+
+def test_forward_targets_never_offers_the_holder_the_sender_or_a_retired_institution():
+    retired = FakeDirectory(ROWS, retired={"DG-06-CANKAYA"})
+    candidates = ["GOV-06", "DG-06-CANKAYA", "PD-06-SAGLIK", "PRESIDENCY", "GOV-34"]
+    assert domain.forward_targets(MINISTERIAL, "GOV-06", candidates, retired, "PRESIDENCY") == ["PD-06-SAGLIK"]
+    assert domain.forward_targets(MINISTERIAL, "GOV-06", candidates, DIRECTORY, None) == [
+        "DG-06-CANKAYA",
+        "PD-06-SAGLIK",
+        "PRESIDENCY",
+    ]
+
+
+DAY = date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "extended", "deadline", "error"),
+    [
+        ("information_request", False, DAY, None),  # on the deadline's day still
+        ("petition", False, DAY, (InvalidRequest, ("extension_not_allowed", "kind"))),
+        ("ethics_complaint", False, DAY, (InvalidRequest, ("extension_not_allowed", "kind"))),
+        ("information_request", True, DAY, (Conflict, ("already_extended", None))),
+        ("information_request", False, date(2026, 11, 30), (InvalidRequest, ("deadline_passed", "deadline"))),
+    ],
+)
+def test_check_extension_and_may_extend_agree(kind, extended, deadline, error):
+    assert domain.may_extend(kind, extended, deadline, DAY) is (error is None)
+    if error is None:
+        domain.check_extension(kind, extended, deadline, DAY)
+    else:
+        with pytest.raises(error[0]) as refused:
+            domain.check_extension(kind, extended, deadline, DAY)
+        assert refused.value.args == error[1]
 
 
 # --- Properties (hypothesis) ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from cimer_common.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
 from cimer_common.outbox import consumer_queue
 from cimer_common.testing import next_event, no_event, publish, received_event, service_database, token_for
-from routing import directory, handlers
+from routing import directory, domain, handlers
 from routing.models import Assignment, AssignmentHistory, Institution, OutboxMessage
 
 pytestmark = pytest.mark.interface
@@ -364,9 +364,11 @@ def test_only_an_administrator_changes_the_directory(routing, caller):
 SYNTHETIC = 60_000
 
 
-def explain(session, **filters):
-    """The plan of the statement `list_institutions` runs, sent as the service sends it (values as parameters)."""
-    compiled = handlers.institutions_query(**filters).compile(
+def explain(session, statement=None, **filters):
+    """The plan of the statement `list_institutions` runs (or of `statement`), sent as the service sends it (values
+    as parameters)."""
+    statement = handlers.institutions_query(**filters) if statement is None else statement
+    compiled = statement.compile(
         dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
     )
     return "\n".join(session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars())
@@ -403,6 +405,13 @@ def test_listing_uses_indexes_at_the_size_of_the_real_directory(routing):
             "province": explain(session, province="06"),
             "type and province": explain(session, type="provincial_directorate", province="06", offset=100),
         }
+        # What a holder may forward to is looked for among the types and the province its edges allow only.
+        snapshot = handlers.DatabaseDirectory(session)
+        for holder, q in (("PRESIDENCY", None), ("GOV-06", None), ("GOV-06", "saglik"), ("MIN-ADALET", None)):
+            candidates = domain.forward_candidates(holder, snapshot)
+            plans[f"forward targets of {holder}, q={q}"] = explain(
+                session, handlers.forward_targets_query(candidates, q, [holder]).limit(20)
+            )
     for case, plan in plans.items():
         print(f"--- {case}\n{plan}")  # shown when the test fails
         assert "Seq Scan" not in plan, (case, plan)

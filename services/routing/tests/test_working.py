@@ -13,7 +13,7 @@ from cimer_common import calendar
 from cimer_common.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
 from cimer_common.outbox import consumer_queue
 from cimer_common.testing import next_event, no_event, publish, received_event, service_database, token_for
-from routing import handlers
+from routing import directory, handlers
 from routing.models import Assignment
 
 pytestmark = pytest.mark.interface
@@ -389,3 +389,114 @@ def test_the_facts_of_the_application_are_kept_for_the_rules(routing, amqp_uri):
             None,
             None,
         )
+
+
+# --- What the holder may do (`forward_targets`): the console offers only these ----------------------------------
+
+
+def options(container, holder, number=NUMBER, **kwargs):
+    return rpc(container, "forward_targets", officer(holder), number, **kwargs)
+
+
+def codes(found):
+    return [t["code"] for t in found["targets"]]
+
+
+def test_a_governorship_may_forward_inside_its_own_province_only(routing, amqp_uri, on):
+    receive(routing, amqp_uri)  # a web petition about a road in Çankaya: GOV-06, locally solvable
+    found = options(routing, "GOV-06", limit=100)
+    assert (found["return_to"], found["may_answer"], found["may_extend"]) == (None, True, False)
+    assert all(set(t) == {"code", "name", "type"} for t in found["targets"])
+    assert {"DG-06-CANKAYA", "PD-06-SAGLIK", "RD-UAB-KGM-4"} <= set(codes(found))
+    assert {t["type"] for t in found["targets"]} <= {
+        "district_governorship",
+        "provincial_directorate",
+        "regional_directorate",
+    }  # a road in a district never goes up to the Presidency
+    # Never another province's: Ankara's district governorships and directorates, and the highways region seated
+    # in Ankara.
+    assert all(code.startswith(("DG-06-", "PD-06-")) or code == "RD-UAB-KGM-4" for code in codes(found))
+    names = [t["name"] for t in found["targets"]]
+    assert names == sorted(names)  # by name (the test databases' collation is C.UTF-8)
+    assert set(codes(found)) == {
+        e.code
+        for e in directory.entries()
+        if e.province == "06" and e.type in ("district_governorship", "provincial_directorate", "regional_directorate")
+    }
+    # `q` narrows, folded like the directory's search; `limit` cuts; both by name.
+    assert codes(options(routing, "GOV-06", q="çankaya")) == ["DG-06-CANKAYA"]
+    assert codes(options(routing, "GOV-06", q="CANKAYA")) == ["DG-06-CANKAYA"]
+    assert codes(options(routing, "GOV-06", q="saglik")) == ["PD-06-SAGLIK"]
+    assert codes(options(routing, "GOV-06", q="kadıköy")) == []  # İstanbul's
+    few = options(routing, "GOV-06", limit=3)
+    assert codes(few) == codes(found)[:3]
+
+
+def test_a_matter_for_a_ministry_may_go_up_and_the_presidency_offers_ministries_and_governorships(
+    routing, amqp_uri, on
+):
+    receive(routing, amqp_uri, subject="justice", district=None)  # a ministry with no office in the province
+    assert "PRESIDENCY" in codes(options(routing, "GOV-06", q="cumhurbaskanligi"))
+    rpc(routing, "forward", officer("GOV-06"), NUMBER, "PRESIDENCY")
+    found = options(routing, "PRESIDENCY", limit=100)
+    # The sender is offered as the return, not among the forwards.
+    assert found["return_to"] == {"code": "GOV-06", "name": "Ankara Valiliği", "type": "governorship"}
+    assert "GOV-06" not in codes(found) and "PRESIDENCY" not in codes(found)
+    types = {t["type"] for t in found["targets"]}
+    assert types == {"ministry", "governorship", "ethics_board", "hr_presidency"}
+    assert {"MIN-SAGLIK", "MIN-ADALET", "GOV-34", "ETHICS-BOARD", "HR-PRESIDENCY"} <= set(codes(found))
+    assert len(codes(found)) == 17 + 80 + 2  # every ministry, every other governorship, the two boards
+    assert codes(options(routing, "PRESIDENCY", q="istanbul")) == ["GOV-34"]
+    assert codes(options(routing, "PRESIDENCY", q="adalet")) == ["MIN-ADALET"]
+
+    # Forwarded on, the ministry sees the Presidency as where a return goes.
+    rpc(routing, "forward", officer("PRESIDENCY"), NUMBER, "MIN-ADALET")
+    found = options(routing, "MIN-ADALET")
+    assert found["return_to"]["code"] == "PRESIDENCY"
+    assert codes(found) == ["MU-ADALET-CTE"]  # its unit; the Ministry of Justice has no provincial directorate
+
+
+def test_a_retired_institution_is_offered_neither_as_target_nor_as_return(routing, amqp_uri, on):
+    receive(routing, amqp_uri)
+    rpc(routing, "forward", officer("GOV-06"), NUMBER, "DG-06-CANKAYA")
+    next_event(amqp_uri, ASSIGNED)
+    with service_database(routing) as session:
+        session.execute(text("UPDATE institutions SET active = false WHERE code IN ('GOV-06', 'PD-06-SAGLIK')"))
+    found = options(routing, "DG-06-CANKAYA")
+    assert found["return_to"] is None and found["targets"] == [] and found["may_answer"] is True
+    receive(routing, amqp_uri, tracking_number="260000000026", channel="in_person", recorded_by="GOV-34")
+    assert "PD-34-SAGLIK" in codes(options(routing, "GOV-34", "260000000026", q="saglik"))
+    with service_database(routing) as session:
+        session.execute(text("UPDATE institutions SET active = false WHERE code = 'PD-34-SAGLIK'"))
+    assert "PD-34-SAGLIK" not in codes(options(routing, "GOV-34", "260000000026", q="saglik"))
+
+
+def test_may_extend_follows_the_rule_of_extend(routing, amqp_uri, on):
+    receive(routing, amqp_uri, kind="information_request", petition_type=None)
+    assert options(routing, "GOV-06")["may_extend"] is True
+    on(date(2026, 12, 11))  # the deadline has passed
+    assert options(routing, "GOV-06")["may_extend"] is False
+    on(date(2026, 12, 1))
+    rpc(routing, "extend", officer("GOV-06"), NUMBER, "Başka kurumlardan bilgi istendi.")
+    assert options(routing, "GOV-06")["may_extend"] is False  # once only
+    rpc(routing, "answer", officer("GOV-06"), NUMBER, "positive", "Bilgi ekte gönderilmiştir.")
+    assert options(routing, "GOV-06") == {"return_to": None, "targets": [], "may_answer": False, "may_extend": False}
+
+
+def test_forward_targets_are_refused_as_forward_is(routing, amqp_uri, on):
+    receive(routing, amqp_uri, target_institution="MIN-SAGLIK", subject="health", district=None)
+    rpc(routing, "forward", officer("PRESIDENCY"), NUMBER, "MIN-SAGLIK")
+    # It held it: reads, does not work it.
+    assert refused(Forbidden, routing, "forward_targets", officer("PRESIDENCY"), NUMBER) == (
+        "forbidden",
+        "work_application",
+    )
+    assert refused(Forbidden, routing, "forward_targets", token_for("c", "PRESIDENCY", "coordinator"), NUMBER)
+    # Never reached it, or a number that does not exist: missing alike.
+    for number in (NUMBER, "269999999999"):
+        assert refused(NotFound, routing, "forward_targets", officer("GOV-34"), number) == (
+            "application_not_found",
+            None,
+        )
+    assert refused(Unauthorized, routing, "forward_targets", None, NUMBER) == ("login_required", None)
+    assert codes(options(routing, "MIN-SAGLIK", limit=1000)) == codes(options(routing, "MIN-SAGLIK", limit=100))
