@@ -61,6 +61,7 @@ class Action(StrEnum):
     SEE_NATIONAL_ID = "see_national_id"
     SEE_CONFIDENTIAL_APPLICANT = "see_confidential_applicant"
     READ_REPORT = "read_report"
+    READ_OVERVIEW = "read_overview"  # a coordinator's counts of what is open in their subtree now
     MANAGE_USERS = "manage_users"
     MANAGE_DIRECTORY = "manage_directory"
 
@@ -102,9 +103,16 @@ RULES: dict[Action, Callable[[Principal, ApplicationScope | None], bool]] = {
     # SPEC section 2: only the Presidency's CİMER staff may see who filed a confidential application.
     Action.SEE_CONFIDENTIAL_APPLICANT: lambda p, s: _reads(p, s) and p.institution == PRESIDENCY,
     Action.READ_REPORT: lambda p, s: p.has_role("coordinator"),
+    Action.READ_OVERVIEW: lambda p, s: p.has_role("coordinator"),
     Action.MANAGE_USERS: lambda p, s: p.has_role("admin"),
     Action.MANAGE_DIRECTORY: lambda p, s: p.has_role("admin"),
 }
+
+
+def coordinates_everything(principal: Principal) -> bool:
+    """A coordinator who reads every application (`_reads`): the Presidency's. Any other reads those whose
+    `held_by` or `coordinators` name their own institution, so a query over many applications can say the same."""
+    return principal.has_role("coordinator") and principal.institution == PRESIDENCY
 
 
 def allowed(principal: Principal, action: Action, scope: ApplicationScope | None = None) -> bool:

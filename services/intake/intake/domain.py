@@ -11,8 +11,9 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.fernet import Fernet
 from stdnum.tr import tckimlik
@@ -211,3 +212,20 @@ def applicant_view(
     if national_id and not access.allowed(principal, Action.SEE_NATIONAL_ID, scope):
         shown["national_id"] = mask_national_id(national_id)
     return shown
+
+
+# --- A coordinator's overview -------------------------------------------------------------------------------------
+
+
+def overview(counts: Iterable[tuple[str, int, int]]) -> dict[str, Any]:
+    """The coordinator's subtree now, from (holder, open, overdue) per institution: each institution that holds
+    open applications, the most overdue first, then the most open, then by code; and the totals."""
+    rows = sorted(
+        ((code, open_, overdue) for code, open_, overdue in counts if open_ > 0),
+        key=lambda row: (-row[2], -row[1], row[0]),
+    )
+    return {
+        "open": sum(open_ for _, open_, _ in rows),
+        "overdue": sum(overdue for _, _, overdue in rows),
+        "items": [{"institution": code, "open": open_, "overdue": overdue} for code, open_, overdue in rows],
+    }

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, collate, delete, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, Select, String, bindparam, collate, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
@@ -491,6 +491,36 @@ def inbox(
         .offset(offset)
     )
     return {"total": total, "limit": limit, "offset": offset, "items": [_summary(a) for a in rows]}
+
+
+def _open_scope(officer: Principal) -> list[ColumnElement[bool]]:
+    """Which open applications a coordinator reads, as `access._reads` decides it for one: everything for the
+    Presidency's; otherwise those naming the officer's institution in `held_by` or `coordinators`, asked as the
+    expression of the partial GIN index `ix_applications_open_scope` so the planner can use it."""
+    conditions: list[ColumnElement[bool]] = [Application.status == "assigned"]
+    if not access.coordinates_everything(officer):
+        scope = Application.held_by.op("||", return_type=ARRAY(String(64)))(Application.coordinators)
+        conditions.append(scope.contains(array([officer.institution], type_=String(64))))
+    return conditions
+
+
+def overview_query(officer: Principal, today: date) -> Select[tuple[str | None, int, int]]:
+    """The one grouped statement behind `overview`; apart, so a test can ask the planner how it runs it."""
+    overdue = func.count().filter(Application.deadline < today)
+    return (
+        select(Application.institution, func.count(), overdue)
+        .where(*_open_scope(officer))
+        .group_by(Application.institution)
+    )
+
+
+def overview(session: Session, officer: Principal, today: date) -> dict[str, Any]:
+    """A coordinator's subtree now: per institution holding open applications the coordinator may read, how many
+    it holds and how many of those are past their deadline (before `today` in Turkey), with the totals. Counts
+    only: no application, no personal data."""
+    access.require(officer, Action.READ_OVERVIEW)
+    rows = session.execute(overview_query(officer, today)).all()
+    return domain.overview((code, open_, overdue) for code, open_, overdue in rows if code is not None)
 
 
 def application_for_officer(

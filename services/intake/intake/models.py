@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Sequence, String, Text, func
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Sequence, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -63,8 +63,20 @@ class Application(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     extended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    # An institution's inbox: what it holds now, the nearest deadline first.
-    __table_args__ = (Index("ix_applications_inbox", "institution", "deadline", "received_at"),)
+    # An institution's inbox: what it holds now, the nearest deadline first. A coordinator's overview counts what
+    # is open (`assigned`) now: by holder and deadline, for the Presidency, from the partial index alone; in a
+    # subtree, the open applications that name the coordinator's institution in `held_by || coordinators`
+    # (`handlers.overview` compares that very expression, or the planner could not use the GIN index).
+    __table_args__ = (
+        Index("ix_applications_inbox", "institution", "deadline", "received_at"),
+        Index("ix_applications_open", "institution", "deadline", postgresql_where=text("status = 'assigned'")),
+        Index(
+            "ix_applications_open_scope",
+            text("(held_by || coordinators)"),
+            postgresql_using="gin",
+            postgresql_where=text("status = 'assigned'"),
+        ),
+    )
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="application", uselist=False)
     # In the order things happened, not the order their events arrived in.

@@ -10,6 +10,7 @@ from typing import Any
 from nameko.dependency_providers import Config
 from pydantic import ValidationError
 
+from cimer_common import calendar
 from cimer_common.authentication import Authentication
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
@@ -96,6 +97,13 @@ class IntakeService(HealthCheck):
         officer = self.authenticate(token)
         with self.db.transaction() as session:
             return handlers.inbox(session, officer, *page_window(limit, offset, 200), kind, overdue)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def overview(self, token: str) -> dict[str, Any]:
+        """A coordinator's subtree now: open and overdue applications per holding institution."""
+        officer = self.authenticate(token)
+        with self.db.transaction() as session:
+            return handlers.overview(session, officer, calendar.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def get_application(self, token: str, tracking_number: str, client_address: str | None = None) -> dict[str, Any]:

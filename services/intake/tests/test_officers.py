@@ -1,12 +1,18 @@
 """Interface tests of what officers do at intake: record phone and in-person applications, list their inbox, open
 an application (scope, masking, confidentiality) and leave an audit line for each read."""
 
+from datetime import date
+
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import text, update
 
 from cimer_common.errors import Forbidden, NotFound, Unauthorized
 from cimer_common.outbox import consumer_queue
-from cimer_common.testing import assigned_event, next_event, publish, token_for
+from cimer_common.testing import assigned_event, next_event, publish, service_database, token_for
+from cimer_common.tokens import Principal
+from intake import handlers
+from intake.models import Application
 
 pytestmark = pytest.mark.interface
 
@@ -144,3 +150,111 @@ def test_an_officer_still_reads_what_their_institution_once_held(start_service, 
         call(intake, "get_application", OFFICER_GOV_06, accepted["tracking_number"])["institution"] == "DG-06-CANKAYA"
     )
     assert call(intake, "inbox", OFFICER_GOV_06)["total"] == 0
+
+
+# --- A coordinator's overview of their subtree ---------------------------------------------------------------------
+
+
+def test_a_coordinator_sees_what_is_open_and_overdue_in_their_subtree_per_institution(start_service, amqp_uri):
+    intake = start_service("intake")
+    ankara = ["GOV-06", "PRESIDENCY"]
+    numbers = {}
+    for name, institution, coordinators in (
+        ("gov", "GOV-06", ["PRESIDENCY"]),
+        ("cankaya-1", "DG-06-CANKAYA", ankara),
+        ("cankaya-2", "DG-06-CANKAYA", ankara),
+        ("health", "PD-06-SAGLIK", ["MIN-SAGLIK", "PRESIDENCY", "GOV-06"]),
+        ("istanbul", "GOV-34", ["PRESIDENCY"]),
+        ("istanbul-health", "PD-34-SAGLIK", ["MIN-SAGLIK", "PRESIDENCY", "GOV-34"]),
+        ("answered", "DG-06-CANKAYA", ankara),
+    ):
+        numbers[name] = file_and_assign(intake, amqp_uri, PETITION, institution, coordinators)[0]["tracking_number"]
+    call(intake, "file_application", PETITION)  # received, not yet assigned: not open anywhere
+    next_event(amqp_uri, RECEIVED)
+    with service_database(intake) as session:
+        past = date(2020, 1, 2)
+        for name in ("cankaya-1", "istanbul", "istanbul-health"):
+            session.execute(
+                update(Application).where(Application.tracking_number == numbers[name]).values(deadline=past)
+            )
+        session.execute(
+            update(Application).where(Application.tracking_number == numbers["answered"]).values(status="answered")
+        )
+
+    assert call(intake, "overview", token_for("c", "GOV-06", "coordinator")) == {
+        "open": 4,
+        "overdue": 1,
+        "items": [
+            {"institution": "DG-06-CANKAYA", "open": 2, "overdue": 1},
+            {"institution": "GOV-06", "open": 1, "overdue": 0},
+            {"institution": "PD-06-SAGLIK", "open": 1, "overdue": 0},
+        ],
+    }
+    assert call(intake, "overview", COORDINATOR_MIN_SAGLIK) == {
+        "open": 2,
+        "overdue": 1,
+        "items": [
+            {"institution": "PD-34-SAGLIK", "open": 1, "overdue": 1},
+            {"institution": "PD-06-SAGLIK", "open": 1, "overdue": 0},
+        ],
+    }
+    everything = call(intake, "overview", PRESIDENCY)
+    assert (everything["open"], everything["overdue"]) == (6, 3)
+    assert [item["institution"] for item in everything["items"]] == [
+        "DG-06-CANKAYA",  # 1 overdue of 2
+        "GOV-34",
+        "PD-34-SAGLIK",
+        "GOV-06",
+        "PD-06-SAGLIK",
+    ]
+    # A coordinator of an institution that no open application names: nothing; the rest may not ask.
+    assert call(intake, "overview", token_for("x", "MIN-MEB", "coordinator")) == {"open": 0, "overdue": 0, "items": []}
+    for outsider in (OFFICER_GOV_06, token_for("a", "PRESIDENCY", "admin"), token_for("p", "PRESIDENCY", "officer")):
+        with pytest.raises(Forbidden):
+            call(intake, "overview", outsider)
+    with pytest.raises(Unauthorized):
+        call(intake, "overview", None)
+
+
+def test_the_overview_is_answered_from_the_open_applications_indexes(start_service):
+    """With a year of a province's applications, a tenth of them open, the planner finds a subtree's open ones
+    through the GIN index over `held_by || coordinators` (its expression must be the query's), and counts the
+    Presidency's from the partial index without reading every application."""
+    intake = start_service("intake")
+    with service_database(intake) as session:
+        session.execute(
+            text(
+                """
+                INSERT INTO applications (id, tracking_number, access_code_hash, kind, channel, subject, title, body,
+                    anonymous, confidential, language, status, institution, held_by, coordinators, received_at,
+                    deadline)
+                SELECT gen_random_uuid(), lpad(i::text, 12, '0'), 'x', 'petition', 'web', 'transport', 't', 'b',
+                    false, false, 'tr', CASE WHEN i % 10 = 0 THEN 'assigned' ELSE 'answered' END,
+                    'GOV-' || lpad((i % 81 + 1)::text, 2, '0'), ARRAY['GOV-' || lpad((i % 81 + 1)::text, 2, '0')],
+                    ARRAY['PRESIDENCY'], now(), DATE '2026-12-01' + (i % 40)
+                FROM generate_series(1, :n) AS i
+                """
+            ),
+            {"n": 50_000},
+        )
+    with service_database(intake, as_owner=True) as session:
+        session.execute(text("ANALYZE applications"))
+        plans = {}
+        for who, principal in (
+            ("subtree", Principal("u", "c", "GOV-06", frozenset({"coordinator"}), "s")),
+            ("everything", Principal("u", "p", "PRESIDENCY", frozenset({"coordinator"}), "s")),
+        ):
+            compiled = handlers.overview_query(principal, date(2026, 12, 20)).compile(
+                dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+            )
+            plans[who] = "\n".join(
+                session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars()
+            )
+    for who, plan in plans.items():
+        print(f"--- {who}\n{plan}")
+        assert "Seq Scan" not in plan, (who, plan)
+    assert "ix_applications_open_scope" in plans["subtree"]
+    assert "ix_applications_open " in plans["everything"] + " "
+    counts = call(intake, "overview", token_for("c", "GOV-06", "coordinator"))
+    assert counts["items"] == [{"institution": "GOV-06", "open": counts["open"], "overdue": counts["overdue"]}]
+    assert counts["open"] == len([i for i in range(1, 50_001) if i % 10 == 0 and i % 81 + 1 == 6])
