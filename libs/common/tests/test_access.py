@@ -2,7 +2,7 @@
 
 import pytest
 
-from cimer_common.access import ROLES, RULES, Action, ApplicationScope, allowed
+from cimer_common.access import ROLES, RULES, Action, ApplicationScope, allowed, coordinates_everything
 from cimer_common.tokens import Principal
 
 
@@ -71,6 +71,10 @@ def test_working_an_application_needs_to_hold_it(who, expected):
         (officer("PRESIDENCY", "officer", "coordinator"), Action.MANAGE_USERS, False),
         (officer("GOV-06", "coordinator"), Action.READ_REPORT, True),
         (officer("GOV-06", "officer"), Action.READ_REPORT, False),
+        (officer("GOV-06", "coordinator"), Action.READ_OVERVIEW, True),
+        (officer("GOV-06", "officer"), Action.READ_OVERVIEW, False),
+        (officer("PRESIDENCY", "officer", "board"), Action.READ_OVERVIEW, False),
+        (officer("PRESIDENCY", "admin"), Action.READ_OVERVIEW, False),
     ],
 )
 def test_role_level_actions(who, action, expected):
@@ -112,3 +116,20 @@ def test_the_gateways_early_refusal_asks_about_the_officers_best_case(who, actio
     else:
         with pytest.raises(Forbidden):
             require_role_for(who, action)
+
+
+@pytest.mark.parametrize(
+    ("who", "everything"),
+    [
+        (officer("PRESIDENCY", "coordinator"), True),
+        (officer("PRESIDENCY", "officer"), False),  # an officer of the Presidency works what it holds
+        (officer("GOV-06", "coordinator"), False),
+    ],
+)
+def test_only_the_presidency_s_coordinator_coordinates_everything_as_reading_says(who, everything):
+    """`coordinates_everything` says for many applications at once what `_reads` says for one: an application
+    that names neither the coordinator's institution as holder nor as coordinator is read by the Presidency's
+    alone."""
+    elsewhere = ApplicationScope("DG-34-KADIKOY", frozenset({"DG-34-KADIKOY"}), frozenset({"GOV-34"}))
+    assert coordinates_everything(who) is everything
+    assert allowed(who, Action.READ_APPLICATION, elsewhere) is everything

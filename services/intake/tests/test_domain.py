@@ -135,3 +135,19 @@ def test_a_sealed_access_code_does_not_unseal_with_another_key_or_when_changed()
     changed = sealed[:-5] + ("A" if sealed[-5] != "A" else "B") + sealed[-4:]
     with pytest.raises(InvalidToken):
         domain.unseal_access_code(key, changed)
+
+
+def test_the_overview_puts_the_most_overdue_first_then_the_most_open_and_totals_them():
+    assert domain.overview(
+        [("GOV-06", 3, 0), ("PD-06-SAGLIK", 1, 1), ("DG-06-MAMAK", 2, 1), ("DG-06-CANKAYA", 2, 1), ("X", 0, 0)]
+    ) == {
+        "open": 8,
+        "overdue": 3,
+        "items": [
+            {"institution": "DG-06-CANKAYA", "open": 2, "overdue": 1},
+            {"institution": "DG-06-MAMAK", "open": 2, "overdue": 1},
+            {"institution": "PD-06-SAGLIK", "open": 1, "overdue": 1},
+            {"institution": "GOV-06", "open": 3, "overdue": 0},
+        ],
+    }
+    assert domain.overview([]) == {"open": 0, "overdue": 0, "items": []}
