@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cimer_common.errors import DomainError, TooManyRequests, Unauthorized
-from cimer_common.messages import language, message
+from cimer_common.messages import language, message, validation_message
 from gateway.rpc import Busy, RemoteError, ServiceUnavailable
 
 log = structlog.get_logger(__name__)
@@ -32,11 +32,12 @@ def field_path(location: tuple[int | str, ...]) -> str:
 
 async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    lang = language(request.headers.get("accept-language"))
     errors = [
         {
             "field": field_path(e["loc"]),
             "type": e["type"],
-            "message": e["msg"],
+            "message": validation_message(e["type"], e.get("ctx"), lang, e["msg"]),
         }
         for e in error.errors()
     ]

@@ -6,6 +6,8 @@ Services raise errors with a stable `code`; this table is the one place that tur
 
 from __future__ import annotations
 
+from typing import Any
+
 MESSAGES: dict[str, tuple[str, str]] = {
     # Request shape
     "invalid_request": (
@@ -205,3 +207,67 @@ def language(accept_language: str | None) -> str:
 def message(code: str, lang: str) -> str:
     turkish, english = MESSAGES.get(code, MESSAGES["internal_error"])
     return english if lang == "en" else turkish
+
+
+# --- What is wrong with one field of a request (the gateway's 422 `errors`) ----------------------------------------
+#
+# By pydantic's error type; `{name}` is filled from the error's `ctx` (min_length, max_length, expected, ge, le, ...).
+# `value_error.email` is a `value_error` of an e-mail address. A type missing here, or whose `ctx` lacks a name its
+# text needs, keeps pydantic's own (English) text.
+VALIDATION_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("Bu alan zorunludur.", "This field is required."),
+    "string_type": ("Metin olmalıdır.", "Must be text."),
+    "string_too_short": ("En az {min_length} karakter olmalıdır.", "Must be at least {min_length} characters long."),
+    "string_too_long": ("En çok {max_length} karakter olabilir.", "Must be at most {max_length} characters long."),
+    "string_pattern_mismatch": ("Biçimi geçersiz.", "Is not in the expected format."),
+    "value_error.email": ("Geçerli bir e-posta adresi değil.", "Is not a valid e-mail address."),
+    "literal_error": ("Şunlardan biri olmalıdır: {expected}.", "Must be one of: {expected}."),
+    "enum": ("Şunlardan biri olmalıdır: {expected}.", "Must be one of: {expected}."),
+    "int_parsing": ("Tam sayı olmalıdır.", "Must be a whole number."),
+    "int_type": ("Tam sayı olmalıdır.", "Must be a whole number."),
+    "int_from_float": ("Tam sayı olmalıdır.", "Must be a whole number."),
+    "float_parsing": ("Sayı olmalıdır.", "Must be a number."),
+    "float_type": ("Sayı olmalıdır.", "Must be a number."),
+    "greater_than_equal": ("En az {ge} olmalıdır.", "Must be at least {ge}."),
+    "less_than_equal": ("En çok {le} olabilir.", "Must be at most {le}."),
+    "greater_than": ("{gt} sayısından büyük olmalıdır.", "Must be greater than {gt}."),
+    "less_than": ("{lt} sayısından küçük olmalıdır.", "Must be less than {lt}."),
+    "bool_parsing": ("Doğru ya da yanlış (true/false) olmalıdır.", "Must be true or false."),
+    "bool_type": ("Doğru ya da yanlış (true/false) olmalıdır.", "Must be true or false."),
+    "extra_forbidden": ("Bu alan tanınmıyor; gönderilmemelidir.", "This field is not expected; leave it out."),
+    "json_invalid": ("İstek gövdesi geçerli bir JSON değil.", "The request body is not valid JSON."),
+    "json_type": ("İstek gövdesi geçerli bir JSON değil.", "The request body is not valid JSON."),
+    "model_type": ("Bir nesne ({{...}}) olmalıdır.", "Must be an object ({{...}})."),
+    "model_attributes_type": ("Bir nesne ({{...}}) olmalıdır.", "Must be an object ({{...}})."),
+    "dict_type": ("Bir nesne ({{...}}) olmalıdır.", "Must be an object ({{...}})."),
+    "list_type": ("Bir liste olmalıdır.", "Must be a list."),
+    "too_short": ("En az {min_length} öğe içermelidir.", "Must have at least {min_length} items."),
+    "too_long": ("En çok {max_length} öğe içerebilir.", "Must have at most {max_length} items."),
+    "date_parsing": ("Geçerli bir tarih olmalıdır (YYYY-AA-GG).", "Must be a valid date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": ("Geçerli bir tarih olmalıdır (YYYY-AA-GG).", "Must be a valid date (YYYY-MM-DD)."),
+    "uuid_parsing": ("Geçerli bir kimlik (UUID) olmalıdır.", "Must be a valid id (UUID)."),
+    "uuid_type": ("Geçerli bir kimlik (UUID) olmalıdır.", "Must be a valid id (UUID)."),
+}
+
+
+def _choices(expected: str, lang: str) -> str:
+    """pydantic's list of choices (`'a', 'b' or 'c'`) in the message's language."""
+    return expected.replace("' or '", "' ya da '") if lang == "tr" else expected
+
+
+def validation_message(error_type: str, ctx: dict[str, Any] | None, lang: str, fallback: str) -> str:
+    """The text for one field's error of `error_type` (pydantic's), in `lang`; `fallback` (pydantic's own text)
+    when the type is not in `VALIDATION_MESSAGES`. An e-mail address's `value_error` is told apart by its `ctx`."""
+    ctx = dict(ctx or {})
+    key = error_type
+    if error_type == "value_error" and fallback.startswith("value is not a valid email address"):
+        key = "value_error.email"
+    texts = VALIDATION_MESSAGES.get(key)
+    if texts is None:
+        return fallback
+    if isinstance(ctx.get("expected"), str):
+        ctx["expected"] = _choices(ctx["expected"], lang)
+    try:
+        return (texts[1] if lang == "en" else texts[0]).format(**ctx)
+    except (KeyError, IndexError, ValueError):  # a ctx without what the text needs
+        return fallback
