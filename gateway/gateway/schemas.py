@@ -93,3 +93,32 @@ class AnswerRequest(Strict):
 
 class ExtendRequest(Strict):
     reason: str = Field(min_length=10, max_length=2000, description="sent to the applicant")
+
+
+class InstitutionRef(BaseModel):
+    code: str
+    name: str
+    type: str
+
+
+class ForwardTargets(BaseModel):
+    """What the holder may do with an application now (SPEC section 4), so a console offers only allowed moves."""
+
+    return_to: InstitutionRef | None = Field(description="where a return goes: the institution that sent it")
+    targets: list[InstitutionRef] = Field(description="where a forward may go, by name")
+    may_answer: bool
+    may_extend: bool = Field(description="an information request, not extended yet, its deadline not passed")
+
+
+class OverviewItem(BaseModel):
+    institution: str
+    open: int
+    overdue: int
+
+
+class Overview(BaseModel):
+    """A coordinator's subtree now: the open applications per holding institution, the most overdue first."""
+
+    open: int
+    overdue: int
+    items: list[OverviewItem]

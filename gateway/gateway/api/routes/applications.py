@@ -10,7 +10,7 @@ from cimer_common.errors import Unauthorized
 from cimer_common.events import Kind
 from cimer_common.schemas import ApplicationAccepted, ApplicationCreate, ApplicationStatus
 from gateway.api.deps import ClientAddress, CurrentOfficer, OptionalOfficer, Rpc
-from gateway.schemas import AnswerRequest, ExtendRequest, ForwardRequest, InboxPage, Offset
+from gateway.schemas import AnswerRequest, ExtendRequest, ForwardRequest, ForwardTargets, InboxPage, Offset, Overview
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
@@ -71,6 +71,26 @@ async def forward(
         client_address=address,
     )
     return moved
+
+
+@router.get(
+    "/{tracking_number}/forward-targets",
+    response_model=ForwardTargets,
+    summary="What the holder may do now: return it to whom, forward it to which institutions (matching `q`, by "
+    "name), answer it, extend it",
+)
+async def forward_targets(
+    tracking_number: TrackingNumber,
+    officer: CurrentOfficer,
+    rpc: Rpc,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description="part of a target's name or code")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ForwardTargets:
+    access.require_role_for(officer.principal, Action.WORK_APPLICATION)
+    found = await rpc.call(
+        "routing", "forward_targets", token=officer.token, tracking_number=tracking_number, q=q, limit=limit
+    )
+    return ForwardTargets.model_validate(found)
 
 
 @router.post("/{tracking_number}/answer", summary="Answer the application: positive or negative, with the text")
@@ -148,3 +168,17 @@ async def inbox(
         "intake", "inbox", token=officer.token, limit=limit, offset=offset, kind=kind, overdue=overdue
     )
     return InboxPage.model_validate(page)
+
+
+overview_router = APIRouter(prefix="/api/v1/overview", tags=["officers"])
+
+
+@overview_router.get(
+    "",
+    response_model=Overview,
+    summary="A coordinator's subtree now: open and overdue applications per institution, the most overdue first",
+)
+async def overview(officer: CurrentOfficer, rpc: Rpc) -> Overview:
+    access.require(officer.principal, Action.READ_OVERVIEW)
+    found = await rpc.call("intake", "overview", token=officer.token)
+    return Overview.model_validate(found)
