@@ -100,3 +100,12 @@ def test_a_component_connects_as_itself(monkeypatch, tmp_path):
     assert (tmp_path / "credentials.json").stat().st_mode & 0o077 == 0
     monkeypatch.setenv("INTAKE_AMQP_URI", "amqp://mine:pw@broker:5672/%2F")
     assert broker.component_uri("intake", base) == "amqp://mine:pw@broker:5672/%2F"
+
+
+def test_the_console_s_rpcs_are_the_gateway_s_alone():
+    """`routing.forward_targets` and `intake.overview` are public API (not in `RPC_CALLERS`, so the gateway's by
+    default): the broker lets the gateway ask them and no other component, and the services agree."""
+    for service, method in (("routing", "forward_targets"), ("intake", "overview")):
+        callers = [c for c in broker.COMPONENTS if allows(rpc_calls(c), f"{service}.{method}")]
+        assert callers == ["gateway"], method
+        assert [c for c in broker.COMPONENTS if broker.may_call(c, service, method)] == ["gateway"], method
