@@ -368,9 +368,7 @@ def explain(session, statement=None, **filters):
     """The plan of the statement `list_institutions` runs (or of `statement`), sent as the service sends it (values
     as parameters)."""
     statement = handlers.institutions_query(**filters) if statement is None else statement
-    compiled = statement.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
-    )
+    compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
     return "\n".join(session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars())
 
 
