@@ -19,7 +19,7 @@ export INTAKE_MAX_WORKERS ?= 30
 # The test run gets a vhost and databases of its own, so it never touches a running system's data.
 TEST_ENV := AMQP_URI=pyamqp://guest:guest@127.0.0.1:5672/cimer_test DATABASE_PREFIX=cimer_test_
 
-.PHONY: help up test lint unit interface e2e bench infra venv migrate clean institution-example
+.PHONY: help up test lint unit interface e2e bench infra browser venv migrate clean institution-example
 
 help:
 	@echo "make up     install what is missing, migrate, seed, and run every service and the gateway (Ctrl-C stops)"
@@ -42,6 +42,10 @@ infra:
 	@# Reports are printed with DejaVu (Turkish letters); poppler lets the tests read the PDFs back.
 	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && command -v pdftotext >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq fonts-dejavu-core poppler-utils >/dev/null; }
+
+## The browser tests of the web console drive Debian's Chromium (Playwright launches it by its path: no download).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 migrate: venv infra
 	cimer-broker provision  # each component's own broker user, with only what it needs (the admin sets them up)
@@ -73,10 +77,10 @@ unit: venv
 interface: venv infra
 	$(TEST_ENV) $(PYTEST) services tests/interface clients/institution/tests
 
-e2e: venv infra
+e2e: venv infra browser
 	$(TEST_ENV) $(PYTEST) tests/e2e
 
-test: venv infra
+test: venv infra browser
 	$(MAKE) --no-print-directory lint
 	$(PYTEST) libs/common/tests gateway/tests tests/deploy tests/bench
 	$(TEST_ENV) $(PYTEST) services tests/interface clients/institution/tests

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 
 from cimer_common import logs
 from cimer_common.broker import GATEWAY, component_uri
-from gateway import errors
+from gateway import errors, web
 from gateway.api.routes import admin, applications, auth, health, institutions, reports
 from gateway.auth import Revocations, Verifier
 from gateway.rpc import RpcClient, correlation_id
@@ -73,11 +73,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         auth.router,
         applications.router,
         applications.inbox_router,
+        applications.overview_router,
+        applications.overview_router,
         institutions.router,
         reports.router,
         admin.router,
     ):
         app.include_router(router)
+    web.install(app, settings.web_secure_cookies)  # the pages, after the API so its routes come first
     return app
 
 

@@ -11,3 +11,6 @@ class GatewaySettings(Settings):
     # for this machine's services (`make bench`): what is accepted is answered fast even in a flood.
     rpc_max_in_flight: int = 128
     health_timeout_seconds: float = 2.0
+    # The console's session cookies are `Secure` (HTTPS only; browsers also accept them from http://localhost).
+    # Turn off only behind a plain-HTTP test rig, never in production.
+    web_secure_cookies: bool = True

@@ -1,0 +1,85 @@
+"""The citizen's portal at `/`: make an application, get its receipt, follow it (SPEC section 11).
+
+Nothing personal goes into a URL: the form and the look-up are posted, and the receipt is the answer to the post
+itself (never a redirect to a page that would carry the access code)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from gateway.web import forms
+from gateway.web.api import Refusal
+from gateway.web.frame import checked_form, language, page_api, render
+from gateway.web.texts import Words
+
+router = APIRouter(include_in_schema=False)
+
+
+def filing_context(values: dict[str, str] | None = None, refusal: Refusal | None = None) -> dict[str, Any]:
+    return {
+        "values": values or {},
+        "refusal": refusal,
+        "errors": refusal.field_messages() if refusal else {},
+        "provinces": forms.province_choices(),
+        "districts": forms.district_names(),
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    kind = request.query_params.get("kind", "")
+    return render(request, "apply.html", filing_context({"kind": kind}))
+
+
+@router.post("/", response_class=HTMLResponse)
+async def apply(request: Request) -> HTMLResponse:
+    form = await checked_form(request)
+    body = forms.application_body(form, "web", language(request))
+    try:
+        accepted = await page_api(request).post("/api/v1/applications", body)
+    except Refusal as refusal:
+        return render(request, "apply.html", filing_context(forms.form_values(form), refusal), refusal.status)
+    return render(request, "receipt.html", {"accepted": accepted}, 201)
+
+
+@router.get("/takip", response_class=HTMLResponse)
+async def track_form(request: Request) -> HTMLResponse:
+    return render(request, "track.html", {"values": {}})
+
+
+@router.post("/takip", response_class=HTMLResponse)
+async def track(request: Request) -> HTMLResponse:
+    form = await checked_form(request)
+    number = str(form.get("tracking_number", "")).strip()
+    code = str(form.get("access_code", "")).strip()
+    values = {"tracking_number": number}
+    if not number or not code:
+        refusal = Refusal(422, "invalid_request", "", errors=[])
+        missing = "tracking_number" if not number else "access_code"
+        refusal.errors.append({"field": missing, "message": Words(language(request))("required")})
+        context = {"values": values, "refusal": refusal, "errors": refusal.field_messages()}
+        return render(request, "track.html", context, 422)
+    try:
+        found = await page_api(request).get(f"/api/v1/applications/{_path_safe(number)}/status", access_code=code)
+    except Refusal as refusal:
+        return render(
+            request,
+            "track.html",
+            {"values": values, "refusal": refusal, "errors": refusal.field_messages()},
+            refusal.status,
+        )
+    return render(request, "status.html", {"status": found})
+
+
+@router.get("/iller/{province}/ilceler", response_class=JSONResponse)
+async def district_list(province: str) -> JSONResponse:
+    """The district list that follows the chosen province on the form (public facts of the directory)."""
+    return JSONResponse(forms.district_names().get(province, []), headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _path_safe(number: str) -> str:
+    # Only what a tracking number may hold goes into the API's path; anything else is simply not found.
+    return "".join(ch for ch in number if ch.isdigit() or ch in " -")[:20] or "0"
