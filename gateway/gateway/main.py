@@ -74,7 +74,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         applications.router,
         applications.inbox_router,
         applications.overview_router,
-        applications.overview_router,
         institutions.router,
         reports.router,
         admin.router,
