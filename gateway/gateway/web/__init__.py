@@ -3,13 +3,14 @@ server-rendered pages that reach the system only through the gateway's own publi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.web import console, portal
 from gateway.web.api import Refusal, Unavailable
@@ -61,11 +62,31 @@ def install(app: FastAPI, secure_cookies: bool = True) -> None:
     app.add_exception_handler(Refusal, _refused)
     app.add_exception_handler(Unavailable, _unavailable)
 
-    @app.middleware("http")
-    async def page_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        page = not request.url.path.startswith(NOT_PAGES)
-        security_headers(response, page)
-        if page:
-            apply_cookies(request, response, secure_cookies)
-        return response
+    app.add_middleware(PageHeaders, secure_cookies=secure_cookies)
+
+
+class PageHeaders:
+    """The pages' security headers and the cookies a page decided on, added as the response starts. A plain ASGI
+    middleware that lets the API's requests through untouched, so the hot path pays nothing for the pages."""
+
+    def __init__(self, app: ASGIApp, secure_cookies: bool):
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(NOT_PAGES):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response = Response()
+                security_headers(response)
+                apply_cookies(Request(scope), response, self.secure_cookies)
+                headers = MutableHeaders(scope=message)
+                for name, value in response.raw_headers:
+                    if name not in (b"content-length", b"content-type"):
+                        headers.append(name.decode("latin-1"), value.decode("latin-1"))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

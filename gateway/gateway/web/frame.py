@@ -65,14 +65,11 @@ def apply_cookies(request: Request, response: Response, secure: bool) -> None:
         response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="strict")
 
 
-def security_headers(response: Response, page: bool) -> None:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if page:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        response.headers["X-Frame-Options"] = "DENY"
-        # A page may show a tracking number, an access code or an applicant: never kept by a shared cache.
-        response.headers.setdefault("Cache-Control", "no-store")
+def security_headers(response: Response) -> None:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Frame-Options"] = "DENY"
 
 
 # --- Language ---------------------------------------------------------------------------------------------------
@@ -183,7 +180,7 @@ def render(
     session: Console | None = None,
 ) -> HTMLResponse:
     lang = language(request)
-    return TEMPLATES.TemplateResponse(
+    response = TEMPLATES.TemplateResponse(
         request,
         template,
         {
@@ -197,6 +194,9 @@ def render(
         },
         status_code=status_code,
     )
+    # A page may show a tracking number, an access code or an applicant: never kept by any cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def redirect(url: str) -> RedirectResponse:
