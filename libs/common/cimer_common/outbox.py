@@ -16,7 +16,9 @@ handler's transaction makes a redelivered event change nothing twice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any, TypeVar
@@ -46,6 +48,9 @@ from cimer_common.settings import get_settings
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+P = TypeVar("P")
+# The correlation id of the event a batch's worker is applying now (`apply_batch_once`).
+APPLYING_CORRELATION_ID: ContextVar[str | None] = ContextVar("applying_correlation_id", default=None)
 
 DEAD_LETTERS = broker.DEAD_LETTERS
 DEAD_LETTER_EXCHANGE = Exchange(broker.DEAD_LETTER_EXCHANGE, type="fanout", durable=True)
@@ -166,7 +171,7 @@ class OutboxWriter:
             type=event_type,
             version=event.version,
             producer=event.producer,
-            correlation_id=self._correlation_id,
+            correlation_id=self.correlation_id,
             payload=payload.model_dump(mode="json"),
         )
         values = {
@@ -198,8 +203,14 @@ class OutboxWriter:
         self.staged += 1
         return message_id
 
+    @property
+    def correlation_id(self) -> str | None:
+        # In a batch, the event being applied's own: what it causes is followed back to its request, not the
+        # batch's first.
+        return APPLYING_CORRELATION_ID.get() or self._correlation_id
+
     def _headers(self) -> dict[str, Any]:
-        return {"nameko.correlation_id": self._correlation_id} if self._correlation_id else {}
+        return {"nameko.correlation_id": self.correlation_id} if self.correlation_id else {}
 
 
 class Outbox(DependencyProvider):
@@ -351,12 +362,18 @@ class EventConsumer(RetriedLater, EventHandler):
         super().__init__(source_service, event_type, **kwargs)
 
     def handle_message(self, body: Any, message: Any) -> None:
+        event = self.read(body, message)
+        if event is not None:
+            self.work_on(message, event)
+
+    def read(self, body: Any, message: Any) -> tuple[Envelope, Any] | None:
+        """The message as (envelope, payload); None when it was set aside in the dead letters instead."""
         sender = message.properties.get("user_id")
         if sender != broker.user_of(self.source_service):
             # Only the producer may announce its events, and the broker vouches for `user_id`: anything else is a
             # forgery or a mistake, set aside and never applied.
             self._dead_letter(body, message, f"not sent by {self.source_service} (user_id {sender!r})")
-            return
+            return None
         try:
             envelope = Envelope.model_validate(body)
             event = spec(self.source_service, self.event_type)
@@ -365,13 +382,149 @@ class EventConsumer(RetriedLater, EventHandler):
             payload = event.payload.model_validate(envelope.payload)
         except (ValidationError, ValueError, TypeError) as error:
             self._dead_letter(body, message, str(error))
-            return
-        self.work_on(message, (envelope, payload))
+            return None
+        return envelope, payload
 
     def _dead_letter(self, body: Any, message: Any, reason: str) -> None:
         log.error("event rejected to dead letters", event_type=self.event_type, reason=reason)
         set_aside(self.container.config["AMQP_URI"], body, reason, self.queue.name)
         self.queue_consumer.ack_message(message)
+
+
+class EventBatchConsumer(EventConsumer):
+    """`@on_events(producer, event_type)`: the handler gets a list of `(envelope, payload)`, the messages that
+    arrived within `BATCH_WAIT_SECONDS` of the first, up to the consumer's prefetch (the container's max_workers),
+    in the order they came. One worker for the batch, so one transaction (`apply_batch_once`) and one commit for
+    all of them; every message is acked only after that worker succeeded, and all go back to the queue (after the
+    usual pause) when it failed, where the ones already applied are recognised and skipped.
+
+    A quiet system pays at most `BATCH_WAIT_SECONDS` of latency; a busy one fills batches at once."""
+
+    def setup(self) -> None:
+        super().setup()
+        self._pending: list[tuple[Any, tuple[Envelope, Any]]] = []
+        self._timer: Any = None
+
+    @property
+    def batch_size(self) -> int:
+        return max(1, int(self.container.max_workers))  # type: ignore[attr-defined]
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        event = self.read(body, message)
+        if event is None:
+            return
+        self._pending.append((message, event))
+        if len(self._pending) >= self.batch_size:
+            self.flush()
+        elif self._timer is None:
+            self._timer = eventlet.spawn_after(BATCH_WAIT_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()  # harmless when it is the timer itself that is running
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        messages = [message for message, _ in batch]
+        try:
+            self.container.spawn_worker(  # type: ignore[attr-defined]
+                self,
+                ([event for _, event in batch],),
+                {},
+                context_data=self.unpack_message_headers(messages[0]),  # type: ignore[attr-defined]
+                handle_result=partial(self.handle_batch_result, messages),
+            )
+        except ContainerBeingKilled:
+            for message in messages:
+                self.queue_consumer.requeue_message(message)  # type: ignore[attr-defined]
+
+    def handle_batch_result(self, messages: list[Any], worker_ctx: Any, result: Any, exc_info: Any) -> Any:
+        if exc_info is not None:  # not at once and round again
+            eventlet.sleep(REQUEUE_PAUSE_SECONDS)
+        for message in messages:
+            EventHandler.handle_message_processed(self, message, result, exc_info)
+        return result, exc_info
+
+    def stop(self) -> None:
+        # What waits for a batch was never acked: it goes back to the queue for whoever consumes it next.
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        pending, self._pending = self._pending, []
+        for message, _ in pending:
+            self.queue_consumer.requeue_message(message)  # type: ignore[attr-defined]
+        super().stop()
+
+
+BATCH_WAIT_SECONDS = 0.005
+
+
+def apply_batch_once(
+    db: UnitOfWork,
+    processed: type[ProcessedEventMixin],
+    events: list[tuple[Envelope, P]],
+    apply: Callable[[Session, Envelope, P], T],
+) -> list[tuple[Envelope, P, T]]:
+    """Apply each event of a batch that was not applied before, in one transaction that records them all as
+    handled (one insert for the batch); returns each event applied now with its payload and what `apply`
+    returned.
+
+    When the batch fails, it is rolled back and each event is applied again in a transaction of its own, so one
+    poisoned event holds back no other; its error is raised after the rest are done (its message then goes back to
+    the queue, and the others, recorded, are skipped when they come round again)."""
+    try:
+        with db.transaction() as session:
+            fresh = first_deliveries(session, processed, [event for event, _ in events])
+            applied = []
+            for event, payload in events:
+                if event.id in fresh:
+                    fresh.discard(event.id)  # the same event twice in one batch is applied once
+                    with applying(event):
+                        applied.append((event, payload, apply(session, event, payload)))
+            return applied
+    except Exception:
+        if len(events) == 1:
+            raise
+        log.warning("batch failed; applying its events one by one", events=len(events))
+    applied, failure = [], None
+    for event, payload in events:
+        try:
+            with db.transaction() as session:
+                if not first_delivery(session, processed, event):
+                    continue
+                with applying(event):
+                    result = apply(session, event, payload)
+            applied.append((event, payload, result))  # once committed
+        except Exception as error:  # kept, and raised once the others are applied
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return applied
+
+
+@contextmanager
+def applying(event: Envelope) -> Iterator[None]:
+    """While one event of a batch is applied, its own correlation id is the one its log lines and the events it
+    causes carry."""
+    token = APPLYING_CORRELATION_ID.set(event.correlation_id)
+    logged = structlog.contextvars.bind_contextvars(correlation_id=event.correlation_id)
+    try:
+        yield
+    finally:
+        APPLYING_CORRELATION_ID.reset(token)
+        structlog.contextvars.reset_contextvars(**logged)
+
+
+def first_deliveries(session: Session, model: type[ProcessedEventMixin], events: list[Envelope]) -> set[uuid.UUID]:
+    """The ids among `events` seen for the first time, all recorded as seen in one statement."""
+    if not events:
+        return set()
+    table = model.__table__  # type: ignore[attr-defined]
+    rows = session.execute(
+        _mark_processed(table), [{"event_id": event.id, "event_type": event.type} for event in events]
+    )
+    return {row[0] for row in rows}
 
 
 def set_aside(amqp_uri: str, body: Any, reason: str, queue: str) -> None:
@@ -387,3 +540,6 @@ def set_aside(amqp_uri: str, body: Any, reason: str, queue: str) -> None:
 
 
 on_event = EventConsumer.decorator
+on_events = EventBatchConsumer.decorator
+# What an `@on_events` handler gets.
+Batch = list[tuple[Envelope, P]]

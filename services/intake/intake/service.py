@@ -14,11 +14,10 @@ from cimer_common import calendar
 from cimer_common.authentication import Authentication
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
-from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound
 from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
 from cimer_common.logs import get_logger
-from cimer_common.outbox import Outbox, apply_once, on_event
+from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
 from cimer_common.schemas import ApplicationCreate, page_window
 from cimer_common.worker_context import LogContext
 from intake import handlers
@@ -131,16 +130,23 @@ class IntakeService(HealthCheck):
             handlers.receipt_delivered(session, identifier)
         log.info("receipt delivered, access code forgotten", application_id=str(identifier))
 
-    @on_event("routing", "application_assigned")
-    def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
-        apply_once(
-            self.db, ProcessedEvent, event, lambda session: handlers.record_assignment(session, self.outbox, payload)
+    @on_events("routing", "application_assigned")
+    def handle_application_assigned(self, events: Batch[ApplicationAssigned]) -> None:
+        apply_batch_once(
+            self.db,
+            ProcessedEvent,
+            events,
+            lambda session, _, payload: handlers.record_assignment(session, self.outbox, payload),
         )
 
-    @on_event("routing", "application_answered")
-    def handle_application_answered(self, event: Envelope, payload: ApplicationAnswered) -> None:
-        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_answer(session, payload))
+    @on_events("routing", "application_answered")
+    def handle_application_answered(self, events: Batch[ApplicationAnswered]) -> None:
+        apply_batch_once(
+            self.db, ProcessedEvent, events, lambda session, _, payload: handlers.record_answer(session, payload)
+        )
 
-    @on_event("routing", "deadline_extended")
-    def handle_deadline_extended(self, event: Envelope, payload: DeadlineExtended) -> None:
-        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_extension(session, payload))
+    @on_events("routing", "deadline_extended")
+    def handle_deadline_extended(self, events: Batch[DeadlineExtended]) -> None:
+        apply_batch_once(
+            self.db, ProcessedEvent, events, lambda session, _, payload: handlers.record_extension(session, payload)
+        )

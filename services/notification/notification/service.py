@@ -27,7 +27,7 @@ from cimer_common.events import (
     MonthlyReportProduced,
 )
 from cimer_common.logs import get_logger
-from cimer_common.outbox import apply_once, on_event
+from cimer_common.outbox import Batch, apply_batch_once, apply_once, on_event, on_events
 from cimer_common.worker_context import LogContext
 from notification import delivery, handlers
 from notification.channels import Channels
@@ -132,29 +132,29 @@ class NotificationService(HealthCheck):
             log.info("scheduled notices owed", digests=digests, status_notices=statuses)
         return {"digests": digests, "status_notices": statuses}
 
-    @on_event("intake", "application_received")
-    def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:
-        self._once(event, payload, handlers.record_received)
+    @on_events("intake", "application_received")
+    def handle_application_received(self, events: Batch[ApplicationReceived]) -> None:
+        self._each(events, handlers.record_received)
 
-    @on_event("routing", "application_answered")
-    def handle_application_answered(self, event: Envelope, payload: ApplicationAnswered) -> None:
-        self._once(event, payload, handlers.record_answered)
+    @on_events("routing", "application_answered")
+    def handle_application_answered(self, events: Batch[ApplicationAnswered]) -> None:
+        self._each(events, handlers.record_answered)
 
-    @on_event("routing", "deadline_extended")
-    def handle_deadline_extended(self, event: Envelope, payload: DeadlineExtended) -> None:
-        self._once(event, payload, handlers.record_extended)
+    @on_events("routing", "deadline_extended")
+    def handle_deadline_extended(self, events: Batch[DeadlineExtended]) -> None:
+        self._each(events, handlers.record_extended)
 
-    @on_event("routing", "deadline_approaching")
-    def handle_deadline_approaching(self, event: Envelope, payload: DeadlineApproaching) -> None:
-        self._once(event, payload, handlers.record_approaching)
+    @on_events("routing", "deadline_approaching")
+    def handle_deadline_approaching(self, events: Batch[DeadlineApproaching]) -> None:
+        self._each(events, handlers.record_approaching)
 
-    @on_event("routing", "deadline_passed")
-    def handle_deadline_passed(self, event: Envelope, payload: DeadlinePassed) -> None:
-        self._once(event, payload, handlers.record_passed)
+    @on_events("routing", "deadline_passed")
+    def handle_deadline_passed(self, events: Batch[DeadlinePassed]) -> None:
+        self._each(events, handlers.record_passed)
 
-    @on_event("routing", "application_assigned")
-    def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
-        self._once(event, payload, handlers.record_assigned)
+    @on_events("routing", "application_assigned")
+    def handle_application_assigned(self, events: Batch[ApplicationAssigned]) -> None:
+        self._each(events, handlers.record_assigned)
 
     @on_event("reporting", "monthly_report_produced")
     def handle_monthly_report_produced(self, event: Envelope, payload: MonthlyReportProduced) -> None:
@@ -162,9 +162,15 @@ class NotificationService(HealthCheck):
         if recorded:
             log.info("monthly report owed", period=payload.period, report_of=payload.institution, notices=recorded)
 
-    def _once(self, event: Envelope, payload: Any, record: Callable[[Session, Any], int]) -> None:
-        """`record` the notices `event` owes, in the transaction that marks it processed."""
-        recorded = apply_once(self.db, ProcessedEvent, event, lambda session: record(session, payload))
-        if recorded is None:
-            return
-        log.info("notices owed", event_type=event.type, tracking_number=payload.tracking_number, notices=recorded)
+    def _each(self, events: Batch[Any], record: Callable[[Session, Any], int]) -> None:
+        """`record` the notices each new event of the batch owes, in the transaction that marks them processed."""
+        for event, payload, recorded in apply_batch_once(
+            self.db, ProcessedEvent, events, lambda session, _, payload: record(session, payload)
+        ):
+            log.info(
+                "notices owed",
+                event_type=event.type,
+                tracking_number=payload.tracking_number,
+                notices=recorded,
+                correlation_id=event.correlation_id,
+            )

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import os
 from base64 import b64encode
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from nameko.timer import timer
+from sqlalchemy.orm import Session
 
 from cimer_common import calendar
 from cimer_common.access import Action, require
 from cimer_common.authentication import Authentication
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
-from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, Forbidden, InvalidRequest, NotFound
 from cimer_common.events import (
     ApplicationAnswered,
@@ -25,7 +26,7 @@ from cimer_common.events import (
     DeadlinePassed,
 )
 from cimer_common.logs import get_logger
-from cimer_common.outbox import Outbox, apply_once, on_event
+from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
 from cimer_common.worker_context import LogContext
 from reporting import domain, handlers, render
 from reporting.models import OutboxMessage, ProcessedEvent
@@ -97,27 +98,34 @@ class ReportingService(HealthCheck):
             log.info("monthly reports produced", period=period, reports=produced)
         return produced
 
-    @on_event("intake", "application_received")
-    def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:
-        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_received(session, payload))
+    @on_events("intake", "application_received")
+    def handle_application_received(self, events: Batch[ApplicationReceived]) -> None:
+        self._each(events, handlers.record_received)
 
-    @on_event("routing", "application_assigned")
-    def handle_application_assigned(self, event: Envelope, payload: ApplicationAssigned) -> None:
-        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_assignment(session, payload))
+    @on_events("routing", "application_assigned")
+    def handle_application_assigned(self, events: Batch[ApplicationAssigned]) -> None:
+        self._each(events, handlers.record_assignment)
 
-    @on_event("routing", "application_answered")
-    def handle_application_answered(self, event: Envelope, payload: ApplicationAnswered) -> None:
-        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_answer(session, payload))
+    @on_events("routing", "application_answered")
+    def handle_application_answered(self, events: Batch[ApplicationAnswered]) -> None:
+        self._each(events, handlers.record_answer)
 
-    @on_event("routing", "deadline_extended")
-    def handle_deadline_extended(self, event: Envelope, payload: DeadlineExtended) -> None:
-        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_extension(session, payload))
+    @on_events("routing", "deadline_extended")
+    def handle_deadline_extended(self, events: Batch[DeadlineExtended]) -> None:
+        self._each(events, handlers.record_extension)
 
-    @on_event("routing", "deadline_passed")
-    def handle_deadline_passed(self, event: Envelope, payload: DeadlinePassed) -> None:
-        apply_once(
-            self.db, ProcessedEvent, event, lambda session: handlers.record_overdue(session, payload, event.occurred_at)
+    @on_events("routing", "deadline_passed")
+    def handle_deadline_passed(self, events: Batch[DeadlinePassed]) -> None:
+        apply_batch_once(
+            self.db,
+            ProcessedEvent,
+            events,
+            lambda session, event, payload: handlers.record_overdue(session, payload, event.occurred_at),
         )
+
+    def _each(self, events: Batch[Any], record: Callable[[Session, Any], object]) -> None:
+        """`record` each new event of the batch, in the transaction that marks them all processed."""
+        apply_batch_once(self.db, ProcessedEvent, events, lambda session, _, payload: record(session, payload))
 
 
 def _document(report: dict[str, Any], period: str, institution: str | None, form: str) -> dict[str, str]:

@@ -14,11 +14,10 @@ from cimer_common.authentication import Authentication
 from cimer_common.bus import rpc
 from cimer_common.commands import on_institution_command
 from cimer_common.db import Database, HealthCheck
-from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationReceived
 from cimer_common.logs import get_logger
-from cimer_common.outbox import Outbox, apply_once, on_event
+from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
 from cimer_common.worker_context import LogContext
 from routing import handlers
 from routing.models import OutboxMessage, ProcessedEvent
@@ -38,15 +37,15 @@ class RoutingService(HealthCheck):
     log_context = LogContext()
     authenticate = Authentication()
 
-    @on_event("intake", "application_received")
-    def handle_application_received(self, event: Envelope, payload: ApplicationReceived) -> None:
-        institution = apply_once(
+    @on_events("intake", "application_received")
+    def handle_application_received(self, events: Batch[ApplicationReceived]) -> None:
+        assigned = apply_batch_once(
             self.db,
             ProcessedEvent,
-            event,
-            lambda session: handlers.assign_first_destination(session, self.outbox, payload),
+            events,
+            lambda session, _, payload: handlers.assign_first_destination(session, self.outbox, payload),
         )
-        if institution is not None:
+        for payload, institution in assigned:  # once committed
             log.info(
                 "application assigned",
                 tracking_number=payload.tracking_number,

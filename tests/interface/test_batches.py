@@ -1,0 +1,135 @@
+"""Events taken in batches (`@on_events`, `apply_batch_once`): many events, few transactions, each applied once,
+a poisoned one holding back no other. On the real RabbitMQ and PostgreSQL, with reporting's real consumers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from kombu import Connection
+from sqlalchemy import create_engine, text
+
+from cimer_common import outbox
+from cimer_common.outbox import consumer_queue
+from cimer_common.settings import get_settings
+from cimer_common.testing import next_event, publish, received_event
+from tests.interface.test_stack import seed_directory
+
+pytestmark = pytest.mark.interface
+
+QUEUE = consumer_queue("intake", "application_received", "reporting.handle_application_received")
+
+
+def waiting_queue(amqp_uri: str) -> None:
+    """The consumer's queue, declared before the consumer runs, so what is published now waits there for it."""
+    with Connection(amqp_uri) as connection:
+        QUEUE.bind(connection.default_channel).declare()
+        QUEUE.bind(connection.default_channel).purge()
+
+
+def received_rows() -> dict[str, int]:
+    """Reporting's read model: a row per application it has heard of."""
+    engine = create_engine(get_settings().database_url("reporting"))
+    with engine.begin() as connection:
+        rows = connection.execute(text("SELECT application_id::text, count(*) FROM applications GROUP BY 1")).all()
+    engine.dispose()
+    return {application: count for application, count in rows}
+
+
+def rows_when(condition):
+    found = received_rows()
+    return found if condition(found) else None
+
+
+def wait_until(condition, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.1)
+    return found
+
+
+@pytest.fixture
+def batch_sizes(monkeypatch):
+    """The size of every batch the consumers mark processed (the first statement of each batch's transaction)."""
+    sizes: list[int] = []
+    original = outbox.first_deliveries
+
+    def counting(session, model, events):
+        sizes.append(len(events))
+        return original(session, model, events)
+
+    monkeypatch.setattr(outbox, "first_deliveries", counting)
+    return sizes
+
+
+def numbers(count: int, start: int = 0) -> list[str]:
+    return [f"2600{i:08d}" for i in range(start, start + count)]
+
+
+def test_events_waiting_in_the_queue_are_applied_in_batches_each_once(start_service, amqp_uri, batch_sizes):
+    start_service("reporting", fresh_database=True).stop()  # an empty read model
+    waiting_queue(amqp_uri)
+    events = [received_event() for _ in range(40)]
+    for event in events:
+        publish(amqp_uri, event)
+    duplicate = received_event()
+    for _ in range(3):  # the same event three times, likely within one batch
+        publish(amqp_uri, duplicate)
+
+    start_service("reporting", fresh_database=False)
+    rows = wait_until(lambda: rows_when(lambda found: len(found) == 41))
+    assert set(rows) == {e.payload["application_id"] for e in [*events, duplicate]}
+    assert sum(batch_sizes) == 43
+    assert max(batch_sizes) > 1, batch_sizes  # fewer transactions than events
+    assert len(batch_sizes) < 43
+
+
+def test_a_poisoned_event_holds_back_no_other_and_is_applied_once_it_can_be(start_service, amqp_uri, monkeypatch):
+    from reporting import handlers
+
+    start_service("reporting", fresh_database=True).stop()
+    waiting_queue(amqp_uri)
+    events = [received_event() for _ in range(10)]
+    poisoned = events[4].payload["application_id"]
+    original = handlers.record_received
+    failing = {"on": True}
+
+    def record_received(session, payload):
+        if str(payload.application_id) == poisoned and failing["on"]:
+            raise RuntimeError("poisoned")
+        return original(session, payload)
+
+    monkeypatch.setattr(handlers, "record_received", record_received)
+    for event in events:
+        publish(amqp_uri, event)
+
+    start_service("reporting", fresh_database=False)
+    others = {e.payload["application_id"] for e in events} - {poisoned}
+    wait_until(lambda: set(received_rows()) == others)  # the nine others, applied around it
+    time.sleep(1.5)  # the poisoned one has come round again, and failed again
+    assert poisoned not in received_rows()
+    failing["on"] = False  # the fault is fixed: its message, back in the queue, is applied now
+    rows = wait_until(lambda: rows_when(lambda found: poisoned in found))
+    assert set(rows.values()) == {1} and len(rows) == 10
+
+
+def test_what_each_event_of_a_batch_causes_carries_that_events_own_correlation_id(start_service, amqp_uri):
+    # Routing assigns a batch of received applications; each assignment it announces is followed back to the
+    # request of its own application, not to the batch's first.
+    start_service("routing", fresh_database=True).stop()
+    seed_directory()
+    received = consumer_queue("intake", "application_received", "routing.handle_application_received")
+    assigned = consumer_queue("routing", "application_assigned", "intake.handle_application_assigned")
+    with Connection(amqp_uri) as connection:
+        for queue in (received, assigned):
+            queue.bind(connection.default_channel).declare()
+            queue.bind(connection.default_channel).purge()
+    sent = {number: f"request-{number}" for number in numbers(6, start=200)}
+    for number, correlation_id in sent.items():
+        event = received_event(tracking_number=number).model_copy(update={"correlation_id": correlation_id})
+        publish(amqp_uri, event)
+
+    start_service("routing", fresh_database=False)
+    announced = [next_event(amqp_uri, assigned.name, timeout=15) for _ in sent]
+    assert {a["payload"]["tracking_number"]: a["correlation_id"] for a in announced} == sent
