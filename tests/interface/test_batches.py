@@ -3,6 +3,7 @@ a poisoned one holding back no other. On the real RabbitMQ and PostgreSQL, with 
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -114,7 +115,7 @@ def test_a_poisoned_event_holds_back_no_other_and_is_applied_once_it_can_be(star
     assert set(rows.values()) == {1} and len(rows) == 10
 
 
-def test_what_each_event_of_a_batch_causes_carries_that_events_own_correlation_id(start_service, amqp_uri):
+def test_what_each_event_of_a_batch_causes_carries_that_events_own_correlation_id(start_service, amqp_uri, caplog):
     # Routing assigns a batch of received applications; each assignment it announces is followed back to the
     # request of its own application, not to the batch's first.
     start_service("routing", fresh_database=True).stop()
@@ -133,3 +134,6 @@ def test_what_each_event_of_a_batch_causes_carries_that_events_own_correlation_i
     start_service("routing", fresh_database=False)
     announced = [next_event(amqp_uri, assigned.name, timeout=15) for _ in sent]
     assert {a["payload"]["tracking_number"]: a["correlation_id"] for a in announced} == sent
+    time.sleep(0.5)
+    # And the batch's worker ended well: a failure after the commit would send every message round again.
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]

@@ -521,8 +521,11 @@ def first_deliveries(session: Session, model: type[ProcessedEventMixin], events:
     if not events:
         return set()
     table = model.__table__  # type: ignore[attr-defined]
+    # In the order of their ids: two consumers' batches that share events then lock them in the same order and wait
+    # for each other instead of deadlocking.
+    ordered = sorted(events, key=lambda event: event.id)
     rows = session.execute(
-        _mark_processed(table), [{"event_id": event.id, "event_type": event.type} for event in events]
+        _mark_processed(table), [{"event_id": event.id, "event_type": event.type} for event in ordered]
     )
     return {row[0] for row in rows}
 

@@ -45,12 +45,13 @@ class RoutingService(HealthCheck):
             events,
             lambda session, _, payload: handlers.assign_first_destination(session, self.outbox, payload),
         )
-        for payload, institution in assigned:  # once committed
+        for event, payload, institution in assigned:  # once committed
             log.info(
                 "application assigned",
                 tracking_number=payload.tracking_number,
                 institution=institution,
                 reason="initial",
+                correlation_id=event.correlation_id,
             )
 
     @rpc(expected_exceptions=EXPECTED)
