@@ -11,10 +11,16 @@ Consumer: `@on_event("intake", "application_received")` validates the envelope a
 (a message that fails is moved to the `cimer.dead-letters` queue, never silently dropped), and a failing handler's
 message is requeued after a pause. Inside the handler, `first_delivery(session, ProcessedEvent, event)` in the
 handler's transaction makes a redelivered event change nothing twice.
+
+Busy consumers take events in batches: `@on_events(...)` hands the handler a list of `(envelope, payload)` and
+`apply_batch_once` applies the new ones in one transaction (one insert marks them all processed, one commit), acked
+together after it; a batch that fails is applied again one event per transaction, so a poisoned event holds back
+no other.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -407,7 +413,9 @@ class EventBatchConsumer(EventConsumer):
 
     @property
     def batch_size(self) -> int:
-        return max(1, int(self.container.max_workers))  # type: ignore[attr-defined]
+        # At most the consumer's prefetch (nameko's is max_workers); EVENT_BATCH_MAX lowers it (1: a message each).
+        most = int(os.environ.get("EVENT_BATCH_MAX", "0")) or int(self.container.max_workers)  # type: ignore[attr-defined]
+        return max(1, min(most, int(self.container.max_workers)))  # type: ignore[attr-defined]
 
     def handle_message(self, body: Any, message: Any) -> None:
         event = self.read(body, message)
