@@ -137,3 +137,15 @@ def test_what_each_event_of_a_batch_causes_carries_that_events_own_correlation_i
     time.sleep(0.5)
     # And the batch's worker ended well: a failure after the commit would send every message round again.
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_event_batch_max_of_one_applies_a_message_per_transaction(start_service, amqp_uri, batch_sizes, monkeypatch):
+    monkeypatch.setenv("EVENT_BATCH_MAX", "1")  # the operator's way back to one message each, and the benchmark's
+    start_service("reporting", fresh_database=True).stop()
+    waiting_queue(amqp_uri)
+    events = [received_event() for _ in range(12)]
+    for event in events:
+        publish(amqp_uri, event)
+    start_service("reporting", fresh_database=False)
+    wait_until(lambda: rows_when(lambda found: len(found) == 12))
+    assert batch_sizes == [1] * 12
