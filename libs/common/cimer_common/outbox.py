@@ -410,12 +410,9 @@ class EventBatchConsumer(EventConsumer):
         super().setup()
         self._pending: list[tuple[Any, tuple[Envelope, Any]]] = []
         self._timer: Any = None
-
-    @property
-    def batch_size(self) -> int:
         # At most the consumer's prefetch (nameko's is max_workers); EVENT_BATCH_MAX lowers it (1: a message each).
-        most = int(os.environ.get("EVENT_BATCH_MAX", "0")) or int(self.container.max_workers)  # type: ignore[attr-defined]
-        return max(1, min(most, int(self.container.max_workers)))  # type: ignore[attr-defined]
+        prefetch = int(self.container.max_workers)  # type: ignore[attr-defined]
+        self.batch_size = max(1, min(int(os.environ.get("EVENT_BATCH_MAX", "0")) or prefetch, prefetch))
 
     def handle_message(self, body: Any, message: Any) -> None:
         event = self.read(body, message)
