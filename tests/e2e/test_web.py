@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import httpx
@@ -16,6 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from cimer_common import calendar
 from cimer_common.messages import message
 from tests.e2e.conftest import DEMO_PASSWORD, GATEWAY_PORT, wait_for
 
@@ -402,7 +402,7 @@ def test_a_coordinator_sees_the_subtree_and_the_monthly_report(page, api):
     page.get_by_role("link", name="Aylık raporlar").click()
     expect(page.locator("[data-received]")).to_have_text(re.compile(r"^\d+$"))  # last month's, by default
     # This month's so far: the petition above is among what was received (counted a moment after it was filed).
-    page.get_by_label("Dönem").fill(date.today().strftime("%Y-%m"))
+    page.get_by_label("Dönem").fill(calendar.today().strftime("%Y-%m"))  # the month in Turkey, as reports count
     page.get_by_role("button", name="Göster").click()
     by_kind = page.get_by_role("table", name="Türe göre gelen")
     petitions = by_kind.get_by_role("row", name=re.compile("^Dilekçe")).get_by_role("cell").first

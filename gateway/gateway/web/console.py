@@ -5,12 +5,12 @@ administrators' users and directory. Each page asks the API as the logged-in off
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from cimer_common import calendar
 from cimer_common.access import PRESIDENCY
 from gateway.web import forms
 from gateway.web.api import Refusal, Unavailable
@@ -117,7 +117,7 @@ async def inbox(request: Request) -> Response:
     return render(
         request,
         "inbox.html",
-        {"page": page, "kind": kind or "", "overdue": query.get("overdue", ""), "today": date.today().isoformat()},
+        {"page": page, "kind": kind or "", "overdue": query.get("overdue", ""), "today": calendar.today().isoformat()},
         session=session,
     )
 
@@ -148,7 +148,7 @@ async def _application_page(
             "refusal": refusal,
             "errors": refusal.field_messages() if refusal else {},
             "values": values or {},
-            "today": date.today().isoformat(),
+            "today": calendar.today().isoformat(),
         },
         status_code=status_code,
         session=session,
@@ -243,7 +243,7 @@ async def overview(request: Request) -> HTMLResponse:
 
 
 def _last_month() -> str:
-    today = date.today()
+    today = calendar.today()
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     return f"{year:04d}-{month:02d}"
 
