@@ -5,6 +5,7 @@ administrators' users and directory. Each page asks the API as the logged-in off
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -76,8 +77,7 @@ async def login(request: Request) -> Response:
     try:
         pair = await page_api(request).post("/api/v1/auth/login", credentials)
     except Refusal as refusal:
-        context = {"values": {"username": username}, "refusal": refusal, "errors": refusal.field_messages()}
-        return render(request, "login.html", context, refusal.status)
+        return render(request, "login.html", {"values": {"username": username}, "refusal": refusal}, refusal.status)
     keep_tokens(request, pair)
     session = Console(request.app.state.verifier.officer(pair["access_token"]).principal, page_api(request))
     return redirect(_home_of(session))
@@ -146,7 +146,6 @@ async def _application_page(
             "q": query,
             "done": done,
             "refusal": refusal,
-            "errors": refusal.field_messages() if refusal else {},
             "values": values or {},
             "today": calendar.today().isoformat(),
         },
@@ -283,6 +282,25 @@ async def report_download(request: Request) -> Response:
 
 # --- Administrators ---------------------------------------------------------------------------------------------
 
+AdminPage = Callable[..., Awaitable[HTMLResponse]]
+
+
+async def _changed(
+    request: Request,
+    session: Console,
+    change: Awaitable[Any],
+    page: AdminPage,
+    saved: str,
+    typed: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """An administrator's change made through the API, then its page again: saying it was saved, or with the
+    refusal next to the fields it names and what was typed."""
+    try:
+        await change
+    except Refusal as refusal:
+        return await page(request, session, None, refusal, typed)
+    return await page(request, session, Words(language(request))(saved))
+
 
 async def _users_page(
     request: Request, session: Console, done: str | None = None, refusal: Refusal | None = None, values: Any = None
@@ -300,7 +318,6 @@ async def _users_page(
             "roles": list(ROLES),
             "done": done,
             "refusal": refusal,
-            "errors": refusal.field_messages() if refusal else {},
             "values": values or {},
         },
         status_code=refusal.status if refusal else 200,
@@ -325,25 +342,19 @@ async def create_user(request: Request) -> HTMLResponse:
         "roles": form.getlist("roles"),
         "email": str(form.get("email", "")).strip() or None,
     }
-    try:
-        await session.api.post("/api/v1/admin/users", {k: v for k, v in body.items() if v is not None})
-    except Refusal as refusal:
-        values = {k: v for k, v in forms.form_values(form).items() if k != "password"}
-        return await _users_page(request, session, None, refusal, values)
-    return await _users_page(request, session, Words(language(request))("user_saved"))
+    change = session.api.post("/api/v1/admin/users", {k: v for k, v in body.items() if v is not None})
+    typed = {k: v for k, v in forms.form_values(form).items() if k != "password"}
+    return await _changed(request, session, change, _users_page, "user_saved", typed)
 
 
 @router.post("/admin/users/{username}", response_class=HTMLResponse)
 async def update_user(request: Request, username: str) -> HTMLResponse:
     session = await console(request)
     form = await checked_form(request)
-    try:
-        await session.api.patch(
-            f"/api/v1/admin/users/{_checked(username, USERNAME)}", {"active": form.get("active") == "true"}
-        )
-    except Refusal as refusal:
-        return await _users_page(request, session, None, refusal)
-    return await _users_page(request, session, Words(language(request))("user_saved"))
+    change = session.api.patch(
+        f"/api/v1/admin/users/{_checked(username, USERNAME)}", {"active": form.get("active") == "true"}
+    )
+    return await _changed(request, session, change, _users_page, "user_saved")
 
 
 async def _directory_page(
@@ -368,7 +379,6 @@ async def _directory_page(
             "provinces": forms.province_choices(),
             "done": done,
             "refusal": refusal,
-            "errors": refusal.field_messages() if refusal else {},
             "values": values or {},
         },
         status_code=refusal.status if refusal else 200,
@@ -390,21 +400,15 @@ async def create_institution(request: Request) -> HTMLResponse:
     form = await checked_form(request)
     body = {name: str(form.get(name, "")).strip() or None for name in ("code", "name", "type", "province", "parent")}
     body["code"] = (body["code"] or "").upper()
-    try:
-        await session.api.post("/api/v1/admin/institutions", {k: v for k, v in body.items() if v is not None})
-    except Refusal as refusal:
-        return await _directory_page(request, session, None, refusal, forms.form_values(form))
-    return await _directory_page(request, session, Words(language(request))("institution_saved"))
+    change = session.api.post("/api/v1/admin/institutions", {k: v for k, v in body.items() if v is not None})
+    return await _changed(request, session, change, _directory_page, "institution_saved", forms.form_values(form))
 
 
 @router.post("/admin/institutions/{code}", response_class=HTMLResponse)
 async def update_institution(request: Request, code: str) -> HTMLResponse:
     session = await console(request)
     form = await checked_form(request)
-    try:
-        await session.api.patch(
-            f"/api/v1/admin/institutions/{_checked(code, CODE)}", {"active": form.get("active") == "true"}
-        )
-    except Refusal as refusal:
-        return await _directory_page(request, session, None, refusal)
-    return await _directory_page(request, session, Words(language(request))("institution_saved"))
+    change = session.api.patch(
+        f"/api/v1/admin/institutions/{_checked(code, CODE)}", {"active": form.get("active") == "true"}
+    )
+    return await _changed(request, session, change, _directory_page, "institution_saved")

@@ -180,6 +180,10 @@ def render(
     session: Console | None = None,
 ) -> HTMLResponse:
     lang = language(request)
+    context = context or {}
+    refusal = context.get("refusal")
+    # A form's errors are the refusal's, each on the field the API named.
+    errors = refusal.field_messages() if isinstance(refusal, Refusal) else {}
     response = TEMPLATES.TemplateResponse(
         request,
         template,
@@ -190,7 +194,8 @@ def render(
             "csrf": csrf_token(request),
             "session": session,
             "path": request.url.path,
-            **(context or {}),
+            "errors": errors,
+            **context,
         },
         status_code=status_code,
     )

@@ -22,7 +22,6 @@ def filing_context(values: dict[str, str] | None = None, refusal: Refusal | None
     return {
         "values": values or {},
         "refusal": refusal,
-        "errors": refusal.field_messages() if refusal else {},
         "provinces": forms.province_choices(),
         "districts": forms.district_names(),
     }
@@ -60,15 +59,14 @@ async def track(request: Request) -> HTMLResponse:
         refusal = Refusal(422, "invalid_request", "", errors=[])
         missing = "tracking_number" if not number else "access_code"
         refusal.errors.append({"field": missing, "message": Words(language(request))("required")})
-        context = {"values": values, "refusal": refusal, "errors": refusal.field_messages()}
-        return render(request, "track.html", context, 422)
+        return render(request, "track.html", {"values": values, "refusal": refusal}, 422)
     try:
         found = await page_api(request).get(f"/api/v1/applications/{_path_safe(number)}/status", access_code=code)
     except Refusal as refusal:
         return render(
             request,
             "track.html",
-            {"values": values, "refusal": refusal, "errors": refusal.field_messages()},
+            {"values": values, "refusal": refusal},
             refusal.status,
         )
     return render(request, "status.html", {"status": found})
