@@ -82,3 +82,34 @@ def test_a_profile_is_summed_by_function(tmp_path):
     assert own["execute (sqlalchemy/base.py)"] == 3 and own["handle (intake/service.py)"] == 1
     assert under["handle (intake/service.py)"] == 4
     assert packages == {"sqlalchemy": 3, "intake": 1}
+
+
+run = bench_module("run")
+
+
+def loop(p99: float | None = 20.0, routed_p99: float | None = 300.0, **extra):  # type: ignore[no-untyped-def]
+    return {
+        "by_status": {"201": 1200},
+        "errors": {},
+        "latency_ms": {"p99": p99},
+        "routed_ms": {"p99": routed_p99},
+        "routed_missing": 0,
+        **extra,
+    }
+
+
+def test_a_rate_is_sustained_only_when_every_condition_holds():
+    assert run.sustains(loop(), settled_s=1.5) == []
+    assert run.sustains(loop(p99=100.0), settled_s=1.5) == ["POST p99 100.0 ms"]
+    assert run.sustains(loop(routed_p99=1500.0), settled_s=1.5) == ["201 -> assigned p99 1500.0 ms"]
+    assert run.sustains(loop(routed_p99=None), settled_s=1.5) == ["201 -> assigned p99 None ms"]
+    assert run.sustains(loop(), settled_s=7.0) == ["settled after 7.0 s"]
+    assert run.sustains(loop(), settled_s=None) == ["not settled in the drain timeout"]
+    refused = loop(by_status={"201": 1100, "503": 100})
+    assert run.sustains(refused, settled_s=1.0) == ["not all accepted: {'503': 100}"]
+    assert run.sustains(loop(routed_missing=2), settled_s=1.0) == ["2 followed never assigned"]
+
+
+def test_the_ladder_rises_by_its_factor_up_to_the_flood():
+    assert run.ladder(20, 1.25, 60) == [20.0, 25.0, 31.0, 39.0, 49.0]
+    assert run.ladder(20, 2, 20) == [20.0]
