@@ -8,11 +8,15 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import nameko.rpc
 import structlog
+from kombu import Connection, Producer
 from nameko.amqp.publish import Publisher
+from nameko.constants import PERSISTENT
 from nameko.rpc import Rpc
 
 from cimer_common import broker
@@ -47,6 +51,109 @@ class EntitledRpc(Rpc):  # type: ignore[misc]
 
 
 rpc = EntitledRpc.decorator
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message of a batch: a JSON body for `exchange` with `routing_key`, identified by `message_id`."""
+
+    body: Any
+    exchange: str
+    routing_key: str
+    message_id: str
+    mandatory: bool = True
+    headers: dict[str, Any] = field(default_factory=dict)
+
+
+class ConfirmedBatchPublisher:
+    """Publishes a batch of persistent messages on a channel in confirm mode and waits once for all their confirms,
+    rather than a round trip per message as nameko's publisher does (`confirm_publish`). `publish` says which
+    messages the broker took: confirmed (so written where it keeps them) and, when mandatory, routed to a queue.
+    A nack, a return or a confirm that does not come in time leaves that message unconfirmed, to publish again.
+
+    One connection of its own, kept between batches and made again after an error; one user at a time (the outbox
+    relay's green thread)."""
+
+    def __init__(self, amqp_uri: str, confirm_timeout: float = 10.0):
+        self.amqp_uri = amqp_uri
+        self.confirm_timeout = confirm_timeout
+        self.user_id = broker.user_in(amqp_uri)
+        self._connection: Any = None
+        self._producer: Any = None
+        self._next_tag = 1
+        self._waiting: dict[int, str] = {}  # delivery tag → message id, until confirmed
+        self._confirmed: set[str] = set()
+        self._refused: set[str] = set()  # nacked or returned
+
+    def publish(self, messages: list[Outgoing]) -> set[str]:
+        """The ids of the messages the broker confirmed (and routed, for mandatory ones)."""
+        if not messages:
+            return set()
+        try:
+            producer = self._open()
+            self._confirmed, self._refused = set(), set()
+            for message in messages:
+                producer.publish(
+                    message.body,
+                    exchange=message.exchange,
+                    routing_key=message.routing_key,
+                    headers=message.headers,
+                    mandatory=message.mandatory,
+                    message_id=message.message_id,
+                    user_id=self.user_id,
+                    delivery_mode=PERSISTENT,
+                    serializer="json",
+                )
+                self._waiting[self._next_tag] = message.message_id
+                self._next_tag += 1
+            deadline = time.monotonic() + self.confirm_timeout
+            while self._waiting:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{len(self._waiting)} publisher confirms not received")
+                self._connection.drain_events(timeout=remaining)
+        except BaseException:
+            self.close()  # a channel or connection in doubt is not used again
+            raise
+        return self._confirmed - self._refused
+
+    def close(self) -> None:
+        connection, self._connection, self._producer = self._connection, None, None
+        self._waiting.clear()
+        if connection is not None:
+            try:
+                connection.release()
+            except Exception:  # already broken: nothing more to release
+                log.debug("closing a broken publisher connection", exc_info=True)
+
+    def _open(self) -> Any:
+        if self._producer is None:
+            connection = Connection(self.amqp_uri)
+            channel = connection.channel()
+            channel.confirm_select()
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+            channel.events["basic_return"].add(self._on_return)
+            self._connection, self._producer, self._next_tag = connection, Producer(channel), 1
+            self._waiting.clear()
+        return self._producer
+
+    def _settle(self, delivery_tag: int, multiple: bool, into: set[str]) -> None:
+        tags = [tag for tag in self._waiting if tag <= delivery_tag] if multiple else [delivery_tag]
+        for tag in tags:
+            message_id = self._waiting.pop(tag, None)
+            if message_id is not None:
+                into.add(message_id)
+
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
+        self._settle(delivery_tag, multiple, self._confirmed)
+
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        self._settle(delivery_tag, multiple, self._refused)
+
+    def _on_return(self, exc: Exception, exchange: str, routing_key: str, message: Any) -> None:
+        # Unroutable: the broker returns it (then confirms it); it is not delivered, so it counts as refused.
+        self._refused.add(message.properties.get("message_id"))
 
 
 def cluster_rpc(component: str, amqp_uri: str | None = None, timeout: float = 30) -> Any:

@@ -2,10 +2,11 @@
 
 Producer: `self.outbox.add(session, "application_received", payload)` writes the event row in the same transaction
 as the change it describes. After the worker ends, a relay green thread of the same container is woken; it takes
-unpublished rows with `FOR UPDATE SKIP LOCKED` (so replicas of one service can run side by side), publishes each
-persistent, mandatory and with publisher confirms, and marks it published. A crash between publish and mark means
-the event goes out again, which the consumers' idempotency absorbs; a crash before publish loses nothing because
-the row is still there. A poll every few seconds picks up what a crashed container left behind.
+unpublished rows with `FOR UPDATE SKIP LOCKED` (so replicas of one service can run side by side), publishes them
+persistent, mandatory and in confirm mode, waits once for the whole batch's confirms, and marks published the ones
+the broker confirmed. A crash between publish and mark means the event goes out again, which the consumers'
+idempotency absorbs; a crash before publish loses nothing because the row is still there. A poll every few
+seconds picks up what a crashed container left behind.
 
 Consumer: `@on_event("intake", "application_received")` validates the envelope and payload against the catalogue
 (a message that fails is moved to the `cimer.dead-letters` queue, never silently dropped), and a failing handler's
@@ -34,7 +35,6 @@ import structlog
 from eventlet.event import Event
 from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
-from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import PERSISTENT
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
@@ -46,7 +46,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from cimer_common import broker
-from cimer_common.bus import VouchedPublisher
+from cimer_common.bus import ConfirmedBatchPublisher, Outgoing, VouchedPublisher
 from cimer_common.db import UnitOfWork, make_engine
 from cimer_common.envelope import Envelope
 from cimer_common.events import Payload, produced_by, spec
@@ -231,10 +231,7 @@ class Outbox(DependencyProvider):
         url = config.get("DATABASE_URL") or get_settings().database_url(self.service)
         self.engine = make_engine(url, pool_size=2)
         self.exchange = get_event_exchange(self.service, config)
-        # The json serializer sets `content_type`, without which a nameko consumer cannot read the message.
-        self.publisher = VouchedPublisher(
-            self.amqp_uri, use_confirms=True, mandatory=True, delivery_mode=PERSISTENT, serializer="json"
-        )
+        self.publisher = ConfirmedBatchPublisher(self.amqp_uri)
         self._wake = Event()
         self._running = False
         self._relay: Any = None
@@ -249,12 +246,14 @@ class Outbox(DependencyProvider):
         self.wake()
         if self._relay is not None:
             self._relay.wait()
+        self.publisher.close()
         self.engine.dispose()
 
     def kill(self) -> None:
         self._running = False
         if self._relay is not None:
             self._relay.kill()
+        self.publisher.close()
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx) -> OutboxWriter:  # type: ignore[no-untyped-def]
@@ -284,13 +283,14 @@ class Outbox(DependencyProvider):
                 eventlet.sleep(RELAY_POLL_SECONDS)
 
     def relay_batch(self) -> int:
-        """Publish up to one batch of unpublished events; returns how many were published."""
+        """Publish up to one batch of unpublished events, waiting once for all their confirms; returns how many
+        were published."""
         table = self.model.__table__  # type: ignore[attr-defined]
-        published: list[int] = []
         with self.engine.begin() as connection:
             rows = connection.execute(
                 select(
                     table.c.id,
+                    table.c.event_id,
                     table.c.event_type,
                     table.c.envelope,
                     table.c.headers,
@@ -302,35 +302,37 @@ class Outbox(DependencyProvider):
                 .limit(RELAY_BATCH)
                 .with_for_update(skip_locked=True)
             ).all()
-            try:
-                for row in rows:
-                    if row.exchange is None:
-                        self.publisher.publish(
-                            row.envelope,
-                            exchange=self.exchange,
-                            routing_key=row.event_type,
-                            headers=row.headers,
-                            mandatory=bool(spec(self.service, row.event_type).consumers),
-                        )
-                    else:  # to an institution's system: not mandatory, an institution not plugged in gets nothing
-                        self.publisher.publish(
-                            row.envelope,
-                            exchange=INSTITUTIONS_EXCHANGE,
-                            routing_key=row.routing_key,
-                            headers=row.headers,
-                            message_id=row.envelope.get("message_id"),
-                            mandatory=False,
-                        )
-                    published.append(row.id)
-            except UndeliverableMessage:
-                # No queue is bound for it: keep it, and keep its order; it goes once a consumer exists.
-                log.warning("event unroutable, kept in outbox", event_type=rows[len(published)].event_type)
-            finally:
-                if published:
-                    connection.execute(
-                        update(table).where(table.c.id.in_(published)).values(published_at=datetime.now(UTC))
-                    )
+            confirmed = self.publisher.publish([self._outgoing(row) for row in rows])
+            published = [row.id for row in rows if str(row.event_id) in confirmed]
+            for row in rows:
+                if str(row.event_id) not in confirmed:
+                    # No queue is bound for it (or the broker refused it): kept, it goes once a consumer exists.
+                    log.warning("event not taken by the broker, kept in outbox", event_type=row.event_type)
+            if published:
+                connection.execute(
+                    update(table).where(table.c.id.in_(published)).values(published_at=datetime.now(UTC))
+                )
         return len(published)
+
+    def _outgoing(self, row: Any) -> Outgoing:
+        if row.exchange is None:  # an event: its producer's exchange, its name; mandatory when someone consumes it
+            return Outgoing(
+                body=row.envelope,
+                exchange=self.exchange.name,
+                routing_key=row.event_type,
+                message_id=str(row.event_id),
+                headers=row.headers,
+                mandatory=bool(spec(self.service, row.event_type).consumers),
+            )
+        # To an institution's system: not mandatory, an institution not plugged in gets nothing.
+        return Outgoing(
+            body=row.envelope,
+            exchange=row.exchange,
+            routing_key=row.routing_key,
+            message_id=str(row.event_id),
+            headers=row.headers,
+            mandatory=False,
+        )
 
 
 class RetriedLater:
