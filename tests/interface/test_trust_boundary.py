@@ -65,22 +65,23 @@ def test_an_event_the_broker_does_not_vouch_for_is_set_aside_not_applied(routing
 @pytest.mark.parametrize("component", ["routing", "gateway", "reporting", "identity"])
 def test_a_personal_data_rpc_cannot_even_be_asked_by_whoever_is_not_entitled(start_service, amqp_uri, component):
     start_service("intake")
-    request = {"args": [], "kwargs": {"application_id": str(uuid.uuid4()), "kind": "receipt"}}
+    request = {"args": [], "kwargs": {"notices": [{"application_id": str(uuid.uuid4()), "kind": "receipt"}]}}
     uri = broker.component_uri(component, amqp_uri)
     with pytest.raises(amqp.exceptions.AccessRefused):  # the broker refuses the routing key outright
-        publish_as(uri, RPC, "intake.notice_contact", request, reply_to=str(uuid.uuid4()), user_id=broker.user_in(uri))
+        publish_as(uri, RPC, "intake.notice_contacts", request, reply_to=str(uuid.uuid4()), user_id=broker.user_in(uri))
 
 
 def test_a_personal_data_rpc_answers_only_the_service_entitled_to_it(start_service, amqp_uri):
     start_service("intake")
     application_id = str(uuid.uuid4())
     # guest may publish anything (it sets the system up), but intake does not answer it.
+    notices = [{"application_id": application_id, "kind": "receipt"}]
     with cluster_rpc("guest", amqp_uri) as cluster, pytest.raises(RemoteError) as refused:
-        cluster.intake.notice_contact(application_id=application_id, kind="receipt")
+        cluster.intake.notice_contacts(notices=notices)
     assert refused.value.exc_type == "Forbidden" and "caller_not_entitled" in str(refused.value)
     # notification, which is entitled, is answered (nobody to tell for an unknown application).
     with cluster_rpc("notification", amqp_uri) as cluster:
-        assert cluster.intake.notice_contact(application_id=application_id, kind="receipt") is None
+        assert cluster.intake.notice_contacts(notices=notices) == [None]
 
 
 def test_an_institution_may_read_only_its_own_queue_and_send_only_its_own_commands(routing, amqp_uri):
@@ -96,7 +97,7 @@ def test_an_institution_may_read_only_its_own_queue_and_send_only_its_own_comman
             send_command(uri, "MIN-SAGLIK", "forward", {"command_id": "x"}, routing_code="MIN-ICISLERI")
         for exchange, key in (
             (Exchange("intake.events", type="topic"), "application_received"),
-            (RPC, "intake.notice_contact"),
+            (RPC, "intake.notice_contacts"),
             (Exchange(broker.INSTITUTIONS_EXCHANGE, type="direct"), "MIN-ICISLERI"),
             (Exchange("", type="direct"), interior["queue"]),
         ):

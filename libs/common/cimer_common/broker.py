@@ -49,8 +49,8 @@ GATEWAY_BROADCAST_PREFIX = "cimer.gateway."  # each gateway instance's own queue
 # Who may call each RPC: the gateway calls everything it exposes; an internal RPC that hands out personal data or
 # documents answers only the service entitled to it. Anything not listed here is the gateway's alone.
 RPC_CALLERS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("intake", "notice_contact"): ("notification",),
-    ("intake", "receipt_delivered"): ("notification",),
+    ("intake", "notice_contacts"): ("notification",),
+    ("intake", "receipts_delivered"): ("notification",),
     ("identity", "officer_contacts"): ("notification",),
     ("reporting", "stored_report_document"): ("notification",),
     ("routing", "get_institution"): (GATEWAY, "identity", OPERATOR),
@@ -59,8 +59,8 @@ RPC_CALLERS: dict[tuple[str, str], tuple[str, ...]] = {
 # The RPCs each component calls (its topic permission on the RPC exchange); the gateway's are the public API's.
 RPC_CALLS: dict[str, tuple[str, ...]] = {
     "notification": (
-        "intake.notice_contact",
-        "intake.receipt_delivered",
+        "intake.notice_contacts",
+        "intake.receipts_delivered",
         "identity.officer_contacts",
         "reporting.stored_report_document",
     ),

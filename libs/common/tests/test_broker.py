@@ -50,14 +50,14 @@ def rpc_calls(component: str) -> str:
 
 
 def test_personal_data_rpcs_can_be_asked_only_by_the_service_entitled_to_them():
-    for method in ("intake.notice_contact", "identity.officer_contacts", "reporting.stored_report_document"):
+    for method in ("intake.notice_contacts", "identity.officer_contacts", "reporting.stored_report_document"):
         callers = [c for c in broker.COMPONENTS if allows(rpc_calls(c), method)]
         assert callers == ["notification"], method
     gateway = rpc_calls("gateway")
     assert allows(gateway, "intake.file_application") and allows(gateway, "routing.forward")
     assert not allows(gateway, "routing.plug_institution")
     assert allows(rpc_calls("operator"), "routing.plug_institution")
-    assert not allows(rpc_calls("operator"), "intake.notice_contact")
+    assert not allows(rpc_calls("operator"), "intake.notice_contacts")
 
 
 def test_the_services_own_check_agrees_with_the_broker():

@@ -92,7 +92,7 @@ def file_application(
     """Check, number and store an application, and announce it; returns what the applicant is told once.
 
     The access code is kept hashed, and also sealed with `seal_key` until the receipt carrying it is delivered
-    (`notice_contact`, `receipt_delivered`)."""
+    (`notice_contacts`, `receipts_delivered`)."""
     request = domain.recording_officer_rules(request, officer)
     recorded_by = officer.institution if officer and request.channel != "web" else None
     domain.check(request)
@@ -165,34 +165,46 @@ def file_application(
     }
 
 
-def notice_contact(session: Session, application_id: uuid.UUID, kind: str, seal_key: str) -> dict[str, Any] | None:
-    """Whom notification tells about an application, and how: None when the application is unknown, anonymous,
-    or its applicant gave neither e-mail nor phone. A confidential applicant is told too: confidentiality hides
-    them from the handling institution, not from themselves. The access code is unsealed only for the receipt
-    (`kind == "receipt"`), and only until the receipt is delivered."""
-    application = session.get(Application, application_id)
-    if application is None or application.anonymous or application.applicant is None:
-        return None
-    applicant = application.applicant
-    if not applicant.email and not applicant.phone:
-        return None
-    sealed = application.access_code_sealed
-    return {
-        "name": f"{applicant.first_name} {applicant.last_name}",
-        "email": applicant.email,
-        "phone": applicant.phone,
-        "language": application.language,
-        "tracking_number": application.tracking_number,
-        "access_code": domain.unseal_access_code(seal_key, sealed) if kind == "receipt" and sealed else None,
-    }
+def notice_contacts(
+    session: Session, wanted: list[tuple[uuid.UUID, str]], seal_key: str
+) -> list[dict[str, Any] | None]:
+    """Whom notification tells about each `(application, kind)` of a sending round, and how, in one query: None
+    where the application is unknown, anonymous, or its applicant gave neither e-mail nor phone. A confidential
+    applicant is told too: confidentiality hides them from the handling institution, not from themselves. The
+    access code is unsealed only for the receipt (`kind == "receipt"`), and only until the receipt is delivered."""
+    rows = session.execute(
+        select(Application.id, Application.language, Application.tracking_number, Application.access_code_sealed,
+               Applicant.first_name, Applicant.last_name, Applicant.email, Applicant.phone)
+        .join(Applicant, Applicant.application_id == Application.id)
+        .where(Application.id.in_({application_id for application_id, _ in wanted}), Application.anonymous.is_(False))
+    ).all()  # fmt: skip
+    found = {row.id: row for row in rows if row.email or row.phone}
+    contacts: list[dict[str, Any] | None] = []
+    for application_id, kind in wanted:
+        row = found.get(application_id)
+        if row is None:
+            contacts.append(None)
+            continue
+        sealed = row.access_code_sealed
+        contacts.append(
+            {
+                "name": f"{row.first_name} {row.last_name}",
+                "email": row.email,
+                "phone": row.phone,
+                "language": row.language,
+                "tracking_number": row.tracking_number,
+                "access_code": domain.unseal_access_code(seal_key, sealed) if kind == "receipt" and sealed else None,
+            }
+        )
+    return contacts
 
 
-def receipt_delivered(session: Session, application_id: uuid.UUID) -> None:
-    """The receipt has reached the applicant: forget the sealed code, keep only its hash. Again, or for an
-    unknown application: nothing happens."""
+def receipts_delivered(session: Session, application_ids: list[uuid.UUID]) -> None:
+    """These receipts have reached their applicants: forget the sealed codes, keep only their hashes. Again, or
+    for an unknown application: nothing happens."""
     session.execute(
         update(Application)
-        .where(Application.id == application_id, Application.access_code_sealed.is_not(None))
+        .where(Application.id.in_(application_ids), Application.access_code_sealed.is_not(None))
         .values(access_code_sealed=None)
     )
 

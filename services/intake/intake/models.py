@@ -27,7 +27,7 @@ class Application(Base):
     tracking_number: Mapped[str] = mapped_column(String(12), unique=True)
     access_code_hash: Mapped[str] = mapped_column(String(64))
     # The code itself, sealed (`domain.seal_access_code`), only until the receipt that carries it is delivered
-    # (`receipt_delivered`): then NULL, and only the hash is left.
+    # (`receipts_delivered`): then NULL, and only the hash is left.
     access_code_sealed: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
     petition_type: Mapped[str | None] = mapped_column(String(32))

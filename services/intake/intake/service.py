@@ -36,6 +36,27 @@ def _application_id(value: Any) -> uuid.UUID:
     raise InvalidRequest("invalid_application_id", "application_id")
 
 
+# What one call of notification's may ask about: a sending round (notification sends at most 50 at once).
+MOST_NOTICES_PER_CALL = 500
+
+
+def _listed(values: Any) -> list[Any]:
+    if not isinstance(values, list) or len(values) > MOST_NOTICES_PER_CALL:
+        raise InvalidRequest("invalid_request", "notices")
+    return values
+
+
+def _field(notice: Any, name: str) -> Any:
+    return notice.get(name) if isinstance(notice, dict) else None
+
+
+def _notice_kind(notice: Any) -> str:
+    kind = _field(notice, "kind")
+    if not isinstance(kind, str):
+        raise InvalidRequest("invalid_request", "kind")
+    return kind
+
+
 class IntakeService(HealthCheck):
     name = "intake"
 
@@ -113,22 +134,24 @@ class IntakeService(HealthCheck):
     # --- Internal, service to service (notification): no token; the gateway does not expose these ---------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def notice_contact(self, application_id: str, kind: str) -> dict[str, Any] | None:
-        """How to reach the applicant for a notice of `kind`: `{name, email, phone, language, tracking_number,
-        access_code}`, the access code only for the receipt until it is delivered; None when nobody can be told."""
-        identifier = _application_id(application_id)
-        if not isinstance(kind, str):
-            raise InvalidRequest("invalid_request", "kind")
+    def notice_contacts(self, notices: list[dict[str, str]]) -> list[dict[str, Any] | None]:
+        """How to reach the applicant for each `{application_id, kind}` of a sending round, in order: `{name,
+        email, phone, language, tracking_number, access_code}`, the access code only for a receipt until it is
+        delivered; None where nobody can be told."""
+        wanted = [
+            (_application_id(_field(notice, "application_id")), _notice_kind(notice)) for notice in _listed(notices)
+        ]
         with self.db.transaction() as session:
-            return handlers.notice_contact(session, identifier, kind, self.config["ACCESS_CODE_SEAL_KEY"])
+            return handlers.notice_contacts(session, wanted, self.config["ACCESS_CODE_SEAL_KEY"])
 
     @rpc(expected_exceptions=EXPECTED)
-    def receipt_delivered(self, application_id: str) -> None:
-        """The receipt reached the applicant: the sealed access code is forgotten (again: nothing happens)."""
-        identifier = _application_id(application_id)
+    def receipts_delivered(self, application_ids: list[str]) -> None:
+        """These receipts reached their applicants: their sealed access codes are forgotten (again: nothing
+        happens)."""
+        identifiers = [_application_id(value) for value in _listed(application_ids)]
         with self.db.transaction() as session:
-            handlers.receipt_delivered(session, identifier)
-        log.info("receipt delivered, access code forgotten", application_id=str(identifier))
+            handlers.receipts_delivered(session, identifiers)
+        log.info("receipts delivered, access codes forgotten", applications=len(identifiers))
 
     @on_events("routing", "application_assigned")
     def handle_application_assigned(self, events: Batch[ApplicationAssigned]) -> None:

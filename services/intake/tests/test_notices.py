@@ -1,4 +1,4 @@
-"""Interface tests of the internal contracts notification relies on: `notice_contact` and `receipt_delivered`,
+"""Interface tests of the internal contracts notification relies on: `notice_contacts` and `receipts_delivered`,
 through the real entrypoints, on the real RabbitMQ and PostgreSQL."""
 
 import uuid
@@ -40,6 +40,16 @@ def call(container, method, *args, **kwargs):
         return hook(*args, **kwargs)
 
 
+def contact(container, application_id, kind):
+    """What `notice_contacts` says of one notice (a round of one)."""
+    (found,) = call(container, "notice_contacts", [{"application_id": application_id, "kind": kind}])
+    return found
+
+
+def delivered(container, *application_ids):
+    return call(container, "receipts_delivered", list(application_ids))
+
+
 def file(container, amqp_uri, application):
     """File through the real entrypoint; the application id, as notification learns it, from the event."""
     accepted = call(container, "file_application", application)
@@ -53,8 +63,7 @@ def test_the_receipt_carries_the_access_code_until_it_is_delivered(start_service
     intake = start_service("intake")
     application_id, accepted = file(intake, amqp_uri, PETITION)
 
-    contact = call(intake, "notice_contact", application_id, "receipt")
-    assert contact == {
+    assert contact(intake, application_id, "receipt") == {
         "name": "Ayşe Yılmaz",
         "email": "a@example.org",
         "phone": "+905551112233",
@@ -68,9 +77,9 @@ def test_the_receipt_carries_the_access_code_until_it_is_delivered(start_service
         sealed = connection.scalar(select(Application.access_code_sealed))
     assert sealed and accepted["access_code"] not in sealed
 
-    assert call(intake, "receipt_delivered", application_id) is None
-    assert call(intake, "notice_contact", application_id, "receipt")["access_code"] is None
-    assert call(intake, "receipt_delivered", application_id) is None  # again: nothing happens
+    assert delivered(intake, application_id) is None
+    assert contact(intake, application_id, "receipt")["access_code"] is None
+    assert delivered(intake, application_id) is None  # again: nothing happens
     with engine.connect() as connection:
         assert connection.scalar(select(Application.access_code_sealed)) is None
     engine.dispose()
@@ -83,35 +92,69 @@ def test_other_notices_never_carry_the_access_code(start_service, amqp_uri):
     intake = start_service("intake")
     application_id, accepted = file(intake, amqp_uri, PETITION)
     for kind in ("answer", "assigned", "extended", ""):
-        contact = call(intake, "notice_contact", application_id, kind)
-        assert contact["access_code"] is None
-        assert contact["tracking_number"] == accepted["tracking_number"] and contact["email"] == "a@example.org"
+        found = contact(intake, application_id, kind)
+        assert found["access_code"] is None
+        assert found["tracking_number"] == accepted["tracking_number"] and found["email"] == "a@example.org"
 
 
 def test_nobody_to_tell_is_none(start_service, amqp_uri):
     intake = start_service("intake")
     anonymous, _ = file(intake, amqp_uri, {**PETITION, "applicant": None})
     unreachable, _ = file(intake, amqp_uri, {**PETITION, "applicant": {**APPLICANT, "email": None, "phone": None}})
-    assert call(intake, "notice_contact", anonymous, "receipt") is None
-    assert call(intake, "notice_contact", unreachable, "receipt") is None
-    assert call(intake, "notice_contact", str(uuid.uuid4()), "receipt") is None
-    assert call(intake, "receipt_delivered", str(uuid.uuid4())) is None  # unknown: nothing happens
+    assert contact(intake, anonymous, "receipt") is None
+    assert contact(intake, unreachable, "receipt") is None
+    assert contact(intake, str(uuid.uuid4()), "receipt") is None
+    assert delivered(intake, str(uuid.uuid4())) is None  # unknown: nothing happens
 
 
 def test_a_phone_only_or_a_confidential_applicant_is_still_told(start_service, amqp_uri):
     intake = start_service("intake")
     phone_only, _ = file(intake, amqp_uri, {**PETITION, "applicant": {**APPLICANT, "email": None}})
     confidential, accepted = file(intake, amqp_uri, {**PETITION, "confidential": True})
-    contact = call(intake, "notice_contact", phone_only, "receipt")
-    assert contact["email"] is None and contact["phone"] == "+905551112233" and contact["access_code"]
-    contact = call(intake, "notice_contact", confidential, "receipt")
-    assert contact["name"] == "Ayşe Yılmaz" and contact["access_code"] == accepted["access_code"]
+    found = contact(intake, phone_only, "receipt")
+    assert found["email"] is None and found["phone"] == "+905551112233" and found["access_code"]
+    found = contact(intake, confidential, "receipt")
+    assert found["name"] == "Ayşe Yılmaz" and found["access_code"] == accepted["access_code"]
+
+
+def test_a_round_is_answered_in_one_call_in_the_order_asked(start_service, amqp_uri):
+    intake = start_service("intake")
+    first, accepted = file(intake, amqp_uri, PETITION)
+    anonymous, _ = file(intake, amqp_uri, {**PETITION, "applicant": None})
+    second, _ = file(intake, amqp_uri, {**PETITION, "applicant": {**APPLICANT, "first_name": "Elif"}})
+    round_ = [
+        {"application_id": second, "kind": "receipt"},
+        {"application_id": anonymous, "kind": "receipt"},
+        {"application_id": first, "kind": "receipt"},
+        {"application_id": first, "kind": "answer"},  # the same application twice: each as its kind says
+    ]
+    found = call(intake, "notice_contacts", round_)
+    assert [c and c["name"] for c in found] == ["Elif Yılmaz", None, "Ayşe Yılmaz", "Ayşe Yılmaz"]
+    assert found[2]["access_code"] == accepted["access_code"] and found[3]["access_code"] is None
+    assert call(intake, "notice_contacts", []) == []
+
+    delivered(intake, first, second, str(uuid.uuid4()))
+    assert [c["access_code"] for c in call(intake, "notice_contacts", [round_[0], round_[2]])] == [None, None]
 
 
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "", 42, None])
 def test_an_invalid_application_id_is_refused(start_service, bad_id):
     intake = start_service("intake")
-    for method, args in (("notice_contact", (bad_id, "receipt")), ("receipt_delivered", (bad_id,))):
+    for method, args in (
+        ("notice_contacts", ([{"application_id": bad_id, "kind": "receipt"}],)),
+        ("receipts_delivered", ([bad_id],)),
+    ):
         with pytest.raises(InvalidRequest) as caught:
             call(intake, method, *args)
         assert caught.value.args == ("invalid_application_id", "application_id")
+
+
+@pytest.mark.parametrize(
+    "notices",
+    ["not-a-list", None, [{"application_id": str(uuid.uuid4())}], ["x"], [{}] * 501],
+    ids=["text", "none", "no kind", "not an object", "too many"],
+)
+def test_a_malformed_round_is_refused(start_service, notices):
+    intake = start_service("intake")
+    with pytest.raises(InvalidRequest):
+        call(intake, "notice_contacts", notices)

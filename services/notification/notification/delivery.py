@@ -5,8 +5,10 @@ A round (`deliver_due`) takes the due notices with `FOR UPDATE SKIP LOCKED` and 
 only when the lease runs out, should the sender die), commits, and only then talks to the outside world: no row
 lock is held while an SMTP server or an SMS provider is slow, and two replicas never take the same notice.
 Each attempt on each channel is logged at once, so a channel that succeeded is never used again for that notice
-when another one failed. Contact details are asked for at send time and never written down, except masked in the
-log.
+when another one failed (nor after a crash: a notice whose lease ran out is taken again, and what its log says
+was sent is not sent again). Contact details are asked for at send time and never written down, except masked in
+the log: the applicants' of a whole round in one call to intake, whose delivered receipts are reported in one
+call too, and the round's outcomes are written in one transaction.
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ class Contacts(Protocol):
     """What is asked of the other services at send time: addresses (intake for applicants, identity for officers)
     and the documents a notice carries (reporting for a monthly report)."""
 
-    def applicant(self, application_id: str, kind: str) -> dict[str, Any] | None: ...
+    def applicants(self, notices: list[tuple[str, str]]) -> list[dict[str, Any] | None]:
+        """For each `(application id, notice kind)`, in order: how to reach its applicant, or None."""
+        ...
 
-    def receipt_delivered(self, application_id: str) -> None: ...
+    def receipts_delivered(self, application_ids: list[str]) -> None: ...
 
     def officers(self, institution: str, coordinators_only: bool = False) -> list[dict[str, Any]]: ...
 
@@ -84,6 +88,20 @@ class Taken:
     detail: str | None
     facts: dict[str, Any]
     attempt: int
+    done: frozenset[tuple[str, str]] = frozenset()  # (channel, target) that succeeded on an earlier attempt
+
+    @property
+    def to_applicant(self) -> bool:
+        return self.recipient == domain.APPLICANT and self.application_id is not None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one attempt at a notice ended: `status` sent or skipped, or None for a failure (retried)."""
+
+    notice: Taken
+    status: str | None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,8 +124,24 @@ def deliver_due(
 ) -> int:
     """Send every notice due at `now`, up to one batch; returns how many were taken."""
     taken = take_due(transaction, now, policy)
-    for notice in taken:
-        deliver_one(transaction, channels, contacts, notice, now, policy)
+    if not taken:
+        return 0
+    applicants: dict[uuid.UUID, dict[str, Any] | None] = {}
+    lookup_failed = None
+    wanted = [notice for notice in taken if notice.to_applicant]
+    if wanted:
+        try:
+            found = contacts.applicants([(str(notice.application_id), notice.kind) for notice in wanted])
+            applicants = {notice.id: contact for notice, contact in zip(wanted, found, strict=True)}
+        except Exception as error:  # intake is down: every applicant's notice of the round waits for the next
+            lookup_failed = f"contact look-up: {type(error).__name__}: {error}"
+    outcomes = [
+        Outcome(notice, None, lookup_failed)
+        if notice.to_applicant and lookup_failed
+        else attempt(transaction, channels, contacts, notice, applicants.get(notice.id))
+        for notice in taken
+    ]
+    finish(transaction, receipts_reported(contacts, outcomes), now, policy)
     return len(taken)
 
 
@@ -123,6 +157,14 @@ def take_due(transaction: Transaction, now: datetime, policy: Policy) -> list[Ta
             .limit(policy.batch)
             .with_for_update(skip_locked=True)
         ).all()
+        done: dict[uuid.UUID, set[tuple[str, str]]] = {}
+        retried = [notice.id for notice in notices if notice.attempts]
+        if retried:
+            succeeded = select(Delivery.notice_id, Delivery.channel, Delivery.target).where(
+                Delivery.notice_id.in_(retried), Delivery.result == "ok"
+            )
+            for row in session.execute(succeeded):
+                done.setdefault(row.notice_id, set()).add((row.channel, row.target))
         taken = []
         for notice in notices:
             notice.status = domain.SENDING
@@ -139,30 +181,31 @@ def take_due(transaction: Transaction, now: datetime, policy: Policy) -> list[Ta
                     detail=notice.detail,
                     facts=dict(notice.facts or {}),
                     attempt=notice.attempts,
+                    done=frozenset(done.get(notice.id, ())),
                 )
             )
         return taken
 
 
-def deliver_one(
-    transaction: Transaction, channels: Sender, contacts: Contacts, notice: Taken, now: datetime, policy: Policy
-) -> str:
-    """One attempt at `notice`; returns its status afterwards."""
+def attempt(
+    transaction: Transaction,
+    channels: Sender,
+    contacts: Contacts,
+    notice: Taken,
+    applicant: dict[str, Any] | None,
+) -> Outcome:
+    """One attempt at `notice` (`applicant`: the address intake gave for an applicant's notice), each send logged
+    at once."""
     try:
-        rendered, sends = plan(contacts, notice)
+        rendered, sends = plan(contacts, notice, applicant)
     except Skip as why:
-        return _finish(transaction, notice, domain.SKIPPED, now, policy, str(why))
-    except Exception as error:  # the contact look-up failed (intake or identity down): try again later
-        return _finish(transaction, notice, None, now, policy, f"contact look-up: {type(error).__name__}: {error}")
+        return Outcome(notice, domain.SKIPPED, str(why))
+    except Exception as error:  # the contact look-up failed (identity or reporting down): try again later
+        return Outcome(notice, None, f"contact look-up: {type(error).__name__}: {error}")
 
-    with transaction() as session:
-        succeeded = select(Delivery.channel, Delivery.target).where(
-            Delivery.notice_id == notice.id, Delivery.result == "ok"
-        )
-        done = {(row.channel, row.target) for row in session.execute(succeeded)}
     errors = []
     for send in sends:
-        if (send.channel, send.target) in done:
+        if (send.channel, send.target) in notice.done:
             continue
         error = _send(channels, send, rendered)
         with transaction() as session:
@@ -179,14 +222,30 @@ def deliver_one(
             )
         if error is not None:
             errors.append(f"{send.channel}: {error}")
-    if not errors and notice.kind == domain.RECEIPT and notice.application_id is not None:
-        try:
-            contacts.receipt_delivered(str(notice.application_id))
-        except Exception as error:
-            errors.append(f"receipt_delivered: {type(error).__name__}: {error}")
     if errors:
-        return _finish(transaction, notice, None, now, policy, "; ".join(errors))
-    return _finish(transaction, notice, domain.SENT, now, policy, None)
+        return Outcome(notice, None, "; ".join(errors))
+    return Outcome(notice, domain.SENT)
+
+
+def receipts_reported(contacts: Contacts, outcomes: list[Outcome]) -> list[Outcome]:
+    """Tell intake, in one call, which receipts reached their applicants (so it forgets their access codes); a
+    receipt is sent only once intake knows, and tried again (sending nothing twice) when intake cannot be told."""
+    receipts = [
+        o.notice.application_id
+        for o in outcomes
+        if o.status == domain.SENT and o.notice.kind == domain.RECEIPT and o.notice.application_id
+    ]
+    if not receipts:
+        return outcomes
+    try:
+        contacts.receipts_delivered([str(application_id) for application_id in receipts])
+    except Exception as error:
+        failed = f"receipts_delivered: {type(error).__name__}: {error}"
+        return [
+            Outcome(o.notice, None, failed) if o.status == domain.SENT and o.notice.kind == domain.RECEIPT else o
+            for o in outcomes
+        ]
+    return outcomes
 
 
 def _send(channels: Sender, send: Send, rendered: Rendered) -> str | None:
@@ -202,15 +261,15 @@ def _send(channels: Sender, send: Send, rendered: Rendered) -> str | None:
     return None
 
 
-def plan(contacts: Contacts, notice: Taken) -> tuple[Rendered, list[Send]]:
-    """What to say and where: asks for the addresses now, keeps them only in memory."""
+def plan(contacts: Contacts, notice: Taken, contact: dict[str, Any] | None) -> tuple[Rendered, list[Send]]:
+    """What to say and where (`contact`: the applicant's address, for a notice to them): asks for officers'
+    addresses now, keeps every address only in memory."""
     context: dict[str, Any] = {"tracking_number": notice.tracking_number, **notice.facts}
     if notice.detail is not None:
         context.setdefault("reason", notice.detail)
     if notice.recipient == domain.APPLICANT:
         if notice.application_id is None:
             raise Skip("no application")
-        contact = contacts.applicant(str(notice.application_id), notice.kind)
         if contact is None:
             raise Skip("applicant cannot be told (anonymous or unknown)")
         if notice.kind == domain.RECEIPT and not contact.get("access_code"):
@@ -246,51 +305,55 @@ def plan(contacts: Contacts, notice: Taken) -> tuple[Rendered, list[Send]]:
     return rendered, sends
 
 
-def _finish(
-    transaction: Transaction, notice: Taken, status: str | None, now: datetime, policy: Policy, error: str | None
-) -> str:
-    """Settle one attempt: `status` sent or skipped, or (None) a failure, retried with back-off until the last."""
-    final: Delivery | None = None
-    values: dict[str, Any] = {"last_error": error}
-    if status == domain.SENT:
-        values.update(status=domain.SENT, sent_at=now, next_attempt_at=None)
-    elif status == domain.SKIPPED:
-        values.update(status=domain.SKIPPED, next_attempt_at=None)
-        final = Delivery(
-            notice_id=notice.id, channel="none", target="-", attempt=notice.attempt, result="skipped", error=error
-        )
-    elif notice.attempt >= policy.max_attempts:
-        status = domain.FAILED
-        values.update(status=status, next_attempt_at=None)
-        final = Delivery(
-            notice_id=notice.id,
-            channel="none",
-            target="-",
-            attempt=notice.attempt,
-            result="gave_up",
-            error=f"gave up after {notice.attempt} attempts; last error: {error}",
-        )
-    else:
-        status = domain.PENDING
-        delay = domain.retry_delay(notice.attempt, policy.retry_base_seconds)
-        values.update(status=status, next_attempt_at=now + delay)
+def finish(transaction: Transaction, outcomes: list[Outcome], now: datetime, policy: Policy) -> None:
+    """Settle a round's attempts in one transaction: sent or skipped, or a failure retried with back-off until the
+    last attempt, when the notice is given up."""
+    settled = []
     with transaction() as session:
-        # Only if still ours: a sender whose lease ran out has lost the notice to another.
-        session.execute(
-            update(Notice)
-            .where(Notice.id == notice.id, Notice.status == domain.SENDING, Notice.attempts == notice.attempt)
-            .values(**values)
+        for outcome in outcomes:
+            notice, status, error = outcome.notice, outcome.status, outcome.error
+            final: Delivery | None = None
+            values: dict[str, Any] = {"last_error": error}
+            if status == domain.SENT:
+                values.update(status=domain.SENT, sent_at=now, next_attempt_at=None)
+            elif status == domain.SKIPPED:
+                values.update(status=domain.SKIPPED, next_attempt_at=None)
+                final = Delivery(
+                    notice_id=notice.id, channel="none", target="-", attempt=notice.attempt, result="skipped",
+                    error=error,
+                )  # fmt: skip
+            elif notice.attempt >= policy.max_attempts:
+                status = domain.FAILED
+                values.update(status=status, next_attempt_at=None)
+                final = Delivery(
+                    notice_id=notice.id,
+                    channel="none",
+                    target="-",
+                    attempt=notice.attempt,
+                    result="gave_up",
+                    error=f"gave up after {notice.attempt} attempts; last error: {error}",
+                )
+            else:
+                status = domain.PENDING
+                delay = domain.retry_delay(notice.attempt, policy.retry_base_seconds)
+                values.update(status=status, next_attempt_at=now + delay)
+            # Only if still ours: a sender whose lease ran out has lost the notice to another.
+            session.execute(
+                update(Notice)
+                .where(Notice.id == notice.id, Notice.status == domain.SENDING, Notice.attempts == notice.attempt)
+                .values(**values)
+            )
+            if final is not None:
+                session.add(final)
+            settled.append((notice, status, error))
+    for notice, status, error in settled:  # once committed
+        log_method = log.warning if status in (domain.FAILED, domain.PENDING) else log.info
+        log_method(
+            "notice " + status,
+            notice_id=str(notice.id),
+            kind=notice.kind,
+            recipient=notice.recipient,
+            tracking_number=notice.tracking_number,
+            attempt=notice.attempt,
+            error=error,
         )
-        if final is not None:
-            session.add(final)
-    log_method = log.warning if status in (domain.FAILED,) or (status == domain.PENDING) else log.info
-    log_method(
-        "notice " + status,
-        notice_id=str(notice.id),
-        kind=notice.kind,
-        recipient=notice.recipient,
-        tracking_number=notice.tracking_number,
-        attempt=notice.attempt,
-        error=error,
-    )
-    return status

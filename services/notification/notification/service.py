@@ -62,12 +62,13 @@ class RpcContacts:
         self.identity = identity
         self.reporting = reporting
 
-    def applicant(self, application_id: str, kind: str) -> dict[str, Any] | None:
-        contact: dict[str, Any] | None = self.intake.notice_contact(application_id=application_id, kind=kind)
-        return contact
+    def applicants(self, notices: list[tuple[str, str]]) -> list[dict[str, Any] | None]:
+        asked = [{"application_id": application_id, "kind": kind} for application_id, kind in notices]
+        contacts: list[dict[str, Any] | None] = self.intake.notice_contacts(notices=asked)
+        return contacts
 
-    def receipt_delivered(self, application_id: str) -> None:
-        self.intake.receipt_delivered(application_id=application_id)
+    def receipts_delivered(self, application_ids: list[str]) -> None:
+        self.intake.receipts_delivered(application_ids=application_ids)
 
     def officers(self, institution: str, coordinators_only: bool = False) -> list[dict[str, Any]]:
         officers: list[dict[str, Any]] = self.identity.officer_contacts(

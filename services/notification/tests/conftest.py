@@ -28,26 +28,36 @@ SMS_KEY = "test-sms-key"
 APPLICANTS: dict[str, dict[str, Any] | None] = {}
 OFFICERS: dict[str, list[dict[str, str]]] = {}
 CALLS: list[tuple[str, str, str | None]] = []
+ROUNDS: list[tuple[str, int]] = []  # (method, how many it was asked about) of every call to intake
 REPORT_UNAVAILABLE = threading.Event()  # set: reporting refuses, as before the month's report is stored
 REPORT_PDF = b"%PDF-1.4 a stand-in for the month's report\n%%EOF\n"
 
 
 class IntakeStandIn:
-    """TEST ONLY: answers as intake's `notice_contact` and `receipt_delivered` will."""
+    """TEST ONLY: answers as intake's `notice_contacts` and `receipts_delivered` do; each notice asked about and
+    each receipt reported is a call of its own in CALLS, each round a line in ROUNDS."""
 
     name = "intake"
 
     @rpc
-    def notice_contact(self, application_id: str, kind: str) -> dict[str, Any] | None:
-        CALLS.append(("notice_contact", application_id, kind))
-        contact = APPLICANTS.get(application_id)
-        if contact is None:
-            return None
-        return {**contact, "access_code": contact.get("access_code") if kind == "receipt" else None}
+    def notice_contacts(self, notices: list[dict[str, str]]) -> list[dict[str, Any] | None]:
+        ROUNDS.append(("notice_contacts", len(notices)))
+        found: list[dict[str, Any] | None] = []
+        for notice in notices:
+            application_id, kind = notice["application_id"], notice["kind"]
+            CALLS.append(("notice_contacts", application_id, kind))
+            contact = APPLICANTS.get(application_id)
+            found.append(
+                None
+                if contact is None
+                else {**contact, "access_code": contact.get("access_code") if kind == "receipt" else None}
+            )
+        return found
 
     @rpc
-    def receipt_delivered(self, application_id: str) -> None:
-        CALLS.append(("receipt_delivered", application_id, None))
+    def receipts_delivered(self, application_ids: list[str]) -> None:
+        ROUNDS.append(("receipts_delivered", len(application_ids)))
+        CALLS.extend(("receipts_delivered", application_id, None) for application_id in application_ids)
 
 
 class IdentityStandIn:
@@ -100,6 +110,7 @@ class StandIns:
     applicants = APPLICANTS  # application id → contact, as intake would give it (None: cannot be told)
     officers = OFFICERS  # institution code → [{username, email}]
     calls = CALLS  # (method, argument, kind) of every call they answered
+    rounds = ROUNDS
     report_pdf = REPORT_PDF
     report_unavailable = REPORT_UNAVAILABLE
 
@@ -111,6 +122,7 @@ def stand_ins(container_factory, service_config) -> StandIns:
     APPLICANTS.clear()
     OFFICERS.clear()
     CALLS.clear()
+    ROUNDS.clear()
     REPORT_UNAVAILABLE.clear()
     for cls in (IntakeStandIn, IdentityStandIn, ReportingStandIn):
         # Each as the service it stands in for, with that service's broker user: the broker lets only intake
@@ -123,9 +135,10 @@ def stand_ins(container_factory, service_config) -> StandIns:
 def start_notification(start_service, mailbox, sms_provider, stand_ins) -> Callable[..., Any]:
     """The real notification service, its channels pointed at this test's mailbox and SMS provider."""
 
-    def start(**config: Any) -> Any:
+    def start(fresh_database: bool = True, **config: Any) -> Any:
         return start_service(
             "notification",
+            fresh_database=fresh_database,
             SMTP_PORT=mailbox.port,
             SMS_PROVIDER_URL=sms_provider.url,
             SMS_API_KEY=SMS_KEY,

@@ -91,7 +91,7 @@ def test_the_receipt_is_delivered_once_by_mail_and_sms_in_the_applicants_languag
     assert sms["to"] == "+90 532 123 45 67"
 
     # intake is told once, after the receipt went out, so it can forget the sealed access code
-    assert stand_ins.calls.count(("receipt_delivered", application_id, None)) == 1
+    assert stand_ins.calls.count(("receipts_delivered", application_id, None)) == 1
     [notice] = notices(container, application_id)
     assert (notice["status"], notice["attempts"]) == ("sent", 1)
     log = log_of(container, application_id)
@@ -153,7 +153,7 @@ def test_the_answer_is_delivered_with_its_outcome_and_text(
     assert "Your road was repaired.\nThank you." in text_of(answer)
     assert len(by_subject) == 2 and sms_provider.messages() == []  # no phone, no SMS
     # the access code is asked for the receipt only
-    kinds = [kind for method, app, kind in stand_ins.calls if method == "notice_contact" and app == application_id]
+    kinds = [kind for method, app, kind in stand_ins.calls if method == "notice_contacts" and app == application_id]
     assert set(kinds) == {"receipt", "answer"}
 
 
@@ -191,7 +191,7 @@ def test_a_failing_smtp_server_is_retried_until_it_comes_back_and_nothing_is_dup
         assert [e["result"] for e in log if e["channel"] == "sms"] == ["ok"]
         mail_results = [e["result"] for e in log if e["channel"] == "email"]
         assert mail_results[-1] == "ok" and mail_results.count("ok") == 1 and len(mail_results) >= 3
-        assert stand_ins.calls.count(("receipt_delivered", application_id, None)) == 1
+        assert stand_ins.calls.count(("receipts_delivered", application_id, None)) == 1
     finally:
         down.stop()
 
@@ -222,7 +222,7 @@ def test_a_notice_fails_for_good_after_the_last_attempt(
     assert (final["result"], final["attempt"]) == ("gave_up", 3)
     assert final["error"].startswith("gave up after 3 attempts") and "HTTP 401" in final["error"]
     assert sms_provider.messages() == []
-    assert ("receipt_delivered", application_id, None) not in stand_ins.calls
+    assert ("receipts_delivered", application_id, None) not in stand_ins.calls
 
 
 def test_the_same_event_delivered_twice_sends_one_mail(
@@ -275,3 +275,22 @@ def test_officers_are_told_of_a_new_assignment_and_a_deadline_coming_near(
         ("new_assignment", "mehmet", "m***@valilik.gov.tr"),
         ("new_assignment", "zeynep", "z***@valilik.gov.tr"),
     ]
+
+
+def test_a_round_asks_intake_for_its_applicants_once_and_reports_its_receipts_once(
+    start_notification, stand_ins, mailbox, sms_provider, amqp_uri, wait_for
+):
+    held = start_notification(NOTIFY_PAUSED="true")  # the receipts are recorded, none sent yet
+    events = [received_event() for _ in range(12)]
+    unknown = received_event()  # intake cannot name its applicant: skipped, the others go out
+    for event in events:
+        stand_ins.applicants[event.payload["application_id"]] = applicant(phone=None)
+    for event in (*events, unknown):
+        deliver(held, amqp_uri, event)
+    held.stop()
+
+    sender = start_notification(fresh_database=False)  # one round takes all thirteen
+    wait_for(lambda: len(mailbox.files()) == 12, what="twelve receipts")
+    wait_for(lambda: ("receipts_delivered", 12) in stand_ins.rounds, what="the receipts reported")
+    assert stand_ins.rounds == [("notice_contacts", 13), ("receipts_delivered", 12)]
+    assert notices(sender, unknown.payload["application_id"])[0]["status"] == "skipped"

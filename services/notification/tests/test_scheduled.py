@@ -61,11 +61,11 @@ class Contacts:
     def __init__(self, officers=None, applicants=None):
         self._officers, self._applicants, self.delivered = officers or {}, applicants or {}, []
 
-    def applicant(self, application_id, kind):
-        return self._applicants.get(application_id)
+    def applicants(self, notices):
+        return [self._applicants.get(application_id) for application_id, _ in notices]
 
-    def receipt_delivered(self, application_id):
-        self.delivered.append(application_id)
+    def receipts_delivered(self, application_ids):
+        self.delivered.extend(application_ids)
 
     def officers(self, institution, coordinators_only=False):
         return self._officers.get(institution, [])
