@@ -149,3 +149,40 @@ def test_event_batch_max_of_one_applies_a_message_per_transaction(start_service,
     start_service("reporting", fresh_database=False)
     wait_until(lambda: rows_when(lambda found: len(found) == 12))
     assert batch_sizes == [1] * 12
+
+
+def test_two_consumers_share_a_queue_and_apply_each_event_once_even_when_one_dies(start_service, amqp_uri):
+    """Competing consumers (a second process of a service, `CIMER_CONCURRENCY`): the broker shares routing's queue
+    between two; one killed with batches in hand loses nothing and has nothing applied twice, because what it had
+    not acked goes to the other, which recognises what was already applied."""
+    start_service("routing", fresh_database=True).stop()
+    seed_directory()
+    received = consumer_queue("intake", "application_received", "routing.handle_application_received")
+    with Connection(amqp_uri) as connection:
+        received.bind(connection.default_channel).declare()
+        received.bind(connection.default_channel).purge()
+    events = [received_event(tracking_number=number) for number in numbers(300, start=1000)]
+    for event in events:
+        publish(amqp_uri, event)
+
+    first = start_service("routing", fresh_database=False)
+    start_service("routing", fresh_database=False)
+    with Connection(amqp_uri) as connection:
+        assert received.bind(connection.default_channel).queue_declare(passive=True).consumer_count == 2
+    engine = create_engine(get_settings().database_url("routing"))
+
+    def assignments() -> dict[str, int]:
+        with engine.begin() as connection:
+            rows = connection.execute(
+                text("SELECT application_id::text, count(*) FROM assignment_history GROUP BY 1")
+            ).all()
+        return {application: count for application, count in rows}
+
+    wait_until(lambda: len(assignments()) >= 30)
+    first.kill()  # mid-stream, with messages taken and not yet acked
+    wait_until(lambda: len(assignments()) == 300, timeout=60)
+    time.sleep(1)  # whatever came round again has been seen by now
+    found = assignments()
+    engine.dispose()
+    assert set(found) == {e.payload["application_id"] for e in events}
+    assert set(found.values()) == {1}  # one assignment line each: none applied twice
