@@ -14,11 +14,10 @@ from cimer_common.access import Action
 from cimer_common.authentication import Authentication
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
-from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED, InvalidRequest, Unauthorized
 from cimer_common.events import ActivityRecorded
 from cimer_common.logs import get_logger
-from cimer_common.outbox import Outbox, apply_once, on_event
+from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
 from cimer_common.tokens import Principal
 from cimer_common.worker_context import LogContext
 from identity import domain, handlers, passwords
@@ -171,16 +170,26 @@ class IdentityService(HealthCheck):
 
     # --- The audit trail ---------------------------------------------------------------------------------------
 
-    @on_event("intake", "activity_recorded")
-    def handle_activity_recorded(self, event: Envelope, payload: ActivityRecorded) -> None:
-        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_activity(session, event.id, payload))
+    # In batches: the trail is a hash chain written under one lock, so a batch takes the lock and appends its
+    # records in one transaction instead of queueing a transaction per record behind it.
+    @on_events("intake", "activity_recorded")
+    def handle_activity_recorded(self, events: Batch[ActivityRecorded]) -> None:
+        self._record_activities(events)
 
-    @on_event("routing", "activity_recorded")
-    def handle_routing_activity_recorded(self, event: Envelope, payload: ActivityRecorded) -> None:
+    @on_events("routing", "activity_recorded")
+    def handle_routing_activity_recorded(self, events: Batch[ActivityRecorded]) -> None:
         """Forwards, returns, answers and extensions at routing: the same trail, the same once-only record."""
-        apply_once(self.db, ProcessedEvent, event, lambda session: handlers.record_activity(session, event.id, payload))
+        self._record_activities(events)
 
     # --- Helpers -----------------------------------------------------------------------------------------------
+
+    def _record_activities(self, events: Batch[ActivityRecorded]) -> None:
+        apply_batch_once(
+            self.db,
+            ProcessedEvent,
+            events,
+            lambda session, event, payload: handlers.record_activity(session, event.id, payload),
+        )
 
     def _administrator(self, token: str) -> Principal:
         principal = self.authenticate(token)
