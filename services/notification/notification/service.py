@@ -108,13 +108,16 @@ class NotificationService(HealthCheck):
             return 0
         contacts = RpcContacts(self.intake, self.identity, self.reporting)
         total = 0
-        while True:
-            taken = delivery.deliver_due(
-                self.db.transaction, self.notifier.channels, contacts, datetime.now(UTC), self.notifier.policy
-            )
-            total += taken
-            if taken < self.notifier.policy.batch:
-                return total
+        try:
+            while True:
+                taken = delivery.deliver_due(
+                    self.db.transaction, self.notifier.channels, contacts, datetime.now(UTC), self.notifier.policy
+                )
+                total += taken
+                if taken < self.notifier.policy.batch:
+                    return total
+        finally:
+            self.notifier.channels.close()  # the connections served the rounds; none is kept while idle
 
     @timer(interval=SCHEDULE_INTERVAL_SECONDS)
     def schedule_notices(self) -> dict[str, int]:

@@ -293,4 +293,5 @@ def test_a_round_asks_intake_for_its_applicants_once_and_reports_its_receipts_on
     wait_for(lambda: len(mailbox.files()) == 12, what="twelve receipts")
     wait_for(lambda: ("receipts_delivered", 12) in stand_ins.rounds, what="the receipts reported")
     assert stand_ins.rounds == [("notice_contacts", 13), ("receipts_delivered", 12)]
+    assert mailbox.connections() == 1  # one SMTP session for the round's mail
     assert notices(sender, unknown.payload["application_id"])[0]["status"] == "skipped"

@@ -31,8 +31,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 class _FileHandler:
     def __init__(self, directory: Path):
         self.directory = directory
+        self.peers: list[Any] = []  # the client's (address, port) of each message: one per SMTP connection
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.peers.append(session.peer)
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode("utf-8")
@@ -50,14 +52,13 @@ class Mailbox:
         self.host = host
         self.port = port or free_port(host)
         self._controller: Any = None
+        self._handler = _FileHandler(self.directory)
 
     def start(self) -> Mailbox:
         from aiosmtpd.controller import Controller
 
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._controller = Controller(
-            _FileHandler(self.directory), hostname=self.host, port=self.port, decode_data=False
-        )
+        self._controller = Controller(self._handler, hostname=self.host, port=self.port, decode_data=False)
         self._controller.start()
         return self
 
@@ -65,6 +66,10 @@ class Mailbox:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def connections(self) -> int:
+        """How many SMTP connections the messages received since start came over."""
+        return len(set(self._handler.peers))
 
     def files(self) -> list[Path]:
         return sorted(self.directory.glob("*.eml"))
