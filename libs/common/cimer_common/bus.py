@@ -14,7 +14,8 @@ from typing import Any
 
 import nameko.rpc
 import structlog
-from kombu import Connection, Producer
+from kombu.connection import Connection
+from kombu.messaging import Producer
 from nameko.amqp.publish import Publisher
 from nameko.constants import PERSISTENT
 from nameko.rpc import Rpc
@@ -128,13 +129,13 @@ class ConfirmedBatchPublisher:
 
     def _open(self) -> Any:
         if self._producer is None:
-            connection = Connection(self.amqp_uri)
-            channel = connection.channel()
+            connection = Connection(self.amqp_uri)  # type: ignore[no-untyped-call]
+            channel = connection.channel()  # type: ignore[no-untyped-call]
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)
             channel.events["basic_return"].add(self._on_return)
-            self._connection, self._producer, self._next_tag = connection, Producer(channel), 1
+            self._connection, self._producer, self._next_tag = connection, Producer(channel), 1  # type: ignore[no-untyped-call]
             self._waiting.clear()
         return self._producer
 
