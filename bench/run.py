@@ -16,7 +16,7 @@
    application's size).
 5. Writes `bench/results.json` (`ratio`, `cpu_ratio`, `sustained_ratio` against the floor) and prints a table.
 
-`--profile` records the services and the gateway with py-spy during the closed loop: collapsed stacks in
+`--profile` records the services and the gateway with py-spy during the closed loop and the minute after it (what the loop left to work off): collapsed stacks in
 `var/bench/profile-<process>.txt`, which `bench/profile.py` sums up (and flame-graph tools read).
 """
 
@@ -319,20 +319,21 @@ def run_system(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
             load(args, "warm-up", "apply", base_url, "--concurrency", "16", "--duration", "5")
 
             cpu_before, wall_before = meter.cpu(), time.monotonic()
-            profiled = ("gateway", "intake", "routing", "notification", "reporting")
-            recorders = profile(system, profiled, args.duration) if args.profile else []
+            profiled = ("gateway", "intake", "routing", "notification", "reporting", "identity")
+            # The loop and what it leaves to work off after it (the notices, the read model, the audit trail).
+            recorders = profile(system, profiled, args.duration + 60) if args.profile else []
             saturated = load(
                 args, "closed-loop", "apply", base_url,
                 "--concurrency", str(args.concurrency), "--duration", str(args.duration),
             )  # fmt: skip
             cpu_after, wall = meter.cpu(), time.monotonic() - wall_before
             cpu_after["load generator"] = saturated["cpu_s"]  # its own count (it has exited by now)
-            for recorder in recorders:
-                recorder.wait()
             # Until every consumer has applied what the loop caused (and every notice due is sent), so the CPU
             # below is the whole cost of an application, not the part done while the loop ran.
             drained_s = wait_settled(env["AMQP_URI"], saturated["accepted"], args.drain_timeout)
             cpu_drained = {**meter.cpu(), "load generator": saturated["cpu_s"]}
+            for recorder in recorders:
+                recorder.wait()
             results["closed_loop"] = {k: v for k, v in saturated.items() if k != "accepted"}
             results["closed_loop"]["unassigned_after_drain"] = unassigned(saturated["accepted"])
             results["closed_loop"]["drain_s"] = None if drained_s is None else round(drained_s, 1)
@@ -589,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vhost", default="cimer_bench")
     parser.add_argument("--database-prefix", default="cimer_bench_system_")
     parser.add_argument("--port", type=int, default=8780)
-    parser.add_argument("--profile", action="store_true", help="py-spy flame graphs of gateway and intake")
+    parser.add_argument("--profile", action="store_true", help="py-spy on every service and the gateway")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--quick", action="store_true", help="the closed loop alone, printed, nothing written")
     args = parser.parse_args(argv)

@@ -440,19 +440,26 @@ COORDINATOR = "coordinator"
 NOTICE_ROLES = ("officer", "board", COORDINATOR)
 
 
-def officer_contacts(session: Session, institution: str, coordinators_only: bool = False) -> list[dict[str, str]]:
-    """The active users of `institution` who hold `officer`, `board` or `coordinator` (only `coordinator` when
-    `coordinators_only`) and have an e-mail address, by username: whom notification tells about the institution's
-    applications (its coordinators: about those it coordinates, and its monthly reports)."""
-    roles = [COORDINATOR] if coordinators_only else list(NOTICE_ROLES)
+def officer_contacts(session: Session, wanted: list[tuple[str, bool]]) -> list[list[dict[str, str]]]:
+    """For each `(institution, coordinators only)`, in one query: the active users of the institution who hold
+    `officer`, `board` or `coordinator` (only `coordinator` when coordinators only) and have an e-mail address, by
+    username: whom notification tells about the institution's applications (its coordinators: about those it
+    coordinates, and its monthly reports)."""
     rows = session.execute(
-        select(User.username, User.email)
+        select(User.institution, User.username, User.email, User.roles)
         .where(
-            User.institution == institution,
+            User.institution.in_({institution for institution, _ in wanted}),
             User.active.is_(True),
             User.email.is_not(None),
-            User.roles.overlap(roles),
+            User.roles.overlap(list(NOTICE_ROLES)),
         )
         .order_by(User.username)
-    )
-    return [{"username": username, "email": str(email)} for username, email in rows]  # never NULL: filtered
+    ).all()
+    return [
+        [
+            {"username": row.username, "email": str(row.email)}  # never NULL: filtered
+            for row in rows
+            if row.institution == institution and (not coordinators_only or COORDINATOR in row.roles)
+        ]
+        for institution, coordinators_only in wanted
+    ]

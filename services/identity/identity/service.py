@@ -38,6 +38,10 @@ def _text(value: Any, field: str, optional: bool = False) -> Any:
     raise InvalidRequest("invalid_request", field)
 
 
+# What one call of notification's may ask about (a round has at most 50 notices).
+MOST_INSTITUTIONS_PER_CALL = 500
+
+
 class IdentityService(HealthCheck):
     name = "identity"
 
@@ -159,14 +163,22 @@ class IdentityService(HealthCheck):
     # --- Internal, service to service (notification): no token; the gateway does not expose it ------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def officer_contacts(self, institution: str, coordinators_only: bool = False) -> list[dict[str, str]]:
-        """`[{username, email}]`: the active officers, board members and coordinators of `institution` (only its
-        coordinators when `coordinators_only`) who have an e-mail address, by username."""
-        _text(institution, "institution")
-        if not isinstance(coordinators_only, bool):
-            raise InvalidRequest("invalid_request", "coordinators_only")
+    def officer_contacts(self, institutions: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+        """For each `{institution, coordinators_only}` of a sending round, in order, `[{username, email}]`: the
+        active officers, board members and coordinators of the institution (only its coordinators when
+        `coordinators_only`) who have an e-mail address, by username."""
+        if not isinstance(institutions, list) or len(institutions) > MOST_INSTITUTIONS_PER_CALL:
+            raise InvalidRequest("invalid_request", "institutions")
+        wanted = []
+        for asked in institutions:
+            if not isinstance(asked, dict):
+                raise InvalidRequest("invalid_request", "institutions")
+            coordinators_only = asked.get("coordinators_only", False)
+            if not isinstance(coordinators_only, bool):
+                raise InvalidRequest("invalid_request", "coordinators_only")
+            wanted.append((_text(asked.get("institution"), "institution"), coordinators_only))
         with self.db.transaction() as session:
-            return handlers.officer_contacts(session, institution, coordinators_only)
+            return handlers.officer_contacts(session, wanted)
 
     # --- The audit trail ---------------------------------------------------------------------------------------
 

@@ -319,17 +319,36 @@ def test_officer_contacts_are_the_institution_s_active_officers_with_an_address(
     add_user("admin", "GOV-06", ("admin",), email="admin@gov.tr")
     add_user("gov-34", "GOV-34", ("officer",), email="34@gov.tr")
 
-    assert call(identity, "officer_contacts", "GOV-06") == [
+    def ask(*wanted):
+        return call(identity, "officer_contacts", [{"institution": i, "coordinators_only": c} for i, c in wanted])
+
+    gov_06 = [
         {"username": "gov-06-a", "email": "a@gov.tr"},
         {"username": "gov-06-b", "email": "b@gov.tr"},
         {"username": "gov-06-board", "email": "board@gov.tr"},
         {"username": "gov-06-shared", "email": "a@gov.tr"},
     ]
-    assert call(identity, "officer_contacts", "GOV-06", True) == [{"username": "gov-06-a", "email": "a@gov.tr"}]
-    assert call(identity, "officer_contacts", "GOV-34") == [{"username": "gov-34", "email": "34@gov.tr"}]
-    assert call(identity, "officer_contacts", "GOV-34", True) == []
-    assert call(identity, "officer_contacts", "NO-SUCH") == []
-    assert refusal(call, identity, "officer_contacts", None, expected=InvalidRequest).args == (
-        "invalid_request",
-        "institution",
-    )
+    # A round's institutions in one call, answered in the order asked.
+    assert ask(("GOV-06", False), ("GOV-06", True), ("GOV-34", False), ("GOV-34", True), ("NO-SUCH", False)) == [
+        gov_06,
+        [{"username": "gov-06-a", "email": "a@gov.tr"}],
+        [{"username": "gov-34", "email": "34@gov.tr"}],
+        [],
+        [],
+    ]
+    assert call(identity, "officer_contacts", [{"institution": "GOV-34"}]) == [
+        [{"username": "gov-34", "email": "34@gov.tr"}]
+    ]
+    assert call(identity, "officer_contacts", []) == []
+    for bad, field in (
+        (None, "institutions"),
+        ("GOV-06", "institutions"),
+        (["GOV-06"], "institutions"),
+        ([{"institution": None}], "institution"),
+        ([{"institution": "GOV-06", "coordinators_only": "yes"}], "coordinators_only"),
+        ([{"institution": "GOV-06"}] * 501, "institutions"),
+    ):
+        assert refusal(call, identity, "officer_contacts", bad, expected=InvalidRequest).args == (
+            "invalid_request",
+            field,
+        )

@@ -18,7 +18,7 @@ import uuid
 from base64 import b64decode
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -46,7 +46,9 @@ class Contacts(Protocol):
 
     def receipts_delivered(self, application_ids: list[str]) -> None: ...
 
-    def officers(self, institution: str, coordinators_only: bool = False) -> list[dict[str, Any]]: ...
+    def officers(self, wanted: list[tuple[str, bool]]) -> list[list[dict[str, Any]]]:
+        """For each `(institution, coordinators only)`, in order: `[{username, email}]` of whom to tell."""
+        ...
 
     def report_document(self, period: str, institution: str | None) -> dict[str, str]: ...
 
@@ -94,6 +96,48 @@ class Taken:
     def to_applicant(self) -> bool:
         return self.recipient == domain.APPLICANT and self.application_id is not None
 
+    @property
+    def officers_wanted(self) -> tuple[str, bool] | None:
+        """`(institution, coordinators only)` for a notice to an institution's people: `coordinators:<CODE>` is
+        meant for the coordinators there, `institution:<CODE>` for everyone who works its applications."""
+        code = domain.institution_of(self.recipient)
+        return None if code is None else (code, self.recipient == domain.coordinators_recipient(code))
+
+
+@dataclass
+class Addresses:
+    """A round's addresses, asked for together: each applicant's by notice, each institution's officers by
+    `(institution, coordinators only)`; what could not be asked, by notice, with why."""
+
+    applicants: dict[uuid.UUID, dict[str, Any] | None] = field(default_factory=dict)
+    officers: dict[tuple[str, bool], list[dict[str, Any]]] = field(default_factory=dict)
+    failed: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, contacts: Contacts, taken: list[Taken]) -> Addresses:
+        """One call to intake for the round's applicants, one to identity for its institutions; a call that fails
+        (its service down) leaves the notices it was for to the next attempt."""
+        addresses = cls()
+        to_applicants = [notice for notice in taken if notice.to_applicant]
+        if to_applicants:
+            try:
+                found = contacts.applicants([(str(notice.application_id), notice.kind) for notice in to_applicants])
+                addresses.applicants = dict(zip((n.id for n in to_applicants), found, strict=True))
+            except Exception as error:
+                addresses.failed.update(
+                    (n.id, f"contact look-up: {type(error).__name__}: {error}") for n in to_applicants
+                )
+        to_officers = [notice for notice in taken if notice.officers_wanted is not None]
+        wanted = sorted({notice.officers_wanted for notice in to_officers if notice.officers_wanted})
+        if wanted:
+            try:
+                addresses.officers = dict(zip(wanted, contacts.officers(wanted), strict=True))
+            except Exception as error:
+                addresses.failed.update(
+                    (n.id, f"contact look-up: {type(error).__name__}: {error}") for n in to_officers
+                )
+        return addresses
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -126,19 +170,11 @@ def deliver_due(
     taken = take_due(transaction, now, policy)
     if not taken:
         return 0
-    applicants: dict[uuid.UUID, dict[str, Any] | None] = {}
-    lookup_failed = None
-    wanted = [notice for notice in taken if notice.to_applicant]
-    if wanted:
-        try:
-            found = contacts.applicants([(str(notice.application_id), notice.kind) for notice in wanted])
-            applicants = {notice.id: contact for notice, contact in zip(wanted, found, strict=True)}
-        except Exception as error:  # intake is down: every applicant's notice of the round waits for the next
-            lookup_failed = f"contact look-up: {type(error).__name__}: {error}"
+    addresses = Addresses.of(contacts, taken)
     outcomes = [
-        Outcome(notice, None, lookup_failed)
-        if notice.to_applicant and lookup_failed
-        else attempt(transaction, channels, contacts, notice, applicants.get(notice.id))
+        Outcome(notice, None, addresses.failed[notice.id])
+        if notice.id in addresses.failed
+        else attempt(transaction, channels, contacts, notice, addresses)
         for notice in taken
     ]
     finish(transaction, receipts_reported(contacts, outcomes), now, policy)
@@ -192,15 +228,14 @@ def attempt(
     channels: Sender,
     contacts: Contacts,
     notice: Taken,
-    applicant: dict[str, Any] | None,
+    addresses: Addresses,
 ) -> Outcome:
-    """One attempt at `notice` (`applicant`: the address intake gave for an applicant's notice), each send logged
-    at once."""
+    """One attempt at `notice`, to the round's `addresses`, each send logged at once."""
     try:
-        rendered, sends = plan(contacts, notice, applicant)
+        rendered, sends = plan(contacts, notice, addresses)
     except Skip as why:
         return Outcome(notice, domain.SKIPPED, str(why))
-    except Exception as error:  # the contact look-up failed (identity or reporting down): try again later
+    except Exception as error:  # a document look-up failed (reporting down): try again later
         return Outcome(notice, None, f"contact look-up: {type(error).__name__}: {error}")
 
     errors = []
@@ -261,15 +296,16 @@ def _send(channels: Sender, send: Send, rendered: Rendered) -> str | None:
     return None
 
 
-def plan(contacts: Contacts, notice: Taken, contact: dict[str, Any] | None) -> tuple[Rendered, list[Send]]:
-    """What to say and where (`contact`: the applicant's address, for a notice to them): asks for officers'
-    addresses now, keeps every address only in memory."""
+def plan(contacts: Contacts, notice: Taken, addresses: Addresses) -> tuple[Rendered, list[Send]]:
+    """What to say and where, to the round's addresses (kept only in memory); a monthly report's document is
+    asked for now."""
     context: dict[str, Any] = {"tracking_number": notice.tracking_number, **notice.facts}
     if notice.detail is not None:
         context.setdefault("reason", notice.detail)
     if notice.recipient == domain.APPLICANT:
         if notice.application_id is None:
             raise Skip("no application")
+        contact = addresses.applicants.get(notice.id)
         if contact is None:
             raise Skip("applicant cannot be told (anonymous or unknown)")
         if notice.kind == domain.RECEIPT and not contact.get("access_code"):
@@ -288,18 +324,17 @@ def plan(contacts: Contacts, notice: Taken, contact: dict[str, Any] | None) -> t
         if not sends:
             raise Skip("applicant left no e-mail or phone")
         return rendered, sends
-    code = domain.institution_of(notice.recipient)
-    if code is None:
+    wanted = notice.officers_wanted
+    if wanted is None:
         raise Skip(f"unknown recipient {notice.recipient}")
+    code = wanted[0]
     context.setdefault("institution", code)
     rendered = render(notice.kind, notice.language, context)
     if notice.kind == domain.MONTHLY_REPORT:
         document = contacts.report_document(notice.facts["period"], notice.facts["report_of"])
         attachment = Attachment(document["filename"], document["content_type"], b64decode(document["body"]))
         rendered = replace(rendered, attachments=(attachment,))
-    # `coordinators:<CODE>` is meant for the coordinators there, `institution:<CODE>` for everyone who works it.
-    officers = contacts.officers(code, coordinators_only=notice.recipient == domain.coordinators_recipient(code))
-    sends = [Send("email", o["username"], o["email"]) for o in officers if o.get("email")]
+    sends = [Send("email", o["username"], o["email"]) for o in addresses.officers.get(wanted, []) if o.get("email")]
     if not sends:
         raise Skip(f"no officer of {code} with an e-mail address")
     return rendered, sends

@@ -70,10 +70,9 @@ class RpcContacts:
     def receipts_delivered(self, application_ids: list[str]) -> None:
         self.intake.receipts_delivered(application_ids=application_ids)
 
-    def officers(self, institution: str, coordinators_only: bool = False) -> list[dict[str, Any]]:
-        officers: list[dict[str, Any]] = self.identity.officer_contacts(
-            institution=institution, coordinators_only=coordinators_only
-        )
+    def officers(self, wanted: list[tuple[str, bool]]) -> list[list[dict[str, Any]]]:
+        asked = [{"institution": code, "coordinators_only": only} for code, only in wanted]
+        officers: list[list[dict[str, Any]]] = self.identity.officer_contacts(institutions=asked)
         return officers
 
     def report_document(self, period: str, institution: str | None) -> dict[str, str]:

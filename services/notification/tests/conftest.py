@@ -66,13 +66,20 @@ class IdentityStandIn:
     name = "identity"
 
     @rpc
-    def officer_contacts(self, institution: str, coordinators_only: bool = False) -> list[dict[str, str]]:
-        CALLS.append(("officer_contacts", institution, "coordinators" if coordinators_only else None))
-        return [
-            {"username": o["username"], "email": o["email"]}
-            for o in OFFICERS.get(institution, [])
-            if not coordinators_only or "coordinator" in o.get("roles", ("officer",))
-        ]
+    def officer_contacts(self, institutions: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+        ROUNDS.append(("officer_contacts", len(institutions)))
+        found = []
+        for asked in institutions:
+            institution, coordinators_only = asked["institution"], asked["coordinators_only"]
+            CALLS.append(("officer_contacts", institution, "coordinators" if coordinators_only else None))
+            found.append(
+                [
+                    {"username": o["username"], "email": o["email"]}
+                    for o in OFFICERS.get(institution, [])
+                    if not coordinators_only or "coordinator" in o.get("roles", ("officer",))
+                ]
+            )
+        return found
 
 
 class ReportingStandIn:

@@ -277,21 +277,27 @@ def test_officers_are_told_of_a_new_assignment_and_a_deadline_coming_near(
     ]
 
 
-def test_a_round_asks_intake_for_its_applicants_once_and_reports_its_receipts_once(
+def test_a_round_asks_for_its_addresses_once_and_reports_its_receipts_once(
     start_notification, stand_ins, mailbox, sms_provider, amqp_uri, wait_for
 ):
-    held = start_notification(NOTIFY_PAUSED="true")  # the receipts are recorded, none sent yet
+    held = start_notification(NOTIFY_PAUSED="true")  # the notices are recorded, none sent yet
     events = [received_event() for _ in range(12)]
     unknown = received_event()  # intake cannot name its applicant: skipped, the others go out
     for event in events:
         stand_ins.applicants[event.payload["application_id"]] = applicant(phone=None)
-    for event in (*events, unknown):
+    stand_ins.officers["GOV-06"] = [{"username": "mehmet", "email": "mehmet@valilik.gov.tr"}]
+    stand_ins.officers["GOV-34"] = [{"username": "ayse", "email": "ayse@valilik.gov.tr"}]
+    assignments = [
+        assigned_event(uuid.uuid4(), f"26000000{n:04d}", institution=institution)
+        for n, institution in enumerate(("GOV-06", "GOV-34", "GOV-06"))
+    ]
+    for event in (*events, unknown, *assignments):
         deliver(held, amqp_uri, event)
     held.stop()
 
-    sender = start_notification(fresh_database=False)  # one round takes all thirteen
-    wait_for(lambda: len(mailbox.files()) == 12, what="twelve receipts")
+    sender = start_notification(fresh_database=False)  # one round takes all sixteen
+    wait_for(lambda: len(mailbox.files()) == 15, what="twelve receipts and three officers' notices")
     wait_for(lambda: ("receipts_delivered", 12) in stand_ins.rounds, what="the receipts reported")
-    assert stand_ins.rounds == [("notice_contacts", 13), ("receipts_delivered", 12)]
+    assert sorted(stand_ins.rounds) == [("notice_contacts", 13), ("officer_contacts", 2), ("receipts_delivered", 12)]
     assert mailbox.connections() == 1  # one SMTP session for the round's mail
     assert notices(sender, unknown.payload["application_id"])[0]["status"] == "skipped"

@@ -67,8 +67,8 @@ class Contacts:
     def receipts_delivered(self, application_ids):
         self.delivered.extend(application_ids)
 
-    def officers(self, institution, coordinators_only=False):
-        return self._officers.get(institution, [])
+    def officers(self, wanted):
+        return [self._officers.get(institution, []) for institution, _ in wanted]
 
     def report_document(self, period, institution):
         raise AssertionError("no report here")
