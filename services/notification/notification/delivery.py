@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from cimer_common.logs import get_logger
@@ -344,14 +344,24 @@ def finish(transaction: Transaction, outcomes: list[Outcome], now: datetime, pol
     """Settle a round's attempts in one transaction: sent or skipped, or a failure retried with back-off until the
     last attempt, when the notice is given up."""
     settled = []
+    # Only if still ours: a sender whose lease ran out has lost the notice to another.
+    ours = Notice.status == domain.SENDING
     with transaction() as session:
+        sent = [outcome.notice for outcome in outcomes if outcome.status == domain.SENT]
+        if sent:  # most of a round: one statement for all of them
+            session.execute(
+                update(Notice)
+                .where(tuple_(Notice.id, Notice.attempts).in_([(n.id, n.attempt) for n in sent]), ours)
+                .values(status=domain.SENT, sent_at=now, next_attempt_at=None, last_error=None)
+            )
+            settled += [(notice, domain.SENT, None) for notice in sent]
         for outcome in outcomes:
             notice, status, error = outcome.notice, outcome.status, outcome.error
+            if status == domain.SENT:
+                continue
             final: Delivery | None = None
             values: dict[str, Any] = {"last_error": error}
-            if status == domain.SENT:
-                values.update(status=domain.SENT, sent_at=now, next_attempt_at=None)
-            elif status == domain.SKIPPED:
+            if status == domain.SKIPPED:
                 values.update(status=domain.SKIPPED, next_attempt_at=None)
                 final = Delivery(
                     notice_id=notice.id, channel="none", target="-", attempt=notice.attempt, result="skipped",
@@ -372,11 +382,8 @@ def finish(transaction: Transaction, outcomes: list[Outcome], now: datetime, pol
                 status = domain.PENDING
                 delay = domain.retry_delay(notice.attempt, policy.retry_base_seconds)
                 values.update(status=status, next_attempt_at=now + delay)
-            # Only if still ours: a sender whose lease ran out has lost the notice to another.
             session.execute(
-                update(Notice)
-                .where(Notice.id == notice.id, Notice.status == domain.SENDING, Notice.attempts == notice.attempt)
-                .values(**values)
+                update(Notice).where(Notice.id == notice.id, Notice.attempts == notice.attempt, ours).values(**values)
             )
             if final is not None:
                 session.add(final)
