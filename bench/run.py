@@ -16,8 +16,9 @@
    application's size).
 5. Writes `bench/results.json` (`ratio`, `cpu_ratio`, `sustained_ratio` against the floor) and prints a table.
 
-`--profile` records the services and the gateway with py-spy during the closed loop and the minute after it (what the loop left to work off): collapsed stacks in
-`var/bench/profile-<process>.txt`, which `bench/profile.py` sums up (and flame-graph tools read).
+`--profile` records the services and the gateway with py-spy during the closed loop and the minute after it (what
+the loop left to work off): collapsed stacks in `var/bench/profile-<process>.txt`, which `bench/profile.py` sums
+up (and flame-graph tools read).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import ColumnElement, Select, String, bindparam, collate, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
@@ -22,11 +23,14 @@ from cimer_common.events import (
     DeadlineExtended,
     officer_activity,
 )
+from cimer_common.logs import get_logger
 from cimer_common.outbox import OutboxWriter
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.tokens import Principal
 from intake import domain
 from intake.models import Applicant, Application, HistoryEntry, StatusLookupFailure, tracking_sequence
+
+log = get_logger(__name__)
 
 # Advisory lock class of the two-key locks (class, hashtext(address)): one status look-up per address at a time,
 # from the throttle check to the recorded failure, so concurrent guesses cannot all slip in under the limit.
@@ -185,7 +189,6 @@ def notice_contacts(
         if row is None:
             contacts.append(None)
             continue
-        sealed = row.access_code_sealed
         contacts.append(
             {
                 "name": f"{row.first_name} {row.last_name}",
@@ -193,10 +196,23 @@ def notice_contacts(
                 "phone": row.phone,
                 "language": row.language,
                 "tracking_number": row.tracking_number,
-                "access_code": domain.unseal_access_code(seal_key, sealed) if kind == "receipt" and sealed else None,
+                "access_code": _unsealed(row, seal_key) if kind == "receipt" else None,
             }
         )
     return contacts
+
+
+def _unsealed(row: Any, seal_key: str) -> str | None:
+    """The receipt's access code, or None: already delivered, or sealed with another key (a rotated
+    ACCESS_CODE_SEAL_KEY strands it). Notification sends no receipt without its code; one stranded code must not
+    hold back the rest of a round."""
+    if not row.access_code_sealed:
+        return None
+    try:
+        return domain.unseal_access_code(seal_key, row.access_code_sealed)
+    except InvalidToken:
+        log.error("access code cannot be unsealed with this key", tracking_number=row.tracking_number)
+        return None
 
 
 def receipts_delivered(session: Session, application_ids: list[uuid.UUID]) -> None:

@@ -158,3 +158,27 @@ def test_a_malformed_round_is_refused(start_service, notices):
     intake = start_service("intake")
     with pytest.raises(InvalidRequest):
         call(intake, "notice_contacts", notices)
+
+
+def test_a_code_sealed_with_another_key_does_not_hold_back_the_round(start_service, amqp_uri):
+    """After ACCESS_CODE_SEAL_KEY is rotated, a receipt not yet delivered cannot be unsealed: it comes without its
+    code (notification sends no receipt without one) and the rest of the round is answered as ever."""
+    from cryptography.fernet import Fernet
+    from sqlalchemy import update
+
+    from intake import domain
+
+    intake = start_service("intake")
+    stranded, _ = file(intake, amqp_uri, PETITION)
+    fine, accepted = file(intake, amqp_uri, PETITION)
+    engine = create_engine(get_settings().database_url("intake"))
+    with engine.begin() as connection:
+        connection.execute(
+            update(Application)
+            .where(Application.id == uuid.UUID(stranded))
+            .values(access_code_sealed=domain.seal_access_code(Fernet.generate_key().decode(), "K7PX93QD"))
+        )
+    engine.dispose()
+    found = call(intake, "notice_contacts", [{"application_id": a, "kind": "receipt"} for a in (stranded, fine)])
+    assert found[0]["access_code"] is None and found[0]["name"] == "Ayşe Yılmaz"
+    assert found[1]["access_code"] == accepted["access_code"]
