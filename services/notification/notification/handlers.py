@@ -56,6 +56,10 @@ KNOW_APPLICATION = (
     .values({column.name: bindparam(column.name) for column in KNOWN.columns if column.name != "answered_at"})
     .on_conflict_do_nothing(index_elements=["application_id"])
 )
+# An applicant's notices held because they came before `application_received`: released, or dropped.
+_HELD = (NOTICES.c.application_id == bindparam("held_application_id")) & (NOTICES.c.status == domain.HELD)
+RELEASE_HELD = update(NOTICES).where(_HELD).values(status=domain.PENDING, language=bindparam("held_language"))
+DROP_HELD = delete(NOTICES).where(_HELD)
 ASSIGNMENTS = Assignment.__table__
 KEEP_ASSIGNMENT = (
     insert(ASSIGNMENTS)
@@ -111,11 +115,10 @@ def record_received(session: Session, event: ApplicationReceived) -> int:
             "deadline": event.deadline,
         },
     )
-    held = (Notice.application_id == event.application_id) & (Notice.status == domain.HELD)
     if domain.applicant_can_be_told(event):
-        session.execute(update(Notice).where(held).values(status=domain.PENDING, language=event.language))
+        session.execute(RELEASE_HELD, {"held_application_id": event.application_id, "held_language": event.language})
     else:
-        session.execute(delete(Notice).where(held))
+        session.execute(DROP_HELD, {"held_application_id": event.application_id})
     return _record(session, event.application_id, event.tracking_number, domain.notices_for_received(event))
 
 
