@@ -156,8 +156,7 @@ def test_two_senders_never_send_one_notice_twice(transaction):
         eventlet.spawn(delivery.deliver_due, transaction, channels, contacts, NOW, delivery.Policy(batch=7))
         for _ in range(4)
     ]
-    for round_ in rounds:
-        round_.wait()
+    assert max(round_.wait() for round_ in rounds) <= 7  # a round takes at most its batch
     while delivery.deliver_due(transaction, channels, contacts, NOW):
         pass
     assert sorted(to for to, _, _ in channels.mails) == sorted(f"a{i}@example.org" for i in range(20))
