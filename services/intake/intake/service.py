@@ -40,9 +40,9 @@ def _application_id(value: Any) -> uuid.UUID:
 MOST_NOTICES_PER_CALL = 500
 
 
-def _listed(values: Any) -> list[Any]:
+def _listed(values: Any, field: str) -> list[Any]:
     if not isinstance(values, list) or len(values) > MOST_NOTICES_PER_CALL:
-        raise InvalidRequest("invalid_request", "notices")
+        raise InvalidRequest("invalid_request", field)
     return values
 
 
@@ -139,7 +139,8 @@ class IntakeService(HealthCheck):
         email, phone, language, tracking_number, access_code}`, the access code only for a receipt until it is
         delivered; None where nobody can be told."""
         wanted = [
-            (_application_id(_field(notice, "application_id")), _notice_kind(notice)) for notice in _listed(notices)
+            (_application_id(_field(notice, "application_id")), _notice_kind(notice))
+            for notice in _listed(notices, "notices")
         ]
         with self.db.transaction() as session:
             return handlers.notice_contacts(session, wanted, self.config["ACCESS_CODE_SEAL_KEY"])
@@ -148,7 +149,7 @@ class IntakeService(HealthCheck):
     def receipts_delivered(self, application_ids: list[str]) -> None:
         """These receipts reached their applicants: their sealed access codes are forgotten (again: nothing
         happens)."""
-        identifiers = [_application_id(value) for value in _listed(application_ids)]
+        identifiers = [_application_id(value) for value in _listed(application_ids, "application_ids")]
         with self.db.transaction() as session:
             handlers.receipts_delivered(session, identifiers)
         log.info("receipts delivered, access codes forgotten", applications=len(identifiers))

@@ -158,6 +158,9 @@ def test_a_malformed_round_is_refused(start_service, notices):
     intake = start_service("intake")
     with pytest.raises(InvalidRequest):
         call(intake, "notice_contacts", notices)
+    with pytest.raises(InvalidRequest) as refused:
+        call(intake, "receipts_delivered", "not-a-list")
+    assert refused.value.args == ("invalid_request", "application_ids")
 
 
 def test_a_code_sealed_with_another_key_does_not_hold_back_the_round(start_service, amqp_uri):

@@ -246,7 +246,7 @@ def attempt(
         rendered, sends = plan(contacts, notice, addresses)
     except Skip as why:
         return Outcome(notice, domain.SKIPPED, str(why))
-    except Exception as error:  # a document look-up failed (reporting down): try again later
+    except Exception as error:  # no receipt's code, or no report's document (reporting down): try again later
         return Outcome(notice, None, f"contact look-up: {type(error).__name__}: {error}")
 
     errors = []
@@ -276,7 +276,8 @@ def attempt(
 
 def receipts_reported(contacts: Contacts, outcomes: list[Outcome]) -> list[Outcome]:
     """Tell intake, in one call, which receipts reached their applicants (so it forgets their access codes); a
-    receipt is sent only once intake knows, and tried again (sending nothing twice) when intake cannot be told."""
+    receipt counts as sent only once intake knows, and is tried again (sending nothing twice) when intake cannot be
+    told."""
     receipts = [
         o.notice.application_id
         for o in outcomes
