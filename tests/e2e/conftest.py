@@ -39,13 +39,27 @@ TEST_ENV = {
 }
 
 
+# The consumers run as two processes each, as an operator scales them (`CIMER_CONCURRENCY`): every flow below is
+# also a test that competing consumers share a queue without losing a message or applying one twice.
+COMPETING = {"routing": 2, "notification": 2, "reporting": 2}
+
+
 class Run:
     def __init__(self, base_url: str, logs: Path):
         self.base_url = base_url
         self.logs = logs
 
+    def process_log(self, label: str) -> str:
+        """What one process logged: `routing` is the first of its service, `routing.2` the second."""
+        return (self.logs / f"{label}.log").read_text(encoding="utf-8")
+
     def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(encoding="utf-8")
+        """What every process of `name` logged (`routing.log`, `routing.2.log`, …)."""
+        return "".join(
+            path.read_text(encoding="utf-8")
+            for path in sorted(self.logs.glob(f"{name}*.log"))
+            if path.stem.split(".")[0] == name
+        )
 
     def mails_to(self, address: str) -> list[EmailMessage]:
         """Every message the local SMTP server has received for `address`."""
@@ -77,7 +91,7 @@ def system() -> Iterator[Run]:
     subprocess.run(["cimer-demo-seed"], env=env, check=True, capture_output=True)
     purge_queues(env["AMQP_URI"])
 
-    processes = System().start(env, LOGS)
+    processes = System().start(env, LOGS, COMPETING)
     base_url = f"http://127.0.0.1:{GATEWAY_PORT}"
     try:
         processes.wait_healthy(base_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -75,6 +76,29 @@ def test_the_correlation_id_follows_the_application_through_the_services(api, sy
         time.sleep(0.1)
     assert request_id in system.log("intake")
     assert request_id in system.log("routing")
+
+
+def test_two_routing_processes_share_the_applications_and_assign_each_once(api, system):
+    """The system runs two processes of each consumer (`COMPETING` in conftest): both take applications from the
+    one queue, and each application is assigned by exactly one of them, once."""
+    accepted = []
+    for _ in range(30):
+        response = api.post("/api/v1/applications", json=PETITION)
+        assert response.status_code == 201, response.text
+        accepted.append(response.json())
+    for application in accepted:
+        assert wait_for_status(api, application, "assigned")["status"] == "assigned"
+
+    def assigned_in(log: str) -> list[str]:
+        lines = (json.loads(line) for line in log.splitlines() if '"application assigned"' in line)
+        return [line["tracking_number"] for line in lines if line.get("entrypoint") == "handle_application_received"]
+
+    ours = {application["tracking_number"] for application in accepted}
+    by_process = [
+        [n for n in assigned_in(system.process_log(label)) if n in ours] for label in ("routing", "routing.2")
+    ]
+    assert all(by_process), [len(numbers) for numbers in by_process]  # both took some
+    assert sorted(by_process[0] + by_process[1]) == sorted(ours)  # each assigned once, by one of them
 
 
 @pytest.mark.parametrize(
