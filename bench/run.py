@@ -252,8 +252,9 @@ def wait_settled(amqp_uri: str, pairs: list[list[str]], timeout: float, poll: fl
 
 def applied_twice() -> dict[str, int]:
     """Applications that some consumer applied more than once, checked in each service's own records: a second
-    assignment line at intake or routing, a second assignment or receipt at notification. (Reporting's read model
-    is keyed by application; what it could count twice would show here as a second assignment.)"""
+    assignment line at intake or routing, a second assignment or receipt at notification. The benchmark's
+    applications are assigned once each and never forwarded, so a second line is a double application. (Reporting's
+    read model is keyed by application; what it could count twice would show here as a second assignment.)"""
     checks = {
         "intake": "SELECT count(*) FROM (SELECT application_id FROM application_history WHERE status = 'assigned'"
         " GROUP BY application_id HAVING count(*) > 1) twice",
