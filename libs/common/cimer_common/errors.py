@@ -52,5 +52,17 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
+# The most items one internal call of a sending round may ask about (notification's rounds take 50 notices).
+MOST_PER_ROUND = 500
+
+
+def round_of(values: object, field: str) -> list[object]:
+    """An internal RPC's list argument for a round: a list of at most MOST_PER_ROUND items, or a refusal naming
+    `field`."""
+    if not isinstance(values, list) or len(values) > MOST_PER_ROUND:
+        raise InvalidRequest("invalid_request", field)
+    return values
+
+
 EXPECTED = (InvalidRequest, InvalidApplication, NotFound, Forbidden, Conflict, Unauthorized, TooManyRequests)
 BY_NAME = {cls.__name__: cls for cls in EXPECTED}

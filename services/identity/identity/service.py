@@ -14,7 +14,7 @@ from cimer_common.access import Action
 from cimer_common.authentication import Authentication
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
-from cimer_common.errors import EXPECTED, InvalidRequest, Unauthorized
+from cimer_common.errors import EXPECTED, InvalidRequest, Unauthorized, round_of
 from cimer_common.events import ActivityRecorded
 from cimer_common.logs import get_logger
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
@@ -36,10 +36,6 @@ def _text(value: Any, field: str, optional: bool = False) -> Any:
     if (value is None and optional) or isinstance(value, str):
         return value
     raise InvalidRequest("invalid_request", field)
-
-
-# What one call of notification's may ask about (a round has at most 50 notices).
-MOST_INSTITUTIONS_PER_CALL = 500
 
 
 class IdentityService(HealthCheck):
@@ -167,10 +163,8 @@ class IdentityService(HealthCheck):
         """For each `{institution, coordinators_only}` of a sending round, in order, `[{username, email}]`: the
         active officers, board members and coordinators of the institution (only its coordinators when
         `coordinators_only`) who have an e-mail address, by username."""
-        if not isinstance(institutions, list) or len(institutions) > MOST_INSTITUTIONS_PER_CALL:
-            raise InvalidRequest("invalid_request", "institutions")
         wanted = []
-        for asked in institutions:
+        for asked in round_of(institutions, "institutions"):
             if not isinstance(asked, dict):
                 raise InvalidRequest("invalid_request", "institutions")
             coordinators_only = asked.get("coordinators_only", False)

@@ -14,7 +14,7 @@ from cimer_common import calendar
 from cimer_common.authentication import Authentication
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
-from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound
+from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound, round_of
 from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
 from cimer_common.logs import get_logger
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
@@ -34,16 +34,6 @@ def _application_id(value: Any) -> uuid.UUID:
         except ValueError:
             pass
     raise InvalidRequest("invalid_application_id", "application_id")
-
-
-# What one call of notification's may ask about: a sending round (notification sends at most 50 at once).
-MOST_NOTICES_PER_CALL = 500
-
-
-def _listed(values: Any, field: str) -> list[Any]:
-    if not isinstance(values, list) or len(values) > MOST_NOTICES_PER_CALL:
-        raise InvalidRequest("invalid_request", field)
-    return values
 
 
 def _field(notice: Any, name: str) -> Any:
@@ -140,7 +130,7 @@ class IntakeService(HealthCheck):
         delivered; None where nobody can be told."""
         wanted = [
             (_application_id(_field(notice, "application_id")), _notice_kind(notice))
-            for notice in _listed(notices, "notices")
+            for notice in round_of(notices, "notices")
         ]
         with self.db.transaction() as session:
             return handlers.notice_contacts(session, wanted, self.config["ACCESS_CODE_SEAL_KEY"])
@@ -149,7 +139,7 @@ class IntakeService(HealthCheck):
     def receipts_delivered(self, application_ids: list[str]) -> None:
         """These receipts reached their applicants: their sealed access codes are forgotten (again: nothing
         happens)."""
-        identifiers = [_application_id(value) for value in _listed(application_ids, "application_ids")]
+        identifiers = [_application_id(value) for value in round_of(application_ids, "application_ids")]
         with self.db.transaction() as session:
             handlers.receipts_delivered(session, identifiers)
         log.info("receipts delivered, access codes forgotten", applications=len(identifiers))
