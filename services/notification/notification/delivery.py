@@ -132,14 +132,14 @@ class Addresses:
                 addresses.failed.update(
                     (n.id, f"contact look-up: {type(error).__name__}: {error}") for n in to_applicants
                 )
-        to_officers = [notice for notice in taken if notice.officers_wanted is not None]
-        wanted = sorted({notice.officers_wanted for notice in to_officers if notice.officers_wanted})
+        to_officers = {notice.id: key for notice in taken if (key := notice.officers_wanted) is not None}
+        wanted = sorted(set(to_officers.values()))
         if wanted:
             try:
                 addresses.officers = dict(zip(wanted, contacts.officers(wanted), strict=True))
             except Exception as error:
                 addresses.failed.update(
-                    (n.id, f"contact look-up: {type(error).__name__}: {error}") for n in to_officers
+                    (notice_id, f"contact look-up: {type(error).__name__}: {error}") for notice_id in to_officers
                 )
         return addresses
 
