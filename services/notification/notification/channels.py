@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Mapping
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email import encoders
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, make_msgid, parseaddr
 from typing import Any
 
 import requests
@@ -29,19 +33,32 @@ class DeliveryFailed(Exception):
 
 def compose(
     config: Mapping[str, Any], to: str, subject: str, text: str, html: str, attachments: tuple[Attachment, ...] = ()
-) -> EmailMessage:
+) -> MIMEBase:
     """One multipart/alternative message (plain text, then HTML), UTF-8, from MAIL_FROM; with attachments, the
-    whole is multipart/mixed."""
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
+    whole is multipart/mixed.
+
+    Built with the `email.mime` classes rather than `EmailMessage`: the same MIME on the wire, but
+    `EmailMessage`'s header registry and refolding cost four times as much per mail (1.5 against 0.37 ms), the
+    largest share of notification's CPU in the profile (bench/README.md)."""
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(text, "plain", "utf-8"))
+    body.attach(MIMEText(html, "html", "utf-8"))
+    message: MIMEBase = body
+    if attachments:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        for attachment in attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            part = MIMEBase(maintype, subtype)
+            part.set_payload(attachment.body)
+            encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+            message.attach(part)
+    name, address = parseaddr(config["MAIL_FROM"])
+    message["From"] = formataddr((name, address), charset="utf-8")
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = Header(subject, "utf-8")
     message["Message-ID"] = make_msgid(domain="cimer.gov.tr")
-    message.set_content(text, charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
-    for attachment in attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        message.add_attachment(attachment.body, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return message
 
 
