@@ -32,8 +32,12 @@ def _scrub(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, An
     for key, value in event_dict.items():
         if isinstance(value, str):
             event_dict[key] = mask_national_ids(value)
-        elif isinstance(value, (int, dict, list, tuple)):
-            text = str(value)
+        elif value is None or isinstance(value, (bool, float)):
+            continue  # nothing of eleven digits to hide
+        else:
+            # Anything else (an int, a container, bytes, an object) reaches the line as its repr or through it
+            # (the JSON renderer falls back to repr), so the repr is what is searched, and replaced if it holds one.
+            text = repr(value)
             if _NATIONAL_ID.search(text):
                 event_dict[key] = mask_national_ids(text)
     return event_dict

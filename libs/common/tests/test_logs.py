@@ -26,6 +26,36 @@ def test_a_log_line_with_a_national_id_in_any_field_is_masked(capsys):
     assert "10*******46" in lines[0]["event"]
 
 
+class Applicant:
+    def __init__(self, national_id):
+        self.national_id = national_id
+
+    def __repr__(self):
+        return f"Applicant(national_id={self.national_id!r})"
+
+
+def test_a_national_id_in_a_set_bytes_or_an_objects_repr_is_masked(capsys):
+    logs.configure("test", "json")
+    structlog.get_logger("x").info(
+        "filed",
+        ids={"10000000146"},
+        frozen=frozenset({10000000146}),
+        raw=b"tc=10000000146",
+        applicant=Applicant("10000000146"),
+        nested=[{"who": Applicant(10000000146)}],
+        count=3,
+        share=0.5,
+        ok=True,
+        nothing=None,
+    )
+    captured = capsys.readouterr()
+    out = captured.err + captured.out
+    assert "10000000146" not in out
+    (line,) = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert "10*******46" in line["applicant"] and "10*******46" in line["raw"]
+    assert (line["count"], line["share"], line["ok"], line["nothing"]) == (3, 0.5, True, None)  # left as they were
+
+
 def test_the_test_plugin_imports_nothing_that_eventlet_must_patch_first():
     """The pytest plugin (`-p cimer_common.testing`) is imported before the services' conftest patches the standard
     library: a socketserver imported then keeps its unpatched selectors, and a local server in a test (the SMS
