@@ -170,12 +170,13 @@ def institution_of(recipient: str) -> str | None:
 # --- Delivery -------------------------------------------------------------------------------------------------
 
 STATUS_NOTICE_AFTER = timedelta(days=30)
+NO_STATUS_NOTICE = frozenset({"information_request"})  # the kinds Law 3071's 30-day notice is not for
 
 
 def status_notice_due(received_at: datetime, answered: bool, kind: str, now: datetime) -> bool:
     """Law 3071: a petition not answered within 30 days of its receipt earns the applicant a word on where it
     stands (an information request, under Law 4982, has its own shorter deadline and gets none)."""
-    return not answered and kind != "information_request" and now - received_at >= STATUS_NOTICE_AFTER
+    return not answered and kind not in NO_STATUS_NOTICE and now - received_at >= STATUS_NOTICE_AFTER
 
 
 def retry_delay(attempts: int, base_seconds: float) -> timedelta:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -218,7 +218,10 @@ def record_digests(session: Session, today: date) -> int:
 
 def record_status_notices(session: Session, now: datetime) -> int:
     """Law 3071's 30-day notice, once per application: received 30 days ago or more, not answered, and the
-    applicant can be told. Returns how many were recorded (at most one batch)."""
+    applicant can be told. Returns how many were recorded (at most one batch, the longest waiting first).
+
+    Only the applications owed one are taken: a batch filled with ones the notice is not for (information
+    requests) would be taken again on every run and hold back the petitions behind them for good."""
     told_or_answered = exists().where(
         Notice.application_id == KnownApplication.application_id,
         Notice.kind.in_([domain.STATUS_30_DAYS, domain.ANSWER]),
@@ -230,8 +233,10 @@ def record_status_notices(session: Session, now: datetime) -> int:
             KnownApplication.reachable.is_(True),
             KnownApplication.answered_at.is_(None),
             KnownApplication.received_at <= now - domain.STATUS_NOTICE_AFTER,
+            func.coalesce(KnownApplication.kind, "petition").not_in(domain.NO_STATUS_NOTICE),
             ~told_or_answered,
         )
+        .order_by(KnownApplication.received_at)
         .limit(STATUS_BATCH)
     ).all()
     recorded = 0

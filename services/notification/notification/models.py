@@ -111,6 +111,14 @@ class KnownApplication(Base):
     language. No contact details (those stay at intake)."""
 
     __tablename__ = "applications"
+    __table_args__ = (
+        # The 30-day status notices' candidates, longest waiting first (`handlers.record_status_notices`).
+        Index(
+            "ix_applications_status_notice_due",
+            "received_at",
+            postgresql_where="answered_at IS NULL AND reachable AND NOT anonymous",
+        ),
+    )
 
     application_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
     tracking_number: Mapped[str] = mapped_column(String(12))

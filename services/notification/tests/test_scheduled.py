@@ -140,6 +140,33 @@ def test_the_30_day_status_notice_is_owed_once_to_an_unanswered_petition(transac
     assert [(n.application_id, n.facts["holder"]) for n in owed] == [(old.application_id, "DG-06-CANKAYA")]
 
 
+def test_information_requests_past_30_days_do_not_hold_back_a_petitions_status_notice(transaction, monkeypatch):
+    """A batch's worth of unanswered information requests (owed no 30-day notice) filed before a petition: the
+    petition still gets its notice, and the ones that waited longest go first."""
+    monkeypatch.setattr(handlers, "STATUS_BATCH", 5)
+    information = [received(NOW - timedelta(days=60), kind="information_request") for _ in range(8)]
+    petitions = [received(NOW - timedelta(days=days)) for days in (31, 45, 40)]
+    with transaction() as session:
+        for event in (*information, *petitions):
+            handlers.record_received(session, event)
+    with transaction() as session:
+        assert handlers.record_status_notices(session, NOW) == 3
+    with transaction() as session:
+        owed = session.scalars(select(Notice).where(Notice.kind == domain.STATUS_30_DAYS)).all()
+    assert {n.application_id for n in owed} == {p.application_id for p in petitions}
+
+    monkeypatch.setattr(handlers, "STATUS_BATCH", 2)
+    later = [received(NOW - timedelta(days=days)) for days in (35, 50, 32)]
+    with transaction() as session:
+        for event in later:
+            handlers.record_received(session, event)
+    with transaction() as session:
+        assert handlers.record_status_notices(session, NOW) == 2
+    with transaction() as session:
+        owed = session.scalars(select(Notice.application_id).where(Notice.kind == domain.STATUS_30_DAYS)).all()
+    assert later[2].application_id not in owed  # 32 days: after the 50 and the 35, in the next batch
+
+
 def test_two_senders_never_send_one_notice_twice(transaction):
     events = [received(NOW) for _ in range(20)]
     with transaction() as session:
