@@ -16,6 +16,10 @@ PYTEST := $(BIN)/python -m pytest -q
 # (`make bench`). The same value as deploy/k8s/base.
 export INTAKE_MAX_WORKERS ?= 30
 
+# Everything the Makefile runs is a developer's machine: the committed development secrets are allowed here (a
+# deployment, where CIMER_ENVIRONMENT is not set, refuses them: cimer_common.settings.check_secrets).
+export CIMER_ENVIRONMENT ?= development
+
 # The test run gets a vhost and databases of its own, so it never touches a running system's data.
 TEST_ENV := AMQP_URI=pyamqp://guest:guest@127.0.0.1:5672/cimer_test DATABASE_PREFIX=cimer_test_
 

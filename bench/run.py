@@ -78,6 +78,7 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         "SMS_DIR": str(OUT / "sms"),
         "LOG_FORMAT": "json",
         "PYTHONUNBUFFERED": "1",
+        "CIMER_ENVIRONMENT": "development",  # a developer's machine: the committed development secrets
         "PATH": f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     os.environ.update(env)  # get_settings() and the helpers below read the same

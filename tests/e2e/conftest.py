@@ -30,6 +30,7 @@ GATEWAY_PORT = int(os.environ.get("E2E_GATEWAY_PORT", "8765"))
 MAIL_DIR = ROOT / "var" / "test-mail"
 SMS_DIR = ROOT / "var" / "test-sms"
 TEST_ENV = {
+    "CIMER_ENVIRONMENT": "development",  # the committed development secrets (see settings.check_secrets)
     "SMTP_PORT": os.environ.get("E2E_SMTP_PORT", "8825"),
     "SMS_PROVIDER_URL": f"http://127.0.0.1:{os.environ.get('E2E_SMS_PORT', '8826')}/messages",
     "MAIL_DIR": str(MAIL_DIR),

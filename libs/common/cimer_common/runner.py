@@ -16,7 +16,13 @@ eventlet.monkey_patch()
 import sys  # noqa: E402
 
 from cimer_common import logs  # noqa: E402
-from cimer_common.settings import SERVICES, get_settings, nameko_config, service_class  # noqa: E402
+from cimer_common.settings import (  # noqa: E402
+    SERVICES,
+    DevelopmentSecretInUse,
+    get_settings,
+    nameko_config,
+    service_class,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,6 +32,11 @@ def main(argv: list[str] | None = None) -> None:
     service = args[0]
     settings = get_settings()
     logs.configure(service, settings.log_format, settings.log_level)
+    try:
+        settings.check_secrets(service)
+    except DevelopmentSecretInUse as refusal:
+        logs.get_logger(__name__).error("service refused to start", reason=str(refusal))
+        sys.exit(f"cimer-service: {refusal}")
     from nameko.cli.run import run
 
     logs.get_logger(__name__).info("service starting", max_workers=settings.max_workers)

@@ -10,10 +10,26 @@ from sqlalchemy.engine import URL, make_url
 
 SERVICES = ("intake", "routing", "notification", "reporting", "identity")
 
+# The secrets each service uses whose defaults below are committed to the repository: fine on a developer's
+# machine, a hole anywhere else (anyone can read them), so a service refuses to start with one of them unless the
+# environment says it is a development one.
+SECRETS_OF = {
+    "intake": ("access_code_pepper", "access_code_seal_key"),
+    "notification": ("sms_api_key",),
+}
+DEVELOPMENT = "development"
+
+
+class DevelopmentSecretInUse(RuntimeError):
+    pass
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
+    # "development" on a developer's machine and in the tests (the Makefile says so); anything else, the default
+    # included, is a deployment, where the committed development secrets are refused (`check_secrets`).
+    cimer_environment: str = "production"
     amqp_uri: str = "pyamqp://guest:guest@127.0.0.1:5672/"
     # Each service has its own database; by default `<prefix><service>` on one local server.
     database_server: str = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -40,6 +56,22 @@ class Settings(BaseSettings):
     sms_provider_url: str = "http://127.0.0.1:1026/messages"
     sms_api_key: str = "development-key"
     sms_dir: str = "var/sms"
+
+    def check_secrets(self, service: str) -> None:
+        """Refuse to run `service` outside development with a secret left at its committed default; the error
+        names the settings, never their values."""
+        if self.cimer_environment == DEVELOPMENT:
+            return
+        left = [
+            name.upper()
+            for name in SECRETS_OF.get(service, ())
+            if getattr(self, name) == type(self).model_fields[name].default
+        ]
+        if left:
+            raise DevelopmentSecretInUse(
+                f"{service}: {', '.join(left)} still hold the development values committed to the repository; set "
+                f"them (deploy/k8s/README.md, Secrets), or CIMER_ENVIRONMENT={DEVELOPMENT} on a developer's machine"
+            )
 
     def workers(self, service: str) -> int:
         """`<SERVICE>_MAX_WORKERS` wins over MAX_WORKERS: how many calls and events one process of a service works

@@ -1,9 +1,12 @@
 """The services' database URLs: the runtime role for the service, the owner for migrations, overrides winning."""
 
+import os
+import subprocess
+
 import pytest
 
 from cimer_common.database_roles import service_database
-from cimer_common.settings import SERVICES, Settings
+from cimer_common.settings import SERVICES, DevelopmentSecretInUse, Settings
 
 VARIABLES = ["DATABASE_SERVER", "DATABASE_PREFIX", "DATABASE_ADMIN_URL"] + [
     f"{s.upper()}_{name}" for s in SERVICES for name in ("DATABASE_URL", "OWNER_DATABASE_URL")
@@ -72,3 +75,44 @@ def test_default_roles_are_the_services_own() -> None:
     targets = [service_database(s, Settings()) for s in SERVICES]
     assert [(t.owner, t.runtime) for t in targets] == [(f"cimer_{s}_owner", f"cimer_{s}") for s in SERVICES]
     assert all(t.owner_password is None and t.runtime_password is None for t in targets)
+
+
+SECRETS = {
+    "ACCESS_CODE_PEPPER": "9f2c3b1e6a",
+    "ACCESS_CODE_SEAL_KEY": "Qb5k1Zr2w3c4d5e6f7g8h9i0j1k2l3m4n5o6p7q8r9s=",
+    "SMS_API_KEY": "provider-key",
+}
+
+
+def settings_in(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for name in ("CIMER_ENVIRONMENT", *SECRETS):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings()
+
+
+@pytest.mark.parametrize(
+    ("service", "left"), [("intake", "ACCESS_CODE_PEPPER, ACCESS_CODE_SEAL_KEY"), ("notification", "SMS_API_KEY")]
+)
+def test_a_deployment_refuses_the_committed_development_secrets(
+    monkeypatch: pytest.MonkeyPatch, service: str, left: str
+) -> None:
+    with pytest.raises(DevelopmentSecretInUse, match=left) as refused:
+        settings_in(monkeypatch).check_secrets(service)  # CIMER_ENVIRONMENT unset: a deployment
+    assert "change-me-in-production" not in str(refused.value) and "development-key" not in str(refused.value)
+    with pytest.raises(DevelopmentSecretInUse):
+        settings_in(
+            monkeypatch, CIMER_ENVIRONMENT="production", **SECRETS | {"SMS_API_KEY": "development-key"}
+        ).check_secrets("notification")
+    settings_in(monkeypatch, **SECRETS).check_secrets(service)  # its own secrets set: it starts
+    settings_in(monkeypatch, CIMER_ENVIRONMENT="development").check_secrets(service)  # a developer's machine
+    settings_in(monkeypatch).check_secrets("routing")  # holds none of them
+
+
+def test_the_service_runner_stops_before_running_with_a_development_secret(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("CIMER_ENVIRONMENT", *SECRETS)}
+    env["AMQP_URI"] = "pyamqp://nobody:nothing@127.0.0.1:1/"  # never reached: it stops before connecting
+    done = subprocess.run(["cimer-service", "intake"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "ACCESS_CODE_PEPPER" in done.stderr and "change-me-in-production" not in done.stderr + done.stdout
