@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from cimer_common import outbox
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
-from cimer_common.testing import next_event, publish, received_event
+from cimer_common.testing import next_event, publish, received_event, wait_until
 from tests.interface.test_stack import seed_directory
 
 pytestmark = pytest.mark.interface
@@ -40,14 +40,6 @@ def received_rows() -> dict[str, int]:
 def rows_when(condition):
     found = received_rows()
     return found if condition(found) else None
-
-
-def wait_until(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, "not in time"
-        time.sleep(0.1)
-    return found
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """The stack's sharp edges, proved on the real RabbitMQ and PostgreSQL before anything is built on them."""
 
-import time
-
 import eventlet
 import psycopg
 import pytest
@@ -14,7 +12,7 @@ from sqlalchemy.engine import make_url
 from cimer_common.bus import cluster_rpc
 from cimer_common.db import Database
 from cimer_common.settings import get_settings, nameko_config
-from cimer_common.testing import next_event, publish, publish_raw, received_event
+from cimer_common.testing import next_event, publish, publish_raw, received_event, wait_until
 
 pytestmark = pytest.mark.interface
 
@@ -37,16 +35,6 @@ def file(container, application=PETITION):
 def status_of(container, accepted):
     with entrypoint_hook(container, "get_status") as get_status:
         return get_status(accepted["tracking_number"], accepted["access_code"])
-
-
-def wait_until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        eventlet.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def seed_directory():

@@ -150,6 +150,16 @@ def service_config() -> Callable[[str], dict[str, Any]]:
     return nameko_config
 
 
+def wait_until(condition: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll `condition` until it gives something true, and return that; fail after `timeout` seconds. The sleep
+    is the standard library's, so a test under eventlet's patches yields while it waits."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"not met within {timeout} s"
+        time.sleep(interval)
+    return found
+
+
 @pytest.fixture
 def start_service(container_factory: Any, clean_bus: None) -> Iterator[Callable[..., Any]]:
     """`start_service("intake")`: an empty database and a running container of the real service class."""

@@ -3,7 +3,6 @@ chain, and `cimer-audit-verify` sees a changed, deleted or inserted record."""
 
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from cimer_common.envelope import Envelope
-from cimer_common.testing import publish
+from cimer_common.testing import publish, wait_until
 from identity import audit_verify
 from identity.models import AuditRecord
 
@@ -46,15 +45,6 @@ def verify(capsys):
         audit_verify.main([])
     out = capsys.readouterr()
     return exit_.value.code, out.out + out.err
-
-
-def wait_until(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        eventlet.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_an_activity_is_appended_once_however_often_it_is_delivered(identity, amqp_uri, identity_db):
