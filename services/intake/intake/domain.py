@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
 from collections.abc import Iterable, Sequence
@@ -156,7 +157,11 @@ def unseal_access_code(key: str, sealed: str) -> str:
 # --- The public status throttle ------------------------------------------------------------------------------
 
 STATUS_LOOKUP_WINDOW = timedelta(minutes=10)
-MAX_STATUS_LOOKUP_FAILURES = 20  # per client address, within the window
+MAX_STATUS_LOOKUP_FAILURES = 20  # per client address (per /64 for IPv6), within the window
+# Per tracking number, within the window: guesses at one application spread over many addresses. Fewer than an
+# address may make, more than an applicant mistyping their own code does; at worst someone guessing at a number
+# holds its status page for the window, while its applicant is still told everything by mail and SMS.
+MAX_STATUS_LOOKUP_FAILURES_PER_NUMBER = 10
 
 
 def status_lookup_retry_after(
@@ -176,11 +181,21 @@ def status_lookup_retry_after(
 
 
 def clean_client_address(address: str | None) -> str | None:
-    """What the throttle keys on: trimmed, at most 64 characters; None (no throttle) when the caller gave none."""
+    """What the throttle keys on: an IPv4 address as it is, an IPv6 address as its /64 (one subscriber's network:
+    anyone given an IPv6 line may use every address of it), anything else trimmed to 64 characters; None (no
+    throttle) when the caller gave none."""
     if address is None:
         return None
     address = address.strip()[:64]
-    return address or None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address or None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 # --- The inbox ---------------------------------------------------------------------------------------------------

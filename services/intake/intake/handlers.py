@@ -32,9 +32,11 @@ from intake.models import Applicant, Application, HistoryEntry, StatusLookupFail
 
 log = get_logger(__name__)
 
-# Advisory lock class of the two-key locks (class, hashtext(address)): one status look-up per address at a time,
-# from the throttle check to the recorded failure, so concurrent guesses cannot all slip in under the limit.
+# Advisory lock classes of the two-key locks (class, hashtext(key)): one status look-up per address, and per
+# tracking number, at a time, from the throttle check to the recorded failure, so concurrent guesses cannot all
+# slip in under the limits. The address's is always taken first, so two look-ups never wait on each other in turn.
 STATUS_LOOKUP_LOCK = 0x535441
+STATUS_LOOKUP_NUMBER_LOCK = 0x53544E
 
 
 @dataclass(frozen=True)
@@ -415,25 +417,30 @@ def status(
 ) -> Outcome:
     """The public status; a wrong pair is answered exactly like a number that does not exist.
 
-    Throttled against guessing, before the pair is checked: an address with `MAX_STATUS_LOOKUP_FAILURES` failed
-    look-ups in the window is refused, even with a right pair, until the oldest of them leaves the window. A call
-    without an address (an internal caller) is not throttled."""
+    Throttled against guessing, before the pair is checked: an address (an IPv6 /64) with
+    `MAX_STATUS_LOOKUP_FAILURES` failed look-ups in the window, or a tracking number with
+    `MAX_STATUS_LOOKUP_FAILURES_PER_NUMBER`, is refused, even with a right pair, until the oldest of them leaves
+    the window. A call without an address (an internal caller) is not throttled."""
     address = domain.clean_client_address(client_address)
+    number = domain.normalise_tracking_number(tracking_number)
     if address is not None:
-        session.execute(select(func.pg_advisory_xact_lock(STATUS_LOOKUP_LOCK, func.hashtext(address))))
-        recent = session.scalars(
-            select(StatusLookupFailure.at)
-            .where(
-                StatusLookupFailure.client_address == address,
-                StatusLookupFailure.at > now - domain.STATUS_LOOKUP_WINDOW,
-            )
-            .order_by(StatusLookupFailure.at.desc())
-            .limit(domain.MAX_STATUS_LOOKUP_FAILURES)
-        ).all()
-        wait = domain.status_lookup_retry_after(recent, now)
+        keys = [(STATUS_LOOKUP_LOCK, StatusLookupFailure.client_address, address, domain.MAX_STATUS_LOOKUP_FAILURES)]
+        if number is not None:
+            limit = domain.MAX_STATUS_LOOKUP_FAILURES_PER_NUMBER
+            keys.append((STATUS_LOOKUP_NUMBER_LOCK, StatusLookupFailure.tracking_number, number, limit))
+        waits = []
+        for lock, column, key, limit in keys:
+            session.execute(select(func.pg_advisory_xact_lock(lock, func.hashtext(key))))
+            recent = session.scalars(
+                select(StatusLookupFailure.at)
+                .where(column == key, StatusLookupFailure.at > now - domain.STATUS_LOOKUP_WINDOW)
+                .order_by(StatusLookupFailure.at.desc())
+                .limit(limit)
+            ).all()
+            waits.append(domain.status_lookup_retry_after(recent, now, limit))
+        wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             return Outcome(refusal=TooManyRequests("too_many_lookups", str(wait)))
-    number = domain.normalise_tracking_number(tracking_number)
     application = None
     if number is not None:
         application = session.scalars(select(Application).where(Application.tracking_number == number)).first()
@@ -442,7 +449,7 @@ def status(
     matches = domain.access_code_matches(pepper, number or "", access_code, stored)
     if application is None or not matches:
         if address is not None:
-            session.add(StatusLookupFailure(client_address=address, at=now))
+            session.add(StatusLookupFailure(client_address=address, tracking_number=number, at=now))
             # The throttle forgets them anyway.
             session.execute(
                 delete(StatusLookupFailure).where(StatusLookupFailure.at <= now - domain.STATUS_LOOKUP_WINDOW)

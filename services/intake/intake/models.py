@@ -112,16 +112,21 @@ class HistoryEntry(Base):
 
 
 class StatusLookupFailure(Base):
-    """A public status look-up that found nothing (a wrong pair or a missing number), by client address: the
-    throttle against guessing counts them (`domain.status_lookup_retry_after`)."""
+    """A public status look-up that found nothing (a wrong pair or a missing number), by client address (an IPv6
+    /64) and by the tracking number asked for: the throttle against guessing counts them by each
+    (`domain.status_lookup_retry_after`)."""
 
     __tablename__ = "status_lookup_failures"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     client_address: Mapped[str] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(12))  # None: not a tracking number at all
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_status_lookup_failures_address_at", "client_address", "at"),)
+    __table_args__ = (
+        Index("ix_status_lookup_failures_address_at", "client_address", "at"),
+        Index("ix_status_lookup_failures_number_at", "tracking_number", "at"),
+    )
 
 
 class OutboxMessage(OutboxMessageMixin, Base):

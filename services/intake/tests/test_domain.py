@@ -111,6 +111,16 @@ def test_the_status_throttle_counts_failures_in_the_window_and_says_how_long_to_
     assert domain.status_lookup_retry_after([now - timedelta(minutes=10) + timedelta(milliseconds=1)] * 20, now) == 1
 
 
+def test_the_throttle_counts_an_ipv6_client_by_its_64_and_an_ipv4_one_by_its_address():
+    assert domain.clean_client_address(" 198.51.100.7 ") == "198.51.100.7"
+    assert domain.clean_client_address("2001:db8:5:7:ffff:1:2:3") == "2001:db8:5:7::/64"
+    assert domain.clean_client_address("2001:DB8:5:7::1") == "2001:db8:5:7::/64"
+    assert domain.clean_client_address("::ffff:198.51.100.7") == "198.51.100.7"  # IPv4 seen through IPv6
+    assert domain.clean_client_address("testclient") == "testclient"  # not an address: as given, trimmed
+    assert domain.clean_client_address("  ") is None and domain.clean_client_address(None) is None
+    assert domain.MAX_STATUS_LOOKUP_FAILURES_PER_NUMBER < domain.MAX_STATUS_LOOKUP_FAILURES
+
+
 # --- The sealed access code --------------------------------------------------------------------------------------
 
 

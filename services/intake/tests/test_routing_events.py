@@ -192,7 +192,8 @@ def test_an_address_that_keeps_guessing_is_refused_until_the_window_frees_it(sta
         for i in range(20):
             with pytest.raises(NotFound) as missing:
                 # Wrong pairs and missing numbers alike, each answered the same way.
-                get_status(number if i % 2 else "260999999990", "ZZZZZZZZ", client_address=guesser)
+                # (fewer than ten at the real number: those would close it to everyone, as the test below shows)
+                get_status(number if i < 5 else "260999999990", "ZZZZZZZZ", client_address=guesser)
             refusals.add(missing.value.args)
         assert refusals == {("application_not_found", None)}
 
@@ -209,6 +210,37 @@ def test_an_address_that_keeps_guessing_is_refused_until_the_window_frees_it(sta
         # Once the window has passed the failures, the address is answered again.
         sql("UPDATE status_lookup_failures SET at = at - interval '10 minutes'")
         assert get_status(number, code, client_address=guesser)["status"] == "received"
+
+
+def test_guesses_at_one_number_from_many_addresses_close_it_for_the_window(start_service, amqp_uri):
+    intake = start_service("intake")
+    accepted, _ = file(intake, amqp_uri)
+    number, code = accepted["tracking_number"], accepted["access_code"]
+    other, _ = file(intake, amqp_uri)
+    with entrypoint_hook(intake, "get_status") as get_status:
+        for i in range(10):  # ten addresses, one wrong guess each: no address comes near its own limit
+            with pytest.raises(NotFound):
+                get_status(number, "ZZZZZZZZ", client_address=f"203.0.113.{i}")
+        with pytest.raises(TooManyRequests) as throttled:
+            get_status(number, code, client_address="203.0.113.200")  # the right pair, from a fresh address
+        assert throttled.value.code == "too_many_lookups" and 1 <= int(throttled.value.retry_after) <= 600
+        # Another application is answered, to the same addresses.
+        assert get_status(other["tracking_number"], other["access_code"], client_address="203.0.113.0")
+        sql("UPDATE status_lookup_failures SET at = at - interval '10 minutes'")
+        assert get_status(number, code, client_address="203.0.113.200")["status"] == "received"
+
+
+def test_an_ipv6_guesser_is_counted_by_its_64_whichever_of_its_addresses_it_uses(start_service, amqp_uri):
+    intake = start_service("intake")
+    accepted, _ = file(intake, amqp_uri)
+    number, code = accepted["tracking_number"], accepted["access_code"]
+    with entrypoint_hook(intake, "get_status") as get_status:
+        for i in range(20):
+            with pytest.raises(NotFound):
+                get_status("260999999990", "ZZZZZZZZ", client_address=f"2001:db8:5:7::{i + 1:x}")
+        with pytest.raises(TooManyRequests):
+            get_status(number, code, client_address="2001:db8:5:7:ffff:1:2:3")  # the same /64
+        assert get_status(number, code, client_address="2001:db8:5:8::1")["status"] == "received"  # another
 
 
 # --- Institutions' own systems (SPEC section 10): what intake sends a plugged-in holder ----------------------------
