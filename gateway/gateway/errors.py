@@ -17,10 +17,13 @@ from gateway.rpc import Busy, RemoteError, ServiceUnavailable
 log = structlog.get_logger(__name__)
 
 
-def problem(request: Request, status: int, code: str, **extra: Any) -> JSONResponse:
+def detail_of(request: Request, code: str, **extra: Any) -> dict[str, Any]:
     lang = language(request.headers.get("accept-language"))
-    detail = {"code": code, "message": message(code, lang), **{k: v for k, v in extra.items() if v is not None}}
-    return JSONResponse({"detail": detail}, status_code=status)
+    return {"code": code, "message": message(code, lang), **{k: v for k, v in extra.items() if v is not None}}
+
+
+def problem(request: Request, status: int, code: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": detail_of(request, code, **extra)}, status_code=status)
 
 
 def field_path(location: tuple[int | str, ...]) -> str:

@@ -10,12 +10,14 @@ from contextlib import asynccontextmanager
 import structlog
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cimer_common import logs
 from cimer_common.broker import GATEWAY, component_uri
 from gateway import errors, web
 from gateway.api.routes import admin, applications, auth, health, institutions, reports
 from gateway.auth import Revocations, Verifier
+from gateway.limits import BodyLimit
 from gateway.rpc import RpcClient, correlation_id
 from gateway.settings import GatewaySettings
 
@@ -52,6 +54,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(BodyLimit, most=settings.max_body_bytes)
+    if settings.trusted_proxies:
+        # X-Forwarded-For is believed from these peers alone; uvicorn's own reading of it is off (`main`).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     @app.middleware("http")
     async def bind_correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -91,6 +97,9 @@ def main() -> None:
         host=settings.gateway_host,
         port=settings.gateway_port,
         log_config=None,  # keep our structlog configuration
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1, letting any local client pick its address:
+        # `create_app` believes it from TRUSTED_PROXIES alone.
+        proxy_headers=False,
         access_log=False,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import ipaddress
 import os
 import re
 import shutil
@@ -443,6 +444,9 @@ def test_gateway_service_and_port() -> None:
     assert port == {"name": "http", "containerPort": GATEWAY_PORT, "protocol": "TCP"}
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["GATEWAY_HOST"] == "0.0.0.0" and env["GATEWAY_PORT"] == str(GATEWAY_PORT)
+    # The ingress's X-Forwarded-For is believed (or every citizen would share its address), from networks only.
+    proxies = [ipaddress.ip_network(part.strip()) for part in env["TRUSTED_PROXIES"].split(",")]
+    assert proxies and all(network.is_private for network in proxies)
     assert service["spec"]["selector"] == {"app": "gateway"}
     (service_port,) = service["spec"]["ports"]
     assert service_port["targetPort"] == port["name"]

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 
 from cimer_common.errors import Unauthorized
 from cimer_common.tokens import Principal
+from gateway.api.deps import client_address
 from gateway.web.api import PageApi, Refusal
 from gateway.web.texts import LANGUAGES, Words
 
@@ -116,10 +117,6 @@ async def checked_form(request: Request) -> FormData:
 
 class LoginRequired(Exception):
     """No session, or one that has ended: the console sends the officer to the login page."""
-
-
-def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def page_api(request: Request, token: str | None = None) -> PageApi:

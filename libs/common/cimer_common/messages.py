@@ -188,6 +188,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The service cannot answer right now; please try again shortly.",
     ),
     "internal_error": ("Beklenmeyen bir hata oluştu.", "An unexpected error occurred."),
+    "request_too_large": (
+        "İstek çok büyük; başvuru metni ve ekleri sınırları aşmamalıdır.",
+        "The request is too large; an application's text and attachments must stay within their limits.",
+    ),
+    "too_many_filings": (
+        "Kısa sürede çok fazla başvuru yapıldı; lütfen bir süre sonra yeniden deneyin.",
+        "Too many applications in a short time; please try again later.",
+    ),
 }
 
 
