@@ -2,6 +2,8 @@
 
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -113,6 +115,7 @@ def test_a_deployment_refuses_the_committed_development_secrets(
 def test_the_service_runner_stops_before_running_with_a_development_secret(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("CIMER_ENVIRONMENT", *SECRETS)}
     env["AMQP_URI"] = "pyamqp://nobody:nothing@127.0.0.1:1/"  # never reached: it stops before connecting
-    done = subprocess.run(["cimer-service", "intake"], env=env, capture_output=True, text=True, timeout=60)
+    runner = Path(sys.executable).parent / "cimer-service"  # the virtualenv's, whatever PATH says
+    done = subprocess.run([str(runner), "intake"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "ACCESS_CODE_PEPPER" in done.stderr and "change-me-in-production" not in done.stderr + done.stdout
