@@ -50,7 +50,7 @@ GATEWAY_BROADCAST_PREFIX = "cimer.gateway."  # each gateway instance's own queue
 # documents answers only the service entitled to it. Anything not listed here is the gateway's alone.
 RPC_CALLERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("intake", "notice_contacts"): ("notification",),
-    ("intake", "receipts_delivered"): ("notification",),
+    ("intake", "receipts_done"): ("notification",),
     ("identity", "officer_contacts"): ("notification",),
     ("reporting", "stored_report_document"): ("notification",),
     ("routing", "get_institution"): (GATEWAY, "identity", OPERATOR),
@@ -60,7 +60,7 @@ RPC_CALLERS: dict[tuple[str, str], tuple[str, ...]] = {
 RPC_CALLS: dict[str, tuple[str, ...]] = {
     "notification": (
         "intake.notice_contacts",
-        "intake.receipts_delivered",
+        "intake.receipts_done",
         "identity.officer_contacts",
         "reporting.stored_report_document",
     ),

@@ -143,9 +143,21 @@ def access_code_matches(pepper: str, tracking: str, code: str, stored_hash: str)
     return hmac.compare_digest(hash_access_code(pepper, tracking, code), stored_hash)
 
 
+# The longest a sealed code waits for its receipt: notification tries a receipt for about a quarter of an hour
+# before it gives up (and says so); a day covers that many times over, and a notification service held back for
+# hours. The applicant was shown the code when they filed; the receipt repeats it.
+SEALED_AT_MOST = timedelta(hours=24)
+
+
+def can_be_told(request: ApplicationCreate) -> bool:
+    """Whether any notice, the receipt first, can reach the applicant: not anonymous, and an e-mail address or a
+    phone number given. Only then is the access code sealed for the receipt."""
+    return request.applicant is not None and bool(request.applicant.email or request.applicant.phone)
+
+
 def seal_access_code(key: str, code: str) -> str:
     """The code, encrypted and authenticated (Fernet) with `ACCESS_CODE_SEAL_KEY`, kept only until the receipt
-    that carries it is delivered."""
+    that carries it is done with (delivered or given up), and never longer than `SEALED_AT_MOST`."""
     return Fernet(key.encode()).encrypt(code.encode()).decode()
 
 

@@ -98,18 +98,20 @@ def file_application(
     """Check, number and store an application, and announce it; returns what the applicant is told once.
 
     The access code is kept hashed, and also sealed with `seal_key` until the receipt carrying it is delivered
-    (`notice_contacts`, `receipts_delivered`)."""
+    (`notice_contacts`, `receipts_done`)."""
     request = domain.recording_officer_rules(request, officer)
     recorded_by = officer.institution if officer and request.channel != "web" else None
     domain.check(request)
     received_at = datetime.now(UTC)
     number = domain.tracking_number(received_at, session.execute(tracking_sequence.next_value()).scalar_one())
     access_code = domain.new_access_code()
+    reachable = domain.can_be_told(request)
     application: dict[str, Any] = {
         "id": uuid.uuid4(),
         "tracking_number": number,
         "access_code_hash": domain.hash_access_code(pepper, number, access_code),
-        "access_code_sealed": domain.seal_access_code(seal_key, access_code),
+        # Sealed only for a receipt that can be sent: an anonymous or unreachable applicant's code is never kept.
+        "access_code_sealed": domain.seal_access_code(seal_key, access_code) if reachable else None,
         "kind": request.kind,
         "petition_type": request.petition_type,
         "channel": request.channel,
@@ -138,7 +140,6 @@ def file_application(
     references = {key: application["id"] for key in ("history_application_id", "applicant_application_id")}
     filed = {f"filed_{name}": value for name, value in application.items()}
     session.execute(_filing(applicant is not None), {**filed, **references, **person})
-    reachable = bool(request.applicant and (request.applicant.email or request.applicant.phone))
     outbox.add(
         session,
         "application_received",
@@ -217,14 +218,26 @@ def _unsealed(row: Any, seal_key: str) -> str | None:
         return None
 
 
-def receipts_delivered(session: Session, application_ids: list[uuid.UUID]) -> None:
-    """These receipts have reached their applicants: forget the sealed codes, keep only their hashes. Again, or
-    for an unknown application: nothing happens."""
+def receipts_done(session: Session, application_ids: list[uuid.UUID]) -> None:
+    """These receipts are done with (delivered, or given up): forget the sealed codes, keep only their hashes.
+    Again, or for an unknown application: nothing happens."""
     session.execute(
         update(Application)
         .where(Application.id.in_(application_ids), Application.access_code_sealed.is_not(None))
         .values(access_code_sealed=None)
     )
+
+
+def forget_stale_access_codes(session: Session, now: datetime) -> int:
+    """Forget every sealed code older than `domain.SEALED_AT_MOST`, whatever became of its receipt (notification
+    down for a day, a report of it lost); returns how many."""
+    forgotten = session.execute(
+        update(Application)
+        .where(Application.access_code_sealed.is_not(None), Application.received_at < now - domain.SEALED_AT_MOST)
+        .values(access_code_sealed=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(forgotten.rowcount)
 
 
 def _union(column: Any, added: Any) -> Any:

@@ -26,8 +26,9 @@ class Application(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
     tracking_number: Mapped[str] = mapped_column(String(12), unique=True)
     access_code_hash: Mapped[str] = mapped_column(String(64))
-    # The code itself, sealed (`domain.seal_access_code`), only until the receipt that carries it is delivered
-    # (`receipts_delivered`): then NULL, and only the hash is left.
+    # The code itself, sealed (`domain.seal_access_code`), only for an applicant who can be told, and only until
+    # the receipt that carries it is done with (`receipts_done`) or a day has passed: then NULL, and only the hash
+    # is left.
     access_code_sealed: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
     petition_type: Mapped[str | None] = mapped_column(String(32))
@@ -76,6 +77,8 @@ class Application(Base):
             postgresql_using="gin",
             postgresql_where=text("status = 'assigned'"),
         ),
+        # The codes still sealed, oldest first, for `handlers.forget_stale_access_codes`: a few at any time.
+        Index("ix_applications_sealed", "received_at", postgresql_where=text("access_code_sealed IS NOT NULL")),
     )
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="application", uselist=False)

@@ -3,11 +3,13 @@ hands the work to `handlers`."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 from pydantic import ValidationError
 
 from cimer_common import calendar
@@ -24,6 +26,9 @@ from intake import handlers
 from intake.models import OutboxMessage, ProcessedEvent
 
 log = get_logger(__name__)
+# How often the sealed codes past their bound are looked for. Read at import: nameko fixes a timer's interval when
+# the class is defined.
+FORGET_INTERVAL_SECONDS = float(os.environ.get("FORGET_CODES_INTERVAL_SECONDS", "600"))
 
 
 def _application_id(value: Any) -> uuid.UUID:
@@ -136,13 +141,22 @@ class IntakeService(HealthCheck):
             return handlers.notice_contacts(session, wanted, self.config["ACCESS_CODE_SEAL_KEY"])
 
     @rpc(expected_exceptions=EXPECTED)
-    def receipts_delivered(self, application_ids: list[str]) -> None:
-        """These receipts reached their applicants: their sealed access codes are forgotten (again: nothing
-        happens)."""
+    def receipts_done(self, application_ids: list[str]) -> None:
+        """These receipts are done with (delivered, or given up): their sealed access codes are forgotten (again:
+        nothing happens)."""
         identifiers = [_application_id(value) for value in round_of(application_ids, "application_ids")]
         with self.db.transaction() as session:
-            handlers.receipts_delivered(session, identifiers)
-        log.info("receipts delivered, access codes forgotten", applications=len(identifiers))
+            handlers.receipts_done(session, identifiers)
+        log.info("receipts done, access codes forgotten", applications=len(identifiers))
+
+    @timer(interval=FORGET_INTERVAL_SECONDS)
+    def forget_stale_access_codes(self) -> int:
+        """The bound on a sealed code, whatever became of its receipt (`domain.SEALED_AT_MOST`)."""
+        with self.db.transaction() as session:
+            forgotten = handlers.forget_stale_access_codes(session, datetime.now(UTC))
+        if forgotten:
+            log.warning("access codes forgotten before their receipts were done", applications=forgotten)
+        return forgotten
 
     @on_events("routing", "application_assigned")
     def handle_application_assigned(self, events: Batch[ApplicationAssigned]) -> None:

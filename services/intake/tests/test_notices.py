@@ -1,11 +1,12 @@
-"""Interface tests of the internal contracts notification relies on: `notice_contacts` and `receipts_delivered`,
+"""Interface tests of the internal contracts notification relies on: `notice_contacts` and `receipts_done`,
 through the real entrypoints, on the real RabbitMQ and PostgreSQL."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, update
 
 from cimer_common.errors import InvalidRequest
 from cimer_common.outbox import consumer_queue
@@ -47,7 +48,7 @@ def contact(container, application_id, kind):
 
 
 def delivered(container, *application_ids):
-    return call(container, "receipts_delivered", list(application_ids))
+    return call(container, "receipts_done", list(application_ids))
 
 
 def file(container, amqp_uri, application):
@@ -97,14 +98,47 @@ def test_other_notices_never_carry_the_access_code(start_service, amqp_uri):
         assert found["tracking_number"] == accepted["tracking_number"] and found["email"] == "a@example.org"
 
 
-def test_nobody_to_tell_is_none(start_service, amqp_uri):
+def sealed_codes():
+    engine = create_engine(get_settings().database_url("intake"))
+    with engine.connect() as connection:
+        found = dict(connection.execute(select(Application.tracking_number, Application.access_code_sealed)).all())
+    engine.dispose()
+    return found
+
+
+def test_nobody_to_tell_is_none_and_their_code_is_never_kept(start_service, amqp_uri):
     intake = start_service("intake")
-    anonymous, _ = file(intake, amqp_uri, {**PETITION, "applicant": None})
-    unreachable, _ = file(intake, amqp_uri, {**PETITION, "applicant": {**APPLICANT, "email": None, "phone": None}})
+    anonymous, by_nobody = file(intake, amqp_uri, {**PETITION, "applicant": None})
+    unreachable, by_someone = file(
+        intake, amqp_uri, {**PETITION, "applicant": {**APPLICANT, "email": None, "phone": None}}
+    )
     assert contact(intake, anonymous, "receipt") is None
     assert contact(intake, unreachable, "receipt") is None
     assert contact(intake, str(uuid.uuid4()), "receipt") is None
     assert delivered(intake, str(uuid.uuid4())) is None  # unknown: nothing happens
+    # No receipt will ever carry their codes: only the hashes are kept, from the start.
+    codes = sealed_codes()
+    assert codes[by_nobody["tracking_number"]] is None and codes[by_someone["tracking_number"]] is None
+    status = call(intake, "get_status", by_nobody["tracking_number"], by_nobody["access_code"])
+    assert status["status"] == "received"
+
+
+def test_a_code_whose_receipt_never_reports_back_is_forgotten_after_a_day(start_service, amqp_uri):
+    intake = start_service("intake")
+    _, old = file(intake, amqp_uri, PETITION)
+    _, recent = file(intake, amqp_uri, PETITION)
+    engine = create_engine(get_settings().database_url("intake"))
+    with engine.begin() as connection:
+        connection.execute(
+            update(Application)
+            .where(Application.tracking_number == old["tracking_number"])
+            .values(received_at=Application.received_at - timedelta(hours=24, minutes=1))
+        )
+    engine.dispose()
+    assert call(intake, "forget_stale_access_codes") == 1
+    codes = sealed_codes()
+    assert codes[old["tracking_number"]] is None and codes[recent["tracking_number"]] is not None
+    assert call(intake, "forget_stale_access_codes") == 0
 
 
 def test_a_phone_only_or_a_confidential_applicant_is_still_told(start_service, amqp_uri):
@@ -142,7 +176,7 @@ def test_an_invalid_application_id_is_refused(start_service, bad_id):
     intake = start_service("intake")
     for method, args in (
         ("notice_contacts", ([{"application_id": bad_id, "kind": "receipt"}],)),
-        ("receipts_delivered", ([bad_id],)),
+        ("receipts_done", ([bad_id],)),
     ):
         with pytest.raises(InvalidRequest) as caught:
             call(intake, method, *args)
@@ -159,7 +193,7 @@ def test_a_malformed_round_is_refused(start_service, notices):
     with pytest.raises(InvalidRequest):
         call(intake, "notice_contacts", notices)
     with pytest.raises(InvalidRequest) as refused:
-        call(intake, "receipts_delivered", "not-a-list")
+        call(intake, "receipts_done", "not-a-list")
     assert refused.value.args == ("invalid_request", "application_ids")
 
 

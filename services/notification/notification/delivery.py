@@ -49,7 +49,7 @@ class Contacts(Protocol):
         """For each `(application id, notice kind)`, in order: how to reach its applicant, or None."""
         ...
 
-    def receipts_delivered(self, application_ids: list[str]) -> None: ...
+    def receipts_done(self, application_ids: list[str]) -> None: ...
 
     def officers(self, wanted: list[tuple[str, bool]]) -> list[list[dict[str, Any]]]:
         """For each `(institution, coordinators only)`, in order: `[{username, email}]` of whom to tell."""
@@ -182,7 +182,7 @@ def deliver_due(
         else attempt(transaction, channels, contacts, notice, addresses)
         for notice in taken
     ]
-    finish(transaction, receipts_reported(contacts, outcomes), now, policy)
+    finish(transaction, receipts_reported(contacts, outcomes, policy), now, policy)
     return len(taken)
 
 
@@ -274,21 +274,26 @@ def attempt(
     return Outcome(notice, domain.SENT)
 
 
-def receipts_reported(contacts: Contacts, outcomes: list[Outcome]) -> list[Outcome]:
-    """Tell intake, in one call, which receipts reached their applicants (so it forgets their access codes); a
-    receipt counts as sent only once intake knows, and is tried again (sending nothing twice) when intake cannot be
-    told."""
-    receipts = [
-        o.notice.application_id
-        for o in outcomes
-        if o.status == domain.SENT and o.notice.kind == domain.RECEIPT and o.notice.application_id
-    ]
+def receipts_reported(contacts: Contacts, outcomes: list[Outcome], policy: Policy) -> list[Outcome]:
+    """Tell intake, in one call, which receipts are done with: delivered, skipped, or failing at their last
+    attempt, so that it forgets their access codes. A delivered receipt counts as sent only once intake knows, and
+    is tried again (sending nothing twice) when intake cannot be told; one skipped or given up stays so (intake
+    forgets its code within a day in any case)."""
+
+    def done(outcome: Outcome) -> bool:
+        notice = outcome.notice
+        if notice.kind != domain.RECEIPT or not notice.application_id:
+            return False
+        last = outcome.status is None and notice.attempt >= policy.max_attempts
+        return outcome.status in (domain.SENT, domain.SKIPPED) or last
+
+    receipts = [o.notice.application_id for o in outcomes if done(o)]
     if not receipts:
         return outcomes
     try:
-        contacts.receipts_delivered([str(application_id) for application_id in receipts])
+        contacts.receipts_done([str(application_id) for application_id in receipts])
     except Exception as error:
-        failed = f"receipts_delivered: {type(error).__name__}: {error}"
+        failed = f"receipts_done: {type(error).__name__}: {error}"
         return [
             Outcome(o.notice, None, failed) if o.status == domain.SENT and o.notice.kind == domain.RECEIPT else o
             for o in outcomes

@@ -67,8 +67,8 @@ class RpcContacts:
         contacts: list[dict[str, Any] | None] = self.intake.notice_contacts(notices=asked)
         return contacts
 
-    def receipts_delivered(self, application_ids: list[str]) -> None:
-        self.intake.receipts_delivered(application_ids=application_ids)
+    def receipts_done(self, application_ids: list[str]) -> None:
+        self.intake.receipts_done(application_ids=application_ids)
 
     def officers(self, wanted: list[tuple[str, bool]]) -> list[list[dict[str, Any]]]:
         asked = [{"institution": code, "coordinators_only": only} for code, only in wanted]

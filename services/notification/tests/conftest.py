@@ -34,7 +34,7 @@ REPORT_PDF = b"%PDF-1.4 a stand-in for the month's report\n%%EOF\n"
 
 
 class IntakeStandIn:
-    """TEST ONLY: answers as intake's `notice_contacts` and `receipts_delivered` do; each notice asked about and
+    """TEST ONLY: answers as intake's `notice_contacts` and `receipts_done` do; each notice asked about and
     each receipt reported is a call of its own in CALLS, each round a line in ROUNDS."""
 
     name = "intake"
@@ -55,9 +55,9 @@ class IntakeStandIn:
         return found
 
     @rpc
-    def receipts_delivered(self, application_ids: list[str]) -> None:
-        ROUNDS.append(("receipts_delivered", len(application_ids)))
-        CALLS.extend(("receipts_delivered", application_id, None) for application_id in application_ids)
+    def receipts_done(self, application_ids: list[str]) -> None:
+        ROUNDS.append(("receipts_done", len(application_ids)))
+        CALLS.extend(("receipts_done", application_id, None) for application_id in application_ids)
 
 
 class IdentityStandIn:

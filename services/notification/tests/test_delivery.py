@@ -91,7 +91,7 @@ def test_the_receipt_is_delivered_once_by_mail_and_sms_in_the_applicants_languag
     assert sms["to"] == "+90 532 123 45 67"
 
     # intake is told once, after the receipt went out, so it can forget the sealed access code
-    assert stand_ins.calls.count(("receipts_delivered", application_id, None)) == 1
+    assert stand_ins.calls.count(("receipts_done", application_id, None)) == 1
     [notice] = notices(container, application_id)
     assert (notice["status"], notice["attempts"]) == ("sent", 1)
     log = log_of(container, application_id)
@@ -191,7 +191,7 @@ def test_a_failing_smtp_server_is_retried_until_it_comes_back_and_nothing_is_dup
         assert [e["result"] for e in log if e["channel"] == "sms"] == ["ok"]
         mail_results = [e["result"] for e in log if e["channel"] == "email"]
         assert mail_results[-1] == "ok" and mail_results.count("ok") == 1 and len(mail_results) >= 3
-        assert stand_ins.calls.count(("receipts_delivered", application_id, None)) == 1
+        assert stand_ins.calls.count(("receipts_done", application_id, None)) == 1
     finally:
         down.stop()
 
@@ -222,7 +222,7 @@ def test_a_notice_fails_for_good_after_the_last_attempt(
     assert (final["result"], final["attempt"]) == ("gave_up", 3)
     assert final["error"].startswith("gave up after 3 attempts") and "HTTP 401" in final["error"]
     assert sms_provider.messages() == []
-    assert ("receipts_delivered", application_id, None) not in stand_ins.calls
+    assert ("receipts_done", application_id, None) not in stand_ins.calls
 
 
 def test_the_same_event_delivered_twice_sends_one_mail(
@@ -297,7 +297,7 @@ def test_a_round_asks_for_its_addresses_once_and_reports_its_receipts_once(
 
     sender = start_notification(fresh_database=False)  # one round takes all sixteen
     wait_for(lambda: len(mailbox.files()) == 15, what="twelve receipts and three officers' notices")
-    wait_for(lambda: ("receipts_delivered", 12) in stand_ins.rounds, what="the receipts reported")
-    assert sorted(stand_ins.rounds) == [("notice_contacts", 13), ("officer_contacts", 2), ("receipts_delivered", 12)]
+    wait_for(lambda: ("receipts_done", 12) in stand_ins.rounds, what="the receipts reported")
+    assert sorted(stand_ins.rounds) == [("notice_contacts", 13), ("officer_contacts", 2), ("receipts_done", 12)]
     assert mailbox.connections() == 1  # one SMTP session for the round's mail
     assert notices(sender, unknown.payload["application_id"])[0]["status"] == "skipped"

@@ -64,7 +64,7 @@ class Contacts:
     def applicants(self, notices):
         return [self._applicants.get(application_id) for application_id, _ in notices]
 
-    def receipts_delivered(self, application_ids):
+    def receipts_done(self, application_ids):
         self.delivered.extend(application_ids)
 
     def officers(self, wanted):
@@ -204,6 +204,20 @@ def test_a_failed_attempt_waits_its_back_off(transaction):
     with transaction() as session:
         results = session.scalars(select(Delivery.result).order_by(Delivery.id)).all()
     assert results == ["failed", "ok"]
+
+
+def test_a_receipt_given_up_is_reported_done_so_intake_forgets_its_code(transaction):
+    event = received(NOW)
+    with transaction() as session:
+        handlers.record_received(session, event)
+    contacts = Contacts(applicants={str(event.application_id): {"email": "a@example.org", "access_code": "X"}})
+    policy = delivery.Policy(retry_base_seconds=30, max_attempts=2)
+    delivery.deliver_due(transaction, Recorder(fail=True), contacts, NOW, policy)
+    assert contacts.delivered == []  # one more attempt to come: intake keeps the code for it
+    delivery.deliver_due(transaction, Recorder(fail=True), contacts, NOW + timedelta(seconds=30), policy)
+    assert contacts.delivered == [str(event.application_id)]
+    with transaction() as session:
+        assert session.scalars(select(Notice.status)).all() == [domain.FAILED]
 
 
 def test_the_schedule_timer_records_the_digest(start_service, amqp_uri):
