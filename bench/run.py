@@ -79,6 +79,7 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         "LOG_FORMAT": "json",
         "PYTHONUNBUFFERED": "1",
         "CIMER_ENVIRONMENT": "development",  # a developer's machine: the committed development secrets
+        "TRUSTED_PROXIES": "127.0.0.1",  # the load generator plays the ingress: X-Forwarded-For names each citizen
         "PATH": f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     os.environ.update(env)  # get_settings() and the helpers below read the same

@@ -31,6 +31,10 @@ MAIL_DIR = ROOT / "var" / "test-mail"
 SMS_DIR = ROOT / "var" / "test-sms"
 TEST_ENV = {
     "CIMER_ENVIRONMENT": "development",  # the committed development secrets (see settings.check_secrets)
+    # Every filing here comes from 127.0.0.1, many with one applicant's address: the limits on web filings have
+    # their own tests (services/intake/tests/test_filing_limits.py) and would only get in the way.
+    "WEB_FILINGS_PER_ADDRESS": "1000000",
+    "WEB_FILINGS_PER_CONTACT": "1000000",
     "SMTP_PORT": os.environ.get("E2E_SMTP_PORT", "8825"),
     "SMS_PROVIDER_URL": f"http://127.0.0.1:{os.environ.get('E2E_SMS_PORT', '8826')}/messages",
     "MAIL_DIR": str(MAIL_DIR),

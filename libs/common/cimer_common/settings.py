@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     sms_provider_url: str = "http://127.0.0.1:1026/messages"
     sms_api_key: str = "development-key"
     sms_dir: str = "var/sms"
+    # Limits on web filings (intake, `domain.filing_limits`): from one client address an hour (generous: many
+    # mobile subscribers share an address), to one e-mail address or phone number a day (no flooding anyone).
+    web_filings_per_address: int = 60
+    web_filings_per_contact: int = 10
 
     def check_secrets(self, service: str) -> None:
         """Refuse to run `service` outside development with a secret left at its committed default; the error
@@ -154,6 +158,8 @@ def nameko_config(service: str) -> dict[str, Any]:
         "MAIL_FROM": settings.mail_from,
         "SMS_PROVIDER_URL": settings.sms_provider_url,
         "SMS_API_KEY": settings.sms_api_key,
+        "WEB_FILINGS_PER_ADDRESS": settings.web_filings_per_address,
+        "WEB_FILINGS_PER_CONTACT": settings.web_filings_per_contact,
     }
 
 

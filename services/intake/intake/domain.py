@@ -13,6 +13,7 @@ import ipaddress
 import math
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -176,16 +177,17 @@ MAX_STATUS_LOOKUP_FAILURES = 20  # per client address (per /64 for IPv6), within
 MAX_STATUS_LOOKUP_FAILURES_PER_NUMBER = 10
 
 
-def status_lookup_retry_after(
-    failures: Sequence[datetime],
+def throttle_retry_after(
+    counted: Sequence[datetime],
     now: datetime,
     limit: int = MAX_STATUS_LOOKUP_FAILURES,
     window: timedelta = STATUS_LOOKUP_WINDOW,
 ) -> int | None:
-    """None when fewer than `limit` of an address's failed look-ups lie in the window that ends at `now` (one
-    stamped a little after `now`, by a replica whose clock runs ahead, counts); otherwise the whole seconds (at
-    least 1) until enough have left it for one more look-up: the `limit`-th most recent must leave."""
-    recent = sorted((at for at in failures if at > now - window), reverse=True)
+    """Every throttle's rule (failed status look-ups, web filings): None when fewer than `limit` of the times
+    `counted` for one key lie in the window that ends at `now` (one stamped a little after `now`, by a replica
+    whose clock runs ahead, counts); otherwise the whole seconds (at least 1) until enough have left it for one
+    more: the `limit`-th most recent must leave."""
+    recent = sorted((at for at in counted if at > now - window), reverse=True)
     if len(recent) < limit:
         return None
     leaves_at = recent[limit - 1] + window
@@ -208,6 +210,68 @@ def clean_client_address(address: str | None) -> str | None:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
+
+
+# --- Limits on web filings ----------------------------------------------------------------------------------------
+# A receipt goes to whatever address or number a filing gives, so without a limit anyone could flood someone's
+# mailbox or phone through CİMER, or script thousands of filings from one machine. Officers' filings (phone, in
+# person) are not limited: they file for many citizens. The address's limit is generous, because thousands of
+# mobile subscribers may share one IPv4 address behind their operator's NAT.
+
+
+FILING_MARKS_KEPT = timedelta(days=1)  # the longest window of `filing_limits`: older marks count for nothing
+
+
+@dataclass(frozen=True)
+class FilingLimit:
+    kind: str  # "address", "email", "phone"
+    most: int
+    window: timedelta
+
+
+def filing_limits(per_address: int, per_contact: int) -> dict[str, FilingLimit]:
+    """The limits by kind of key: `per_address` web filings an hour from one address (an IPv6 /64),
+    `per_contact` a day to one e-mail address or phone number."""
+    return {
+        "address": FilingLimit("address", per_address, timedelta(hours=1)),
+        "email": FilingLimit("email", per_contact, FILING_MARKS_KEPT),
+        "phone": FilingLimit("phone", per_contact, FILING_MARKS_KEPT),
+    }
+
+
+def filing_keys(request: ApplicationCreate, client_address: str | None) -> list[tuple[str, str]]:
+    """What a web filing is counted by: `(kind, value)`, each value in one canonical form (an address as the
+    status throttle keys it, an e-mail address in lower case, a phone number's digits), so that one target is
+    one key however it is written. Nothing for an officer's filing."""
+    if request.channel != "web":
+        return []
+    keys = []
+    address = clean_client_address(client_address)
+    if address is not None:
+        keys.append(("address", address))
+    if request.applicant is not None:
+        if request.applicant.email:
+            keys.append(("email", request.applicant.email.strip().lower()))
+        if request.applicant.phone:
+            keys.append(("phone", "".join(ch for ch in request.applicant.phone if ch.isdigit())))
+    return keys
+
+
+def filing_key_hash(pepper: str, kind: str, value: str) -> str:
+    """How a key is stored: keyed with the pepper, so the marks name no address or contact by themselves."""
+    return hmac.new(pepper.encode(), f"filing:{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def filing_retry_after(
+    marks: dict[str, Sequence[datetime]], kinds: dict[str, str], limits: dict[str, FilingLimit], now: datetime
+) -> int | None:
+    """None when every key (`marks`: its recent filings, by key hash; `kinds`: each hash's kind) is under its
+    limit; otherwise the seconds until the last of them to free up allows one more."""
+    waits = []
+    for key, at in marks.items():
+        limit = limits[kinds[key]]
+        waits.append(throttle_retry_after(at, now, limit.most, limit.window))
+    return max((wait for wait in waits if wait is not None), default=None)
 
 
 # --- The inbox ---------------------------------------------------------------------------------------------------

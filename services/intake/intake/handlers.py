@@ -28,7 +28,14 @@ from cimer_common.outbox import OutboxWriter
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.tokens import Principal
 from intake import domain
-from intake.models import Applicant, Application, HistoryEntry, StatusLookupFailure, tracking_sequence
+from intake.models import (
+    Applicant,
+    Application,
+    FilingMark,
+    HistoryEntry,
+    StatusLookupFailure,
+    tracking_sequence,
+)
 
 log = get_logger(__name__)
 
@@ -87,6 +94,49 @@ def _filing(with_applicant: bool) -> Any:
     return first_line.add_cte(*ctes)
 
 
+_MARKS = FilingMark.__table__
+_RANKED_MARKS = (
+    select(
+        _MARKS.c.key_hash,
+        _MARKS.c.at,
+        func.row_number().over(partition_by=_MARKS.c.key_hash, order_by=_MARKS.c.at.desc()).label("nth"),
+    )
+    .where(_MARKS.c.key_hash.in_(bindparam("keys", expanding=True)), _MARKS.c.at > bindparam("since"))
+    .subquery()
+)
+# The most recent marks of each key, as many as its limit: all a throttle needs, in one statement built once.
+RECENT_MARKS = select(_RANKED_MARKS.c.key_hash, _RANKED_MARKS.c.at).where(_RANKED_MARKS.c.nth <= bindparam("most"))
+MARK_FILING = insert(_MARKS)
+
+
+def _within_filing_limits(
+    session: Session,
+    request: ApplicationCreate,
+    client_address: str | None,
+    pepper: str,
+    limits: dict[str, domain.FilingLimit],
+    now: datetime,
+) -> None:
+    """Refuse a web filing over a limit (`TooManyRequests`, nothing stored); otherwise mark it against each of
+    its keys. Two filings at the very same moment may both pass the last place under a limit: a limit against
+    floods, not a count to the unit, so no lock is taken on the hot path."""
+    kinds = {
+        domain.filing_key_hash(pepper, kind, value): kind for kind, value in domain.filing_keys(request, client_address)
+    }
+    if not kinds:
+        return
+    wanted = [limits[kind] for kind in kinds.values()]
+    since = now - max(limit.window for limit in wanted)
+    recent = session.execute(RECENT_MARKS, {"keys": list(kinds), "since": since, "most": max(w.most for w in wanted)})
+    marks: dict[str, list[datetime]] = {key: [] for key in kinds}
+    for key, at in recent:
+        marks[key].append(at)
+    wait = domain.filing_retry_after(marks, kinds, limits, now)
+    if wait is not None:
+        raise TooManyRequests("too_many_filings", str(wait))
+    session.execute(MARK_FILING, [{"key_hash": key, "at": now} for key in kinds])
+
+
 def file_application(
     session: Session,
     outbox: OutboxWriter,
@@ -94,15 +144,20 @@ def file_application(
     pepper: str,
     seal_key: str,
     officer: Principal | None = None,
+    client_address: str | None = None,
+    limits: dict[str, domain.FilingLimit] | None = None,
 ) -> dict[str, Any]:
     """Check, number and store an application, and announce it; returns what the applicant is told once.
 
-    The access code is kept hashed, and also sealed with `seal_key` until the receipt carrying it is delivered
-    (`notice_contacts`, `receipts_done`)."""
+    A web filing is first held to `limits` (by `client_address` and by the applicant's contacts; none given, no
+    limit). The access code is kept hashed, and also sealed with `seal_key` until the receipt carrying it is done
+    with (`notice_contacts`, `receipts_done`)."""
     request = domain.recording_officer_rules(request, officer)
     recorded_by = officer.institution if officer and request.channel != "web" else None
     domain.check(request)
     received_at = datetime.now(UTC)
+    if limits is not None:
+        _within_filing_limits(session, request, client_address, pepper, limits, received_at)
     number = domain.tracking_number(received_at, session.execute(tracking_sequence.next_value()).scalar_one())
     access_code = domain.new_access_code()
     reachable = domain.can_be_told(request)
@@ -226,6 +281,12 @@ def receipts_done(session: Session, application_ids: list[uuid.UUID]) -> None:
         .where(Application.id.in_(application_ids), Application.access_code_sealed.is_not(None))
         .values(access_code_sealed=None)
     )
+
+
+def forget_old_filing_marks(session: Session, now: datetime) -> int:
+    """Forget the marks no limit counts any longer; returns how many."""
+    forgotten = session.execute(delete(FilingMark).where(FilingMark.at < now - domain.FILING_MARKS_KEPT))
+    return int(forgotten.rowcount)
 
 
 def forget_stale_access_codes(session: Session, now: datetime) -> int:
@@ -450,7 +511,7 @@ def status(
                 .order_by(StatusLookupFailure.at.desc())
                 .limit(limit)
             ).all()
-            waits.append(domain.status_lookup_retry_after(recent, now, limit))
+            waits.append(domain.throttle_retry_after(recent, now, limit))
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             return Outcome(refusal=TooManyRequests("too_many_lookups", str(wait)))

@@ -117,7 +117,7 @@ class HistoryEntry(Base):
 class StatusLookupFailure(Base):
     """A public status look-up that found nothing (a wrong pair or a missing number), by client address (an IPv6
     /64) and by the tracking number asked for: the throttle against guessing counts them by each
-    (`domain.status_lookup_retry_after`)."""
+    (`domain.throttle_retry_after`)."""
 
     __tablename__ = "status_lookup_failures"
 
@@ -130,6 +130,20 @@ class StatusLookupFailure(Base):
         Index("ix_status_lookup_failures_address_at", "client_address", "at"),
         Index("ix_status_lookup_failures_number_at", "tracking_number", "at"),
     )
+
+
+class FilingMark(Base):
+    """One web filing, by each key it counts against (its client address, its e-mail address, its phone number),
+    for the limits on web filings (`domain.filing_limits`). The key is stored keyed with the pepper, never as it
+    was given; a mark is forgotten a day after its filing."""
+
+    __tablename__ = "filing_marks"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_filing_marks_key_at", "key_hash", "at"), Index("ix_filing_marks_at", "at"))
 
 
 class OutboxMessage(OutboxMessageMixin, Base):

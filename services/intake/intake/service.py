@@ -22,7 +22,7 @@ from cimer_common.logs import get_logger
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
 from cimer_common.schemas import ApplicationCreate, page_window
 from cimer_common.worker_context import LogContext
-from intake import handlers
+from intake import domain, handlers
 from intake.models import OutboxMessage, ProcessedEvent
 
 log = get_logger(__name__)
@@ -62,9 +62,14 @@ class IntakeService(HealthCheck):
     authenticate = Authentication()
 
     @rpc(expected_exceptions=EXPECTED)
-    def file_application(self, application: dict[str, Any], token: str | None = None) -> dict[str, Any]:
-        """A citizen's web application needs no token; phone and in-person ones need the recording officer's."""
+    def file_application(
+        self, application: dict[str, Any], token: str | None = None, client_address: str | None = None
+    ) -> dict[str, Any]:
+        """A citizen's web application needs no token; phone and in-person ones need the recording officer's. A
+        web filing is limited by `client_address` (the caller's, from the gateway) and by its contacts."""
         officer = self.authenticate(token) if token else None
+        if client_address is not None and not isinstance(client_address, str):
+            client_address = None
         try:
             request = ApplicationCreate.model_validate(application)
         except ValidationError as error:
@@ -78,6 +83,10 @@ class IntakeService(HealthCheck):
                 self.config["ACCESS_CODE_PEPPER"],
                 self.config["ACCESS_CODE_SEAL_KEY"],
                 officer,
+                client_address,
+                domain.filing_limits(
+                    int(self.config["WEB_FILINGS_PER_ADDRESS"]), int(self.config["WEB_FILINGS_PER_CONTACT"])
+                ),
             )
         log.info(
             "application filed", tracking_number=accepted["tracking_number"], kind=request.kind, channel=request.channel
@@ -150,13 +159,16 @@ class IntakeService(HealthCheck):
         log.info("receipts done, access codes forgotten", applications=len(identifiers))
 
     @timer(interval=FORGET_INTERVAL_SECONDS)
-    def forget_stale_access_codes(self) -> int:
-        """The bound on a sealed code, whatever became of its receipt (`domain.SEALED_AT_MOST`)."""
+    def forget_expired(self) -> dict[str, int]:
+        """What is kept only for a while: sealed codes past their bound, whatever became of their receipts
+        (`domain.SEALED_AT_MOST`), and the filing marks no limit counts any longer."""
+        now = datetime.now(UTC)
         with self.db.transaction() as session:
-            forgotten = handlers.forget_stale_access_codes(session, datetime.now(UTC))
-        if forgotten:
-            log.warning("access codes forgotten before their receipts were done", applications=forgotten)
-        return forgotten
+            codes = handlers.forget_stale_access_codes(session, now)
+            marks = handlers.forget_old_filing_marks(session, now)
+        if codes:
+            log.warning("access codes forgotten before their receipts were done", applications=codes)
+        return {"access_codes": codes, "filing_marks": marks}
 
     @on_events("routing", "application_assigned")
     def handle_application_assigned(self, events: Batch[ApplicationAssigned]) -> None:

@@ -99,16 +99,16 @@ def test_the_status_throttle_counts_failures_in_the_window_and_says_how_long_to_
     now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     assert domain.MAX_STATUS_LOOKUP_FAILURES == 20 and timedelta(minutes=10) == domain.STATUS_LOOKUP_WINDOW
     nineteen = [now - timedelta(seconds=s) for s in range(19)]
-    assert domain.status_lookup_retry_after(nineteen, now) is None
+    assert domain.throttle_retry_after(nineteen, now) is None
     # The 20th failure, the oldest 9 minutes ago: it leaves the window in 60 seconds.
     twenty = [*nineteen, now - timedelta(minutes=9)]
-    assert domain.status_lookup_retry_after(twenty, now) == 60
+    assert domain.throttle_retry_after(twenty, now) == 60
     # Failures older than the window do not count.
-    assert domain.status_lookup_retry_after([*nineteen, now - timedelta(minutes=10)], now) is None
+    assert domain.throttle_retry_after([*nineteen, now - timedelta(minutes=10)], now) is None
     # With more than 20, the 20th most recent must leave; never less than one second.
     many = [now - timedelta(seconds=s) for s in range(30)]
-    assert domain.status_lookup_retry_after(many, now) == 600 - 19
-    assert domain.status_lookup_retry_after([now - timedelta(minutes=10) + timedelta(milliseconds=1)] * 20, now) == 1
+    assert domain.throttle_retry_after(many, now) == 600 - 19
+    assert domain.throttle_retry_after([now - timedelta(minutes=10) + timedelta(milliseconds=1)] * 20, now) == 1
 
 
 def test_the_throttle_counts_an_ipv6_client_by_its_64_and_an_ipv4_one_by_its_address():
@@ -119,6 +119,37 @@ def test_the_throttle_counts_an_ipv6_client_by_its_64_and_an_ipv4_one_by_its_add
     assert domain.clean_client_address("testclient") == "testclient"  # not an address: as given, trimmed
     assert domain.clean_client_address("  ") is None and domain.clean_client_address(None) is None
     assert domain.MAX_STATUS_LOOKUP_FAILURES_PER_NUMBER < domain.MAX_STATUS_LOOKUP_FAILURES
+
+
+def test_a_web_filing_is_counted_by_its_address_and_its_contacts_each_in_one_form():
+    applicant = {"national_id": "10000000146", "first_name": "A", "last_name": "B"}
+    web = ApplicationCreate.model_validate(
+        {
+            "kind": "petition", "petition_type": "complaint", "subject": "transport", "title": "Yol",
+            "body": "Yol aylardır bozuk.", "province": "06",
+            "applicant": {**applicant, "email": " Ayse@Example.ORG", "phone": "+90 (555) 111-22-33"},
+        }
+    )  # fmt: skip
+    assert domain.filing_keys(web, "2001:db8:1:2::9") == [
+        ("address", "2001:db8:1:2::/64"),
+        ("email", "ayse@example.org"),
+        ("phone", "905551112233"),
+    ]
+    assert domain.filing_keys(web.model_copy(update={"applicant": None}), None) == []
+    assert domain.filing_keys(web.model_copy(update={"channel": "phone"}), "198.51.100.1") == []  # an officer's
+    one, other = (domain.filing_key_hash("pepper", "email", "ayse@example.org") for _ in range(2))
+    assert one == other and "ayse" not in one and one != domain.filing_key_hash("other", "email", "ayse@example.org")
+
+
+def test_a_filing_waits_for_the_last_of_its_keys_to_free_up():
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    limits = domain.filing_limits(per_address=2, per_contact=1)
+    kinds = {"a": "address", "e": "email"}
+    assert domain.filing_retry_after({"a": [now], "e": []}, kinds, limits, now) is None
+    # The address's second filing, 10 minutes ago, frees it in 50 minutes; the e-mail's, an hour ago, in 23 hours.
+    marks = {"a": [now - timedelta(minutes=10), now - timedelta(minutes=5)], "e": [now - timedelta(hours=1)]}
+    assert domain.filing_retry_after(marks, kinds, limits, now) == 23 * 3600
+    assert domain.filing_retry_after({"a": marks["a"], "e": []}, kinds, limits, now) == 50 * 60
 
 
 # --- The sealed access code --------------------------------------------------------------------------------------

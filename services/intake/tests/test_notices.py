@@ -135,10 +135,10 @@ def test_a_code_whose_receipt_never_reports_back_is_forgotten_after_a_day(start_
             .values(received_at=Application.received_at - timedelta(hours=24, minutes=1))
         )
     engine.dispose()
-    assert call(intake, "forget_stale_access_codes") == 1
+    assert call(intake, "forget_expired")["access_codes"] == 1
     codes = sealed_codes()
     assert codes[old["tracking_number"]] is None and codes[recent["tracking_number"]] is not None
-    assert call(intake, "forget_stale_access_codes") == 0
+    assert call(intake, "forget_expired")["access_codes"] == 0
 
 
 def test_a_phone_only_or_a_confidential_applicant_is_still_told(start_service, amqp_uri):

@@ -23,7 +23,9 @@ TrackingNumber = Annotated[str, Path(min_length=12, max_length=20, description="
     response_model=ApplicationAccepted,
     summary="File an application (web); keep the tracking number and access code to follow it",
 )
-async def file_application(application: ApplicationCreate, rpc: Rpc, officer: OptionalOfficer) -> ApplicationAccepted:
+async def file_application(
+    application: ApplicationCreate, rpc: Rpc, officer: OptionalOfficer, address: ClientAddress
+) -> ApplicationAccepted:
     if application.channel != "web":
         # Phone and in-person applications are recorded by an officer: refuse early who may not; intake decides.
         if officer is None:
@@ -35,6 +37,7 @@ async def file_application(application: ApplicationCreate, rpc: Rpc, officer: Op
         "file_application",
         application=application.model_dump(mode="json"),
         token=officer.token if officer and application.channel != "web" else None,
+        client_address=address,  # a web filing is limited by it (and by its contacts) across every gateway
     )
     return ApplicationAccepted.model_validate(accepted)
 

@@ -1,0 +1,95 @@
+"""Interface tests of the limits on web filings: by client address, and by the e-mail address or phone number a
+receipt would go to, through the real entrypoint. A refused filing stores nothing."""
+
+import pytest
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import create_engine, func, select, update
+
+from cimer_common.errors import TooManyRequests
+from cimer_common.settings import get_settings
+from cimer_common.testing import token_for
+from intake.models import Application, FilingMark, OutboxMessage
+
+pytestmark = pytest.mark.interface
+
+CALL_CENTRE_06 = token_for("cc-06", "GOV-06", "call_centre")
+PETITION = {
+    "kind": "petition",
+    "petition_type": "complaint",
+    "subject": "transport",
+    "title": "Yol bozuk",
+    "body": "Mahallemizdeki yol aylardır bozuk.",
+    "province": "06",
+    "district": "Çankaya",
+}
+
+
+def by(email=None, phone=None):
+    applicant = {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz"}
+    return {**PETITION, "applicant": {**applicant, "email": email, "phone": phone}}
+
+
+def stored():
+    engine = create_engine(get_settings().database_url("intake"))
+    with engine.connect() as connection:
+        counts = tuple(
+            connection.scalar(select(func.count()).select_from(table)) for table in (Application, OutboxMessage)
+        )
+    engine.dispose()
+    return counts
+
+
+@pytest.fixture
+def intake(start_service):
+    return start_service("intake", WEB_FILINGS_PER_ADDRESS=4, WEB_FILINGS_PER_CONTACT=2)
+
+
+def test_a_contact_gets_no_more_receipts_a_day_than_its_limit_however_it_is_written(intake):
+    with entrypoint_hook(intake, "file_application") as file:
+        file(by(email="victim@example.org"), client_address="198.51.100.1")
+        file(by(email=" Victim@Example.ORG "), client_address="198.51.100.2")  # one address, however written
+        before = stored()
+        with pytest.raises(TooManyRequests) as refused:
+            file(by(email="victim@example.org"), client_address="198.51.100.3")
+        assert refused.value.code == "too_many_filings" and 1 <= int(refused.value.retry_after) <= 86400
+        assert stored() == before  # nothing of it kept: no application, no event
+        file(by(phone="+90 555 111 22 33"), client_address="198.51.100.3")
+        file(by(phone="905551112233"), client_address="198.51.100.4")
+        with pytest.raises(TooManyRequests):
+            file(by(email="other@example.org", phone="+905551112233"), client_address="198.51.100.5")
+        file(by(email="other@example.org"), client_address="198.51.100.5")  # another contact: filed
+
+
+def test_one_address_files_no_more_than_its_limit_an_hour_and_its_64_counts_as_one(intake):
+    with entrypoint_hook(intake, "file_application") as file:
+        for n in range(4):
+            file(by(email=f"a{n}@example.org"), client_address=f"2001:db8:1:2::{n + 1}")
+        with pytest.raises(TooManyRequests) as refused:
+            file(by(email="a9@example.org"), client_address="2001:db8:1:2:abcd::1")
+        assert 1 <= int(refused.value.retry_after) <= 3600
+        file(by(email="a9@example.org"), client_address="2001:db8:1:3::1")  # another /64
+        file({**PETITION, "applicant": None}, client_address="198.51.100.9")  # anonymous: the address alone
+
+        # An hour on, the address may file again.
+        engine = create_engine(get_settings().database_url("intake"))
+        with engine.begin() as connection:
+            connection.execute(update(FilingMark).values(at=FilingMark.at - func.make_interval(0, 0, 0, 0, 1, 1)))
+        file(by(email="a10@example.org"), client_address="2001:db8:1:2::1")
+        # A day on, no mark counts for anything, and all are forgotten: 4 × 2, 2, 1, and the last filing's 2.
+        with engine.begin() as connection:
+            connection.execute(update(FilingMark).values(at=FilingMark.at - func.make_interval(0, 0, 0, 1)))
+        with entrypoint_hook(intake, "forget_expired") as forget:
+            assert forget()["filing_marks"] == 4 * 2 + 2 + 1 + 2
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(FilingMark)) == 0
+        engine.dispose()
+
+
+def test_officers_filings_are_not_limited(intake):
+    with entrypoint_hook(intake, "file_application") as file:
+        for _ in range(3):  # the call centre records many calls, some from one applicant
+            file({**by(email="victim@example.org"), "channel": "phone", "province": None}, token=CALL_CENTRE_06)
+    engine = create_engine(get_settings().database_url("intake"))
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(FilingMark)) == 0
+    engine.dispose()
