@@ -95,18 +95,28 @@ def _filing(with_applicant: bool) -> Any:
 
 
 _MARKS = FilingMark.__table__
+_KEYS = bindparam("keys", type_=ARRAY(String))
+# The filing's marks, inserted in the same statement that reads each key's most recent earlier ones (as many as
+# its limit): one round trip. The statement's own inserts are not visible to its read (one snapshot), and a
+# refusal rolls the transaction back, marks and all.
+_MARK = (
+    insert(_MARKS)
+    .from_select(["key_hash", "at"], select(func.unnest(_KEYS), bindparam("now")))
+    .returning(_MARKS.c.id)
+    .cte("marked")
+)
 _RANKED_MARKS = (
     select(
         _MARKS.c.key_hash,
         _MARKS.c.at,
         func.row_number().over(partition_by=_MARKS.c.key_hash, order_by=_MARKS.c.at.desc()).label("nth"),
     )
-    .where(_MARKS.c.key_hash.in_(bindparam("keys", expanding=True)), _MARKS.c.at > bindparam("since"))
+    .where(_MARKS.c.key_hash == func.any(_KEYS), _MARKS.c.at > bindparam("since"))
     .subquery()
 )
-# The most recent marks of each key, as many as its limit: all a throttle needs, in one statement built once.
-RECENT_MARKS = select(_RANKED_MARKS.c.key_hash, _RANKED_MARKS.c.at).where(_RANKED_MARKS.c.nth <= bindparam("most"))
-MARK_FILING = insert(_MARKS)
+MARK_AND_COUNT = (
+    select(_RANKED_MARKS.c.key_hash, _RANKED_MARKS.c.at).where(_RANKED_MARKS.c.nth <= bindparam("most")).add_cte(_MARK)
+)
 
 
 def _within_filing_limits(
@@ -117,9 +127,10 @@ def _within_filing_limits(
     limits: dict[str, domain.FilingLimit],
     now: datetime,
 ) -> None:
-    """Refuse a web filing over a limit (`TooManyRequests`, nothing stored); otherwise mark it against each of
-    its keys. Two filings at the very same moment may both pass the last place under a limit: a limit against
-    floods, not a count to the unit, so no lock is taken on the hot path."""
+    """Mark a web filing against each of its keys, and refuse it over a limit (`TooManyRequests`: the caller's
+    transaction rolls back, so nothing is stored, marks included). Two filings at the very same moment may both
+    pass the last place under a limit: a limit against floods, not a count to the unit, so no lock is taken on the
+    hot path."""
     kinds = {
         domain.filing_key_hash(pepper, kind, value): kind for kind, value in domain.filing_keys(request, client_address)
     }
@@ -127,14 +138,14 @@ def _within_filing_limits(
         return
     wanted = [limits[kind] for kind in kinds.values()]
     since = now - max(limit.window for limit in wanted)
-    recent = session.execute(RECENT_MARKS, {"keys": list(kinds), "since": since, "most": max(w.most for w in wanted)})
+    most = max(limit.most for limit in wanted)
+    earlier = session.execute(MARK_AND_COUNT, {"keys": list(kinds), "now": now, "since": since, "most": most})
     marks: dict[str, list[datetime]] = {key: [] for key in kinds}
-    for key, at in recent:
+    for key, at in earlier:
         marks[key].append(at)
     wait = domain.filing_retry_after(marks, kinds, limits, now)
     if wait is not None:
-        raise TooManyRequests("too_many_filings", str(wait))
-    session.execute(MARK_FILING, [{"key_hash": key, "at": now} for key in kinds])
+        raise TooManyRequests("too_many_filings", str(wait))  # the transaction, the marks with it, rolls back
 
 
 def file_application(

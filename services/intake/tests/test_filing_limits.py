@@ -33,7 +33,8 @@ def stored():
     engine = create_engine(get_settings().database_url("intake"))
     with engine.connect() as connection:
         counts = tuple(
-            connection.scalar(select(func.count()).select_from(table)) for table in (Application, OutboxMessage)
+            connection.scalar(select(func.count()).select_from(table))
+            for table in (Application, OutboxMessage, FilingMark)
         )
     engine.dispose()
     return counts
@@ -52,7 +53,7 @@ def test_a_contact_gets_no_more_receipts_a_day_than_its_limit_however_it_is_writ
         with pytest.raises(TooManyRequests) as refused:
             file(by(email="victim@example.org"), client_address="198.51.100.3")
         assert refused.value.code == "too_many_filings" and 1 <= int(refused.value.retry_after) <= 86400
-        assert stored() == before  # nothing of it kept: no application, no event
+        assert stored() == before  # nothing of it kept: no application, no event, no mark
         file(by(phone="+90 555 111 22 33"), client_address="198.51.100.3")
         file(by(phone="905551112233"), client_address="198.51.100.4")
         with pytest.raises(TooManyRequests):
