@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from cimer_common.errors import DomainError, TooManyRequests, Unauthorized
+from cimer_common.errors import DomainError, NotReady, TooManyRequests, Unauthorized
 from cimer_common.messages import language, message, validation_message
 from gateway.rpc import Busy, RemoteError, ServiceUnavailable
 
@@ -49,7 +49,7 @@ async def on_validation_error(request: Request, error: Exception) -> JSONRespons
 
 async def on_domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    if isinstance(error, TooManyRequests):
+    if isinstance(error, (TooManyRequests, NotReady)):
         response = problem(request, error.status, error.code)
         if error.retry_after:
             response.headers["Retry-After"] = error.retry_after

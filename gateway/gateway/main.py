@@ -14,9 +14,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cimer_common import logs
 from cimer_common.broker import GATEWAY, component_uri
+from cimer_common.revocations import Revocations
 from gateway import errors, web
 from gateway.api.routes import admin, applications, auth, health, institutions, reports
-from gateway.auth import Revocations, Verifier
+from gateway.auth import RevocationsFollower, Verifier
 from gateway.limits import BodyLimit
 from gateway.rpc import RpcClient, correlation_id
 from gateway.settings import GatewaySettings
@@ -39,7 +40,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         await rpc.connect()
         revocations = Revocations()
-        await revocations.follow(rpc)
+        await RevocationsFollower(revocations).follow(rpc)
         app.state.rpc = rpc
         app.state.revocations = revocations
         app.state.verifier = Verifier(settings.jwt_public_key_file, revocations)

@@ -55,6 +55,8 @@ RPC_CALLERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("reporting", "stored_report_document"): ("notification",),
     ("routing", "get_institution"): (GATEWAY, "identity", OPERATOR),
     ("routing", "plug_institution"): (OPERATOR,),
+    # Whoever checks officers' tokens loads the recent revocations (`cimer_common.revocations`).
+    ("identity", "revoked_sessions"): (GATEWAY, "intake", "routing", "reporting"),
 }
 # The RPCs each component calls (its topic permission on the RPC exchange); the gateway's are the public API's.
 RPC_CALLS: dict[str, tuple[str, ...]] = {
@@ -65,6 +67,9 @@ RPC_CALLS: dict[str, tuple[str, ...]] = {
         "reporting.stored_report_document",
     ),
     "identity": ("routing.get_institution",),
+    "intake": ("identity.revoked_sessions",),
+    "routing": ("identity.revoked_sessions",),
+    "reporting": ("identity.revoked_sessions",),
     OPERATOR: ("routing.get_institution", "routing.plug_institution"),
 }
 
@@ -126,7 +131,12 @@ def _literal(name: str) -> str:
 
 
 def _consumed_by(service: str) -> set[str]:
-    return {e.producer for e in CATALOGUE.values() if any(c.split(".")[0] == service for c in e.consumers)}
+    """The producers whose events `service` hears: as a consumer, or each of its processes as a broadcast."""
+    return {
+        e.producer
+        for e in CATALOGUE.values()
+        if any(c.split(".")[0] == service for c in e.consumers) or service in e.broadcast_to
+    }
 
 
 def _produces(service: str) -> bool:
@@ -162,7 +172,8 @@ def permissions_of(component: str) -> Permissions:
     own_events = _literal(f"{service}.events")
     # Its consumers' queues (declared and bound by its outbox) and its own consumer queues.
     produced_queues = [rf"evt-{service}-.*"] if _produces(service) else []
-    consumer_queues = [rf"evt-[a-z]+-[a-z_]+--{service}\.[a-z_]+"]
+    # (a broadcast's queue ends with the process's own identifier, `outbox.BroadcastConsumer`)
+    consumer_queues = [rf"evt-[a-z]+-[a-z_]+--{service}\.[a-z_]+(-[0-9a-f]{{32}})?"]
     sources = [_literal(f"{p}.events") for p in _consumed_by(service)]
     dead_letters = [_literal(DEAD_LETTERS), _literal(DEAD_LETTER_EXCHANGE)]
     configure = [rpc, own_rpc, reply, own_events, *produced_queues, *consumer_queues, *sources, *dead_letters]

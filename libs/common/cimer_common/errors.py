@@ -52,6 +52,17 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
+class NotReady(DomainError):
+    """Cannot answer yet, and will soon (it has not yet learnt what it must know first, such as which sessions
+    were revoked): 503. The second argument is the number of seconds to wait, as text (`Retry-After`)."""
+
+    status = 503
+
+    def __init__(self, code: str = "service_unavailable", retry_after: str | None = "5"):
+        super().__init__(code, retry_after)
+        self.retry_after = retry_after
+
+
 # The most items one internal call of a sending round may ask about (notification's rounds take 50 notices).
 MOST_PER_ROUND = 500
 
@@ -64,5 +75,14 @@ def round_of(values: object, field: str) -> list[object]:
     return values
 
 
-EXPECTED = (InvalidRequest, InvalidApplication, NotFound, Forbidden, Conflict, Unauthorized, TooManyRequests)
+EXPECTED = (
+    InvalidRequest,
+    InvalidApplication,
+    NotFound,
+    Forbidden,
+    Conflict,
+    Unauthorized,
+    TooManyRequests,
+    NotReady,
+)
 BY_NAME = {cls.__name__: cls for cls in EXPECTED}

@@ -270,7 +270,8 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             consumers=(),
             payload=SessionRevoked,
             summary="An officer's session ended early (logout, disabled user): its access tokens are refused at once.",
-            broadcast_to=("gateway",),
+            # Everyone who checks officers' tokens; identity reads its own sessions.
+            broadcast_to=("gateway", "intake", "routing", "reporting"),
         ),
     )
 }

@@ -36,7 +36,7 @@ from eventlet.event import Event
 from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
 from nameko.constants import PERSISTENT
-from nameko.events import EventHandler
+from nameko.events import BROADCAST, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
@@ -549,7 +549,17 @@ def set_aside(amqp_uri: str, body: Any, reason: str, queue: str) -> None:
     )
 
 
+class BroadcastConsumer(EventConsumer):
+    """`@on_broadcast(producer, event_type)`: like `on_event`, but every process of the service hears every event,
+    on a queue of its own that lives as long as its connection (nameko's broadcast handler): for what each process
+    keeps in memory (the revoked sessions), never for what is kept in a database."""
+
+    def __init__(self, source_service: str, event_type: str, **kwargs: Any):
+        super().__init__(source_service, event_type, handler_type=BROADCAST, reliable_delivery=False, **kwargs)
+
+
 on_event = EventConsumer.decorator
 on_events = EventBatchConsumer.decorator
+on_broadcast = BroadcastConsumer.decorator
 # What an `@on_events` handler gets.
 Batch = list[tuple[Envelope, P]]

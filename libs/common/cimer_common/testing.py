@@ -165,11 +165,22 @@ def start_service(container_factory: Any, clean_bus: None) -> Iterator[Callable[
     """`start_service("intake")`: an empty database and a running container of the real service class."""
     started: dict[str, Any] = {}
 
-    def start(service: str, fresh_database: bool = True, **config: Any) -> Any:
+    def start(service: str, fresh_database: bool = True, revocations_known: bool = True, **config: Any) -> Any:
+        """`revocations_known`: identity is not running in most of these tests, so a service that follows the
+        revoked sessions is told there are none, as identity would answer (`revocations_known=False` leaves it
+        waiting for identity, as a real process does)."""
+        from nameko.testing.utils import get_extension
+
+        from cimer_common.authentication import Authentication
+
         if fresh_database:
             reset_database(service)
         container = container_factory(service_class(service), {**nameko_config(service), **config})
         container.start()
+        authentication = get_extension(container, Authentication)
+        revocations = authentication.authenticator.revocations if authentication is not None else None
+        if revocations_known and revocations is not None:
+            revocations.load([])
         started[service] = container
         return container
 

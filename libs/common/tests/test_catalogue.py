@@ -4,7 +4,7 @@ import inspect
 from pathlib import Path
 
 import pytest
-from nameko.events import EventHandler
+from nameko.events import BROADCAST, EventHandler
 
 from cimer_common.events import CATALOGUE, markdown
 from cimer_common.settings import SERVICES, service_class
@@ -12,14 +12,15 @@ from cimer_common.settings import SERVICES, service_class
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def handlers_in_code() -> set[tuple[str, str, str]]:
-    """(producer, event, "service.method") for every event entrypoint of every service class."""
+def handlers_in_code(broadcast: bool = False) -> set[tuple[str, str, str]]:
+    """(producer, event, "service.method") for every event entrypoint of every service class: those of a service
+    (one of its processes takes each event), or with `broadcast` those every process hears."""
     found = set()
     for service in SERVICES:
         cls = service_class(service)
         for name, method in inspect.getmembers(cls, inspect.isfunction):
             for entrypoint in getattr(method, "nameko_entrypoints", ()):
-                if isinstance(entrypoint, EventHandler):
+                if isinstance(entrypoint, EventHandler) and (entrypoint.handler_type is BROADCAST) == broadcast:
                     found.add((entrypoint.source_service, entrypoint.event_type, f"{cls.name}.{name}"))
     return found
 
@@ -27,6 +28,11 @@ def handlers_in_code() -> set[tuple[str, str, str]]:
 def test_every_handler_in_the_code_is_in_the_catalogue_and_every_catalogued_consumer_exists():
     catalogued = {(e.producer, e.name, c) for e in CATALOGUE.values() for c in e.consumers}
     assert handlers_in_code() == catalogued
+
+
+def test_every_service_a_broadcast_is_for_hears_it_and_no_other():
+    catalogued = {(e.producer, e.name, s) for e in CATALOGUE.values() for s in e.broadcast_to if s in SERVICES}
+    assert {(p, e, consumer.split(".")[0]) for p, e, consumer in handlers_in_code(broadcast=True)} == catalogued
 
 
 def test_the_events_document_is_generated_from_the_catalogue():

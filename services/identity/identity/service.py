@@ -44,7 +44,7 @@ class IdentityService(HealthCheck):
     db = Database()
     outbox = Outbox(OutboxMessage)
     log_context = LogContext()
-    authenticate = Authentication()
+    authenticate = Authentication(follow_revocations=False)  # it reads its own sessions (`check_session`)
     sign = TokenSigner()
     routing = RpcProxy("routing")
 

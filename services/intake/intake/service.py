@@ -13,7 +13,7 @@ from nameko.timer import timer
 from pydantic import ValidationError
 
 from cimer_common import calendar
-from cimer_common.authentication import Authentication
+from cimer_common.authentication import Authentication, FollowsRevocations
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound, round_of
@@ -52,7 +52,7 @@ def _notice_kind(notice: Any) -> str:
     return kind
 
 
-class IntakeService(HealthCheck):
+class IntakeService(HealthCheck, FollowsRevocations):
     name = "intake"
 
     db = Database()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cimer_common import calendar
 from cimer_common.access import Action, require
-from cimer_common.authentication import Authentication
+from cimer_common.authentication import Authentication, FollowsRevocations
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.errors import EXPECTED, Forbidden, InvalidRequest, NotFound
@@ -38,7 +38,7 @@ log = get_logger(__name__)
 PRODUCE_INTERVAL_SECONDS = float(os.environ.get("REPORT_PRODUCE_INTERVAL_SECONDS", "3600"))
 
 
-class ReportingService(HealthCheck):
+class ReportingService(HealthCheck, FollowsRevocations):
     name = "reporting"
 
     db = Database()

@@ -10,7 +10,7 @@ from typing import Any
 from nameko.timer import timer
 
 from cimer_common import calendar
-from cimer_common.authentication import Authentication
+from cimer_common.authentication import Authentication, FollowsRevocations
 from cimer_common.bus import rpc
 from cimer_common.commands import on_institution_command
 from cimer_common.db import Database, HealthCheck
@@ -29,7 +29,7 @@ log = get_logger(__name__)
 DEADLINE_SCAN_SECONDS = float(os.environ.get("DEADLINE_SCAN_SECONDS", "300"))
 
 
-class RoutingService(HealthCheck):
+class RoutingService(HealthCheck, FollowsRevocations):
     name = "routing"
 
     db = Database()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from cimer_common.settings import SERVICES
@@ -30,9 +30,13 @@ async def health(rpc: Rpc) -> JSONResponse:
     )
 
 
-@router.get("/ready", summary="200 while this gateway holds its broker connection; for load balancers and probes")
-async def ready(rpc: Rpc) -> JSONResponse:
+@router.get(
+    "/ready",
+    summary="200 while this gateway holds its broker connection and knows the revoked sessions; for load balancers",
+)
+async def ready(request: Request, rpc: Rpc) -> JSONResponse:
     # Unlike /health, not a verdict on the services: one slow service must not take every gateway out of rotation.
-    if rpc.connected:
+    # But a gateway that does not yet know which sessions were revoked cannot serve officers: not in rotation yet.
+    if rpc.connected and request.app.state.revocations.loaded:
         return JSONResponse({"status": "ok"})
     return JSONResponse({"status": "unavailable"}, status_code=503)
