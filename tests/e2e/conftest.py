@@ -35,6 +35,8 @@ TEST_ENV = {
     # their own tests (services/intake/tests/test_filing_limits.py) and would only get in the way.
     "WEB_FILINGS_PER_ADDRESS": "1000000",
     "WEB_FILINGS_PER_CONTACT": "1000000",
+    # The tests play the ingress: a test that speaks for several clients names each in X-Forwarded-For.
+    "TRUSTED_PROXIES": "127.0.0.1",
     "SMTP_PORT": os.environ.get("E2E_SMTP_PORT", "8825"),
     "SMS_PROVIDER_URL": f"http://127.0.0.1:{os.environ.get('E2E_SMS_PORT', '8826')}/messages",
     "MAIL_DIR": str(MAIL_DIR),

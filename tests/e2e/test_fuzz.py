@@ -53,8 +53,9 @@ def test_no_request_gets_a_server_error(system, caller, tmp_path):
             "junit",
             "--report-dir",
             str(tmp_path),
-            # As if from an address of its own (the gateway trusts X-Forwarded-For from 127.0.0.1, as behind a
-            # proxy): the failed logins it makes must not throttle the other tests' logins from 127.0.0.1.
+            # As if from an address of its own (this gateway trusts X-Forwarded-For from 127.0.0.1, TRUSTED_PROXIES
+            # in conftest, as one behind an ingress does): the failed logins it makes must not throttle the other
+            # tests' logins from 127.0.0.1.
             "--header",
             f"X-Forwarded-For: 192.0.2.{10 + CALLERS.index(caller)}",
         ],

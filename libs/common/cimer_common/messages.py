@@ -188,6 +188,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The service cannot answer right now; please try again shortly.",
     ),
     "internal_error": ("Beklenmeyen bir hata oluştu.", "An unexpected error occurred."),
+    "service_busy": (
+        "Başvurular şu anda her zamankinden çok; lütfen biraz sonra yeniden deneyin. Alınan hiçbir başvuru kaybolmaz.",
+        "We are receiving more applications than usual; please try again shortly. No application taken is lost.",
+    ),
     "request_too_large": (
         "İstek çok büyük; başvuru metni ve ekleri sınırları aşmamalıdır.",
         "The request is too large; an application's text and attachments must stay within their limits.",

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any, TypeVar
@@ -49,7 +50,8 @@ from cimer_common import broker
 from cimer_common.bus import ConfirmedBatchPublisher, Outgoing, VouchedPublisher
 from cimer_common.db import UnitOfWork, make_engine
 from cimer_common.envelope import Envelope
-from cimer_common.events import Payload, produced_by, spec
+from cimer_common.errors import NotReady
+from cimer_common.events import CATALOGUE, Payload, produced_by, spec
 from cimer_common.settings import get_settings
 
 log = structlog.get_logger(__name__)
@@ -63,6 +65,9 @@ DEAD_LETTER_EXCHANGE = Exchange(broker.DEAD_LETTER_EXCHANGE, type="fanout", dura
 DEAD_LETTER_QUEUE = Queue(DEAD_LETTERS, exchange=DEAD_LETTER_EXCHANGE, durable=True)
 INSTITUTIONS_EXCHANGE = Exchange(broker.INSTITUTIONS_EXCHANGE, type="direct", durable=True)
 RELAY_BATCH = 200
+# Back-pressure (`OutboxWriter.check_room`, the bound in `settings.backlog_bound`): the backlog is measured this
+# often.
+BACKLOG_WATCH_SECONDS = float(os.environ.get("BACKLOG_WATCH_SECONDS", "1"))
 RELAY_POLL_SECONDS = 2.0
 REQUEUE_PAUSE_SECONDS = 1.0
 
@@ -169,6 +174,14 @@ class OutboxWriter:
         self._correlation_id = correlation_id
         self.staged = 0
 
+    def check_room(self) -> None:
+        """Refuse new work (`NotReady("service_busy")`, so 503 with `Retry-After`) while the service's backlog is
+        over its bound: what was accepted is still all kept and worked off; what would come on top is not taken."""
+        provider = self._provider
+        backlog = provider.backlog
+        if provider.bound and max(backlog.unpublished, backlog.waiting) > provider.bound:
+            raise NotReady("service_busy", str(BUSY_RETRY_AFTER_SECONDS))
+
     def add(self, session: Session, event_type: str, payload: Payload) -> Envelope:
         event = spec(self._provider.service, event_type)  # KeyError: this service does not produce it
         if type(payload) is not event.payload:  # another model with the same fields: hold it to the catalogue's
@@ -219,6 +232,15 @@ class OutboxWriter:
         return {"nameko.correlation_id": self.correlation_id} if self.correlation_id else {}
 
 
+@dataclass(frozen=True)
+class Backlog:
+    unpublished: int  # outbox rows not yet published (counted up to just past the bound)
+    waiting: int  # messages in the fullest queue of the service's events' consumers
+
+
+BUSY_RETRY_AFTER_SECONDS = 30
+
+
 class Outbox(DependencyProvider):
     def __init__(self, model: Any):
         # A service's mapped `OutboxMessage` class (the mixin plus the service's declarative base).
@@ -235,11 +257,49 @@ class Outbox(DependencyProvider):
         self._wake = Event()
         self._running = False
         self._relay: Any = None
+        self.bound = int(config.get("BACKLOG_BOUND", get_settings().backlog_bound))
+        self.backlog = Backlog(0, 0)
+        self.watched_queues = [
+            consumer_queue(self.service, event.name, consumer).name
+            for event in CATALOGUE.values()
+            if event.producer == self.service
+            for consumer in event.consumers
+        ]
 
     def start(self) -> None:
         declare_topology(self.amqp_uri, self.service)
         self._running = True
         self._relay = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+        if self.bound:
+            self.container.spawn_managed_thread(self._watch_backlog, identifier="outbox_backlog")
+
+    def _watch_backlog(self) -> None:
+        """Measure the backlog every BACKLOG_WATCH_SECONDS, so that checking it costs a request nothing."""
+        connection: Connection | None = None
+        table = self.model.__table__  # type: ignore[attr-defined]
+        # Counted up to just past the bound: the answer needed is "over or not", not the exact number.
+        unpublished = select(func.count()).select_from(
+            select(table.c.id).where(table.c.published_at.is_(None)).limit(self.bound + 1).subquery()
+        )
+        while self._running:
+            try:
+                if connection is None:
+                    connection = Connection(self.amqp_uri)
+                channel = connection.default_channel
+                waiting = max(
+                    (channel.queue_declare(queue=name, passive=True).message_count for name in self.watched_queues),
+                    default=0,
+                )
+                with self.engine.connect() as db:
+                    self.backlog = Backlog(int(db.scalar(unpublished) or 0), waiting)
+            except Exception as error:  # the broker or the database away: the last measure stands until they are back
+                log.warning("backlog not measured", error=f"{type(error).__name__}: {error}")
+                if connection is not None:
+                    connection.release()
+                    connection = None
+            eventlet.sleep(BACKLOG_WATCH_SECONDS)
+        if connection is not None:
+            connection.release()
 
     def stop(self) -> None:
         self._running = False

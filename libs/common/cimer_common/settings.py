@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # mobile subscribers share an address), to one e-mail address or phone number a day (no flooding anyone).
     web_filings_per_address: int = 60
     web_filings_per_contact: int = 10
+    # Back-pressure (`outbox.OutboxWriter.check_room`): how much a service lets pile up behind it before it takes
+    # no new work: rows of its outbox not yet published (the broker unreachable), or messages waiting in the
+    # fullest queue of its events' consumers (a consumer down). Hours of a national surge on a small deployment,
+    # far below what the broker's disk holds; 0: no bound.
+    backlog_bound: int = 200_000
 
     def check_secrets(self, service: str) -> None:
         """Refuse to run `service` outside development with a secret left at its committed default; the error
@@ -160,6 +165,7 @@ def nameko_config(service: str) -> dict[str, Any]:
         "SMS_API_KEY": settings.sms_api_key,
         "WEB_FILINGS_PER_ADDRESS": settings.web_filings_per_address,
         "WEB_FILINGS_PER_CONTACT": settings.web_filings_per_contact,
+        "BACKLOG_BOUND": settings.backlog_bound,
     }
 
 

@@ -166,6 +166,7 @@ def file_application(
     request = domain.recording_officer_rules(request, officer)
     recorded_by = officer.institution if officer and request.channel != "web" else None
     domain.check(request)
+    outbox.check_room()  # back-pressure: a backlog over its bound takes nothing more (503, Retry-After)
     received_at = datetime.now(UTC)
     if limits is not None:
         _within_filing_limits(session, request, client_address, pepper, limits, received_at)
