@@ -153,7 +153,14 @@ class RpcClient:
         try:
             await self._exchange.publish(message, routing_key=f"{service}.{method}", mandatory=True)
             reply = await asyncio.wait_for(future, wait)
-        except (TimeoutError, aio_pika.exceptions.DeliveryError, aio_pika.exceptions.AMQPError) as error:
+        except (
+            TimeoutError,
+            aio_pika.exceptions.DeliveryError,
+            aio_pika.exceptions.AMQPError,
+            # The channel while the robust connection is being remade (the broker restarted): not yet usable.
+            aio_pika.exceptions.ChannelInvalidStateError,
+            ConnectionError,
+        ) as error:
             raise ServiceUnavailable(f"{service}.{method}: {type(error).__name__}") from error
         finally:
             self._pending.pop(call_id, None)
