@@ -23,12 +23,13 @@ export CIMER_ENVIRONMENT ?= development
 # The test run gets a vhost and databases of its own, so it never touches a running system's data.
 TEST_ENV := AMQP_URI=pyamqp://guest:guest@127.0.0.1:5672/cimer_test DATABASE_PREFIX=cimer_test_
 
-.PHONY: help up test lint unit interface e2e bench infra browser venv migrate clean institution-example
+.PHONY: help up test lint unit interface e2e bench chaos infra browser venv migrate clean institution-example
 
 help:
 	@echo "make up     install what is missing, migrate, seed, and run every service and the gateway (Ctrl-C stops)"
 	@echo "make test   install what is missing, then lint and run the whole test suite"
 	@echo "make lint   ruff on everything, mypy on the domain modules"
+	@echo "make chaos  faults under load: kill -9 every service in turn, restart RabbitMQ and PostgreSQL, check all"
 	@echo "make institution-example   beside a running 'make up': the Ministry of Health's own system on the bus"
 
 ## Python packages: a virtualenv with the pinned dependencies and every package of the repository, editable.
@@ -89,6 +90,13 @@ test: venv infra browser
 	$(PYTEST) libs/common/tests gateway/tests tests/deploy tests/bench
 	$(TEST_ENV) $(PYTEST) services tests/interface clients/institution/tests
 	$(TEST_ENV) $(PYTEST) tests/e2e
+	$(BIN)/python bench/chaos.py --short
+
+## Faults under load (bench/chaos.py): applications and officers' acts while every service is killed with kill -9
+## in turn, RabbitMQ and PostgreSQL restarted; then every accepted application checked (lost, duplicated, stuck).
+## About 12 minutes: 120 kills, 12 broker restarts, 4 PostgreSQL restarts. `make test` runs a one-minute version.
+chaos: venv infra
+	$(BIN)/python bench/chaos.py $(CHAOS_ARGS)
 
 ## The benchmarks (bench/README.md): the whole system under load beside the machine's floors, then the monthly
 ## reports on a synthetic year of 5.5 million applications (loaded once, kept for re-runs). Not part of `make test`.

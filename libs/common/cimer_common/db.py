@@ -9,10 +9,15 @@ from eventlet import patcher
 from nameko.extensions import DependencyProvider
 from psycopg import waiting
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cimer_common.bus import rpc
+from cimer_common.errors import NotReady
+from cimer_common.logs import get_logger
 from cimer_common.settings import get_settings
+
+log = get_logger(__name__)
 
 
 def check_green_waiting() -> None:
@@ -31,7 +36,7 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         # No ping before each checkout: it was a round trip per transaction, a fifth of the services' database
         # work (`make bench`: 50 -> 64 accepted/s). After a database restart the first statement on a dead
         # connection fails, SQLAlchemy sees the disconnect and invalidates the whole pool, and that one worker
-        # fails: an event is redelivered after a pause, an RPC is answered with an error the caller may retry.
+        # fails: an event is redelivered after a pause, an RPC is answered `NotReady` (503: come back).
         pool_pre_ping=False,
         pool_recycle=1800,
     )
@@ -45,8 +50,15 @@ class UnitOfWork:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self._factory.begin() as session:
-            yield session
+        """One transaction, committed at the end. The database out of reach (restarting, the connection cut, a
+        failover) is `NotReady`: the caller is told to come back (503 at the gateway, an event retried later), not
+        handed an internal error. Whether a commit cut short took effect is unknown, as for any lost reply."""
+        try:
+            with self._factory.begin() as session:
+                yield session
+        except (OperationalError, InterfaceError) as error:
+            log.warning("database unreachable", error=f"{type(error.orig or error).__name__}: {error.orig or error}")
+            raise NotReady("service_unavailable", "5") from error
 
 
 class Database(DependencyProvider):

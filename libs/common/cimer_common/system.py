@@ -45,28 +45,42 @@ class Process:
     name: str  # `intake.2` for the second intake
     popen: subprocess.Popen[bytes]
     log: Path
+    command: list[str] = field(default_factory=list)
 
 
 @dataclass
 class System:
     processes: list[Process] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(
         self, env: dict[str, str], logs: Path, concurrency: dict[str, int] | None = None, only: set[str] | None = None
     ) -> System:
         logs.mkdir(parents=True, exist_ok=True)
+        self.env = env
         for name, command in procfile().items():
             if only is not None and name not in only:
                 continue
             for index in range(1, (concurrency or {}).get(name, 1) + 1):
                 label = name if index == 1 else f"{name}.{index}"
-                log = logs / f"{label}.log"
-                with log.open("wb") as out:
-                    popen = subprocess.Popen(  # noqa: S603 - the commands of our own Procfile
-                        command.split(), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
-                    )
-                self.processes.append(Process(label, popen, log))
+                self.processes.append(self._spawn(label, command.split(), logs / f"{label}.log", "wb"))
         return self
+
+    def _spawn(self, label: str, command: list[str], log: Path, mode: str) -> Process:
+        with log.open(mode) as out:
+            popen = subprocess.Popen(  # noqa: S603 - the commands of our own Procfile
+                command, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
+            )
+        return Process(label, popen, log, command)
+
+    def kill_and_restart(self, label: str) -> None:
+        """`kill -9` the process `label` (no chance to finish anything it holds), then start it again, its log
+        continued: what a node's crash and the orchestrator's restart do to a pod (`make chaos`)."""
+        index, process = next((i, p) for i, p in enumerate(self.processes) if p.name == label)
+        if process.popen.poll() is None:
+            process.popen.kill()
+            process.popen.wait()
+        self.processes[index] = self._spawn(label, process.command, process.log, "ab")
 
     def wait_healthy(self, base_url: str, timeout: float = 90.0) -> None:
         """Until the gateway answers /health; fails at once if a process has exited."""

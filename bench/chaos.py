@@ -1,0 +1,369 @@
+"""`make chaos`: the whole system under a steady stream of applications and officers' acts while its processes are
+killed with `kill -9` one after another, RabbitMQ restarted and PostgreSQL restarted; then every application that
+got a 201 is checked, in the manner of the RabbitMQ Jepsen checker:
+
+- **lost**: a 201 was answered and intake has no such application;
+- **duplicated**: applied twice by some consumer (more assignment lines at intake, routing or notification than
+  the application had assignments, a second receipt), or an officer's act recorded twice (two history lines at
+  intake, two audit lines at identity for one answer or extension);
+- **stuck**: after the faults stop and the system is given time to recover, not where it should be: never
+  assigned, not in reporting's read model, not in routing's records, or the system not settled (events still
+  queued, outboxes unpublished, notices due unsent);
+- **ok**: the rest.
+
+It prints the counts and the faults it caused, writes `var/chaos/results.json`, and fails when anything is lost,
+duplicated or stuck, or a request got a server error other than 503 (which says: nothing taken, try again).
+`--short` is the version `make test` runs (a few kills and one broker restart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+import httpx
+import run as bench  # bench/run.py: the same start, the same measures of a settled system
+from load import OFFICER_PASSWORD
+from sqlalchemy import create_engine, text
+
+from cimer_common.settings import get_settings
+from cimer_common.system import System
+
+OUT = bench.ROOT / "var" / "chaos"
+VICTIMS = ("intake", "routing", "notification", "reporting", "identity")
+OFFICERS = ("gov-06", "gov-34", "pd-06-saglik", "min-saglik")
+SBIN = "/usr/sbin:/sbin:/usr/local/sbin"
+
+
+# --- Faults ------------------------------------------------------------------------------------------------------
+
+
+def _run(command: list[str], timeout: float = 120) -> None:
+    env = {"PATH": f"{SBIN}:/usr/bin:/bin"}
+    subprocess.run(command, check=True, capture_output=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
+def restart_broker() -> None:
+    """Stop and start the RabbitMQ application on its node: every connection dropped, the durable queues and
+    persistent messages read back from disk."""
+    _run(["rabbitmqctl", "-q", "stop_app"])
+    _run(["rabbitmqctl", "-q", "start_app"])
+    _run(["rabbitmqctl", "-q", "await_startup"])
+
+
+def restart_postgres() -> None:
+    """Restart the local PostgreSQL cluster (fast shutdown: every session cut, committed work kept)."""
+    listing = subprocess.run(
+        ["pg_lsclusters", "-h"], check=True, capture_output=True, text=True, env={"PATH": f"{SBIN}:/usr/bin:/bin"}
+    ).stdout.split()
+    version, cluster = listing[0], listing[1]
+    unit = f"postgresql@{version}-{cluster}"
+    by_systemd = (
+        shutil.which("systemctl") and subprocess.run(["systemctl", "is-active", "--quiet", unit]).returncode == 0
+    )
+    if by_systemd:
+        _run(["systemctl", "restart", unit])  # systemd runs it: restarted through it, or it would think it died
+    else:
+        _run(["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart", "--", "-m", "fast"])
+
+
+class Faults:
+    """Every `every` seconds the next service process in turn is killed and restarted; every `broker_every`-th
+    kill the broker is restarted too, every `postgres_every`-th PostgreSQL."""
+
+    def __init__(self, system: System, args: argparse.Namespace):
+        self.system, self.args = system, args
+        self.done: Counter[str] = Counter()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        victims = itertools.cycle(VICTIMS)
+        for n in itertools.count(1):
+            if self.stop.wait(self.args.kill_every):
+                return
+            victim = next(victims)
+            self.system.kill_and_restart(victim)
+            self.done[f"kill -9 {victim}"] += 1
+            print(f"   fault {n}: kill -9 {victim}", flush=True)
+            if self.args.broker_every and n % self.args.broker_every == 0:
+                restart_broker()
+                self.done["rabbitmq restart"] += 1
+                print("   fault: rabbitmq restarted", flush=True)
+            if self.args.postgres_every and n % self.args.postgres_every == 0:
+                restart_postgres()
+                self.done["postgresql restart"] += 1
+                print("   fault: postgresql restarted", flush=True)
+
+
+# --- Officers at work --------------------------------------------------------------------------------------------
+
+
+class Officers:
+    """The demo officers at work while the faults go on: each looks at its inbox and answers, extends or forwards
+    what it holds, once per application. An act answered 2xx is recorded as done; one that got no answer (a
+    process killed under it) may or may not have happened, and is recorded as unsure."""
+
+    def __init__(self, base_url: str, seed: int):
+        self.client = httpx.Client(base_url=base_url, timeout=15)
+        self.rng = random.Random(seed)
+        self.tokens: dict[str, str] = {}
+        self.acted: dict[str, str] = {}  # tracking number → act, each application acted on once
+        self.done: list[tuple[str, str]] = []
+        self.unsure: list[tuple[str, str]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            for officer in OFFICERS:
+                with contextlib.suppress(httpx.HTTPError):  # a process away for a moment: the next round tries again
+                    self.work(officer)
+
+    def call(self, officer: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if officer not in self.tokens:
+            login = self.client.post("/api/v1/auth/login", json={"username": officer, "password": OFFICER_PASSWORD})
+            login.raise_for_status()
+            self.tokens[officer] = login.json()["access_token"]
+        response = self.client.request(
+            method, path, headers={"Authorization": f"Bearer {self.tokens[officer]}"}, **kwargs
+        )
+        if response.status_code == 401:
+            del self.tokens[officer]  # expired or revoked: logged in again next time
+        return response
+
+    def work(self, officer: str) -> None:
+        inbox = self.call(officer, "GET", "/api/v1/inbox", params={"limit": 10})
+        if inbox.status_code != 200:
+            return
+        for item in inbox.json()["items"]:
+            number = item["tracking_number"]
+            if number in self.acted or self.stop.is_set():
+                continue
+            moves = self.call(officer, "GET", f"/api/v1/applications/{number}/forward-targets")
+            if moves.status_code != 200:
+                continue
+            allowed = moves.json()
+            act, body = self.choose(allowed)
+            if act is None:
+                continue
+            self.acted[number] = act
+            try:
+                response = self.call(officer, "POST", f"/api/v1/applications/{number}/{act}", json=body)
+            except httpx.HTTPError:
+                self.unsure.append((number, act))
+                continue
+            if response.is_success:
+                self.done.append((number, act))
+            elif response.status_code >= 500:
+                self.unsure.append((number, act))
+
+    def choose(self, allowed: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+        roll = self.rng.random()
+        if allowed["may_extend"] and roll < 0.2:
+            return "extend", {"reason": "Kurumlar arası yazışma sürüyor; ek süre gerekli."}
+        if allowed["targets"] and roll < 0.4:
+            return "forward", {"to_institution": allowed["targets"][0]["code"], "note": "Görev alanınıza giriyor."}
+        if allowed["may_answer"]:
+            return "answer", {"outcome": "positive", "text": "Başvurunuz incelendi ve gereği yapıldı."}
+        return None, {}
+
+
+# --- The checker -------------------------------------------------------------------------------------------------
+
+
+def rows(service: str, query: str, **params: Any) -> list[Any]:
+    engine = create_engine(get_settings().database_url(service))
+    with engine.connect() as connection:
+        found = list(connection.execute(text(query), params))
+    engine.dispose()
+    return found
+
+
+# The history line each act leaves at intake, and the audit line at identity.
+ACT_HISTORY = {"answer": "answered", "extend": "extended"}  # (a forward's line is a new `assigned`)
+ACT_AUDIT = ("answer", "extend", "forward")
+
+
+def check(accepted: list[list[str]], acts_done: list[tuple[str, str]], acts_unsure: list[tuple[str, str]]) -> dict:
+    """Each accepted application as ok, lost, duplicated or stuck (an application is counted under the worst)."""
+    numbers = [number for number, _ in accepted]
+    intake = {
+        row.tracking_number: row
+        for row in rows(
+            "intake",
+            "SELECT a.tracking_number, a.status, a.id,"
+            " count(h.*) FILTER (WHERE h.status = 'answered') AS answered,"
+            " count(h.*) FILTER (WHERE h.status = 'extended') AS extended,"
+            " count(h.*) FILTER (WHERE h.status = 'assigned') AS assigned"
+            " FROM applications a LEFT JOIN application_history h ON h.application_id = a.id"
+            " WHERE a.tracking_number = ANY(:numbers) GROUP BY a.id",
+            numbers=numbers,
+        )
+    }
+    in_routing = {
+        row.tracking_number
+        for row in rows("routing", "SELECT tracking_number FROM assignments WHERE tracking_number = ANY(:n)", n=numbers)
+    }
+    ids = [row.id for row in intake.values()]
+    in_reporting = {
+        row.application_id
+        for row in rows(
+            "reporting", "SELECT application_id FROM applications WHERE application_id = ANY(:ids)", ids=ids
+        )
+    }
+    by_id = {row.id: row.tracking_number for row in intake.values()}
+
+    def per_application(service: str, query: str) -> Counter[str]:
+        return Counter({by_id[row[0]]: row[1] for row in rows(service, query, i=ids) if row[0] in by_id})
+
+    routed = per_application(
+        "routing", "SELECT application_id, count(*) FROM assignment_history WHERE application_id = ANY(:i) GROUP BY 1"
+    )
+    told = per_application(
+        "notification", "SELECT application_id, count(*) FROM assignments WHERE application_id = ANY(:i) GROUP BY 1"
+    )
+    receipts = per_application(
+        "notification",
+        "SELECT application_id, count(*) FROM notices WHERE kind = 'receipt' AND application_id = ANY(:i) GROUP BY 1",
+    )
+    audited = Counter(
+        (row.target, row.action)
+        for row in rows("identity", "SELECT target, action FROM audit_log WHERE action = ANY(:a)", a=list(ACT_AUDIT))
+    )
+    forwards = Counter(number for number, act in [*acts_done, *acts_unsure] if act == "forward")
+    verdict: dict[str, str] = {}
+    why: dict[str, list[str]] = {}
+    for number in numbers:
+        found = intake.get(number)
+        problems: list[tuple[str, str]] = []
+        if found is None:
+            problems.append(("lost", "not at intake"))
+        else:
+            assignments = 1 + forwards[number]  # each forward assigns it anew
+            for where, count in (
+                ("intake's history", found.assigned),
+                ("routing's history", routed[number]),
+                ("notification's assignments", told[number]),
+            ):
+                if count > assignments:
+                    problems.append(("duplicated", f"{count} assignments in {where} for {assignments}"))
+            if receipts[number] > 1:
+                problems.append(("duplicated", f"{receipts[number]} receipts"))
+            if found.status == "received":
+                problems.append(("stuck", "never assigned"))
+            if number not in in_routing:
+                problems.append(("stuck", "not at routing"))
+            if found.id not in in_reporting:
+                problems.append(("stuck", "not in reporting's read model"))
+            for column in ("answered", "extended"):
+                if getattr(found, column) > 1:
+                    problems.append(("duplicated", f"{getattr(found, column)} '{column}' lines"))
+        for action in ("answer", "extend"):  # once each at most (a forward may come again from the next holder)
+            if audited[(number, action)] > 1:
+                problems.append(("duplicated", f"{audited[(number, action)]} audit lines '{action}'"))
+        worst = next((kind for kind in ("lost", "duplicated", "stuck") if kind in {k for k, _ in problems}), "ok")
+        verdict[number] = worst
+        if problems:
+            why[number] = [f"{kind}: {reason}" for kind, reason in problems]
+    for number, act in acts_done:  # an act answered 2xx must have left its lines
+        found = intake.get(number)
+        if act in ACT_HISTORY and found is not None and getattr(found, ACT_HISTORY[act]) == 0:
+            verdict[number] = "lost"
+            why.setdefault(number, []).append(f"lost: {act} answered 2xx, no history line at intake")
+        if not audited[(number, act)]:
+            verdict[number] = "lost"
+            why.setdefault(number, []).append(f"lost: {act} answered 2xx, no audit line")
+    counts = Counter(verdict.values())
+    return {
+        "applications": len(numbers),
+        **{kind: counts.get(kind, 0) for kind in ("ok", "lost", "duplicated", "stuck")},
+        "examples": dict(itertools.islice(why.items(), 10)),
+    }
+
+
+def unsettled(amqp_uri: str) -> dict[str, int]:
+    return {**bench.unfinished_work(), "queued events": bench.queued_events(amqp_uri)}
+
+
+# --- The run -----------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=600, help="seconds of load and faults")
+    parser.add_argument("--rate", type=float, default=10, help="applications a second")
+    parser.add_argument("--kill-every", type=float, default=5, help="seconds between two kills")
+    parser.add_argument("--broker-every", type=int, default=10, help="restart RabbitMQ every n-th kill (0: never)")
+    parser.add_argument("--postgres-every", type=int, default=25, help="restart PostgreSQL every n-th kill")
+    parser.add_argument("--recover-timeout", type=float, default=300, help="how long the system may take after")
+    parser.add_argument("--short", action="store_true", help="make test's: 60 s, a kill every 6 s, one broker restart")
+    parser.add_argument("--vhost", default="cimer_bench")
+    parser.add_argument("--database-prefix", default="cimer_bench_")
+    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    args = parser.parse_args(argv)
+    if args.short:
+        args.duration, args.kill_every, args.broker_every, args.postgres_every = 60, 6, 6, 0
+    if not shutil.which("rabbitmqctl", path=f"{SBIN}:/usr/bin"):
+        raise SystemExit("make chaos restarts the local RabbitMQ: rabbitmqctl is needed")
+
+    bench.OUT = OUT
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = bench.environment(args)
+    bench.prepare(env)
+    system = System().start(env, OUT / "logs")
+    base_url = f"http://127.0.0.1:{args.port}"
+    faults = Faults(system, args)
+    officers = Officers(base_url, args.seed)
+    try:
+        system.wait_healthy(base_url)
+        print(f"-- chaos: {args.duration:.0f} s at {args.rate}/s, seed {args.seed}", flush=True)
+        workers = [threading.Thread(target=faults.run), threading.Thread(target=officers.run)]
+        for worker in workers:
+            worker.start()
+        loaded = bench.load(
+            args, "chaos", "apply", base_url, "--rate", str(args.rate), "--duration", str(args.duration),
+            "--request-timeout", "20", "--seed", str(args.seed),
+        )  # fmt: skip
+        faults.stop.set()
+        officers.stop.set()
+        for worker in workers:
+            worker.join()
+        accepted = loaded["accepted"]
+        print(f"-- faults over; {len(accepted)} accepted; waiting for the system to recover", flush=True)
+        recovered_s = bench.wait_settled(env["AMQP_URI"], accepted, args.recover_timeout)
+        result = {
+            "seed": args.seed,
+            "duration_s": args.duration,
+            "rate_per_s": args.rate,
+            "faults": dict(faults.done),
+            "requests": loaded["by_status"],
+            "request_errors": loaded["errors"],
+            "acts": {"done": len(officers.done), "unsure": len(officers.unsure)},
+            "recovered_s": None if recovered_s is None else round(recovered_s, 1),
+            "unsettled": {} if recovered_s is not None else unsettled(env["AMQP_URI"]),
+            **check(accepted, officers.done, officers.unsure),
+        }  # fmt: skip
+    finally:
+        faults.stop.set()
+        officers.stop.set()
+        system.stop()
+    (OUT / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    # A 5xx other than 503 is a fault let through to the citizen (a 503 says: nothing taken, try again).
+    server_errors = sum(n for status, n in result["requests"].items() if status.startswith("5") and status != "503")
+    failed = result["lost"] or result["duplicated"] or result["stuck"] or server_errors
+    return 1 if failed or recovered_s is None else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
