@@ -231,9 +231,13 @@ def check(accepted: list[list[str]], acts_done: list[tuple[str, str]], acts_unsu
     told = per_application(
         "notification", "SELECT application_id, count(*) FROM assignments WHERE application_id = ANY(:i) GROUP BY 1"
     )
+    # A receipt sent twice down one channel to one address (one receipt notice per application is a constraint;
+    # what could go twice is its sending, were a send not logged before a crash).
     receipts = per_application(
         "notification",
-        "SELECT application_id, count(*) FROM notices WHERE kind = 'receipt' AND application_id = ANY(:i) GROUP BY 1",
+        "SELECT application_id, max(sent) FROM (SELECT n.application_id, count(*) AS sent FROM deliveries d"
+        " JOIN notices n ON n.id = d.notice_id WHERE n.kind = 'receipt' AND d.result = 'ok'"
+        " AND n.application_id = ANY(:i) GROUP BY n.application_id, d.channel, d.target) sends GROUP BY 1",
     )
     audited = Counter(
         (row.target, row.action)
@@ -257,7 +261,7 @@ def check(accepted: list[list[str]], acts_done: list[tuple[str, str]], acts_unsu
                 if count > assignments:
                     problems.append(("duplicated", f"{count} assignments in {where} for {assignments}"))
             if receipts[number] > 1:
-                problems.append(("duplicated", f"{receipts[number]} receipts"))
+                problems.append(("duplicated", f"a receipt sent {receipts[number]} times to one address"))
             if found.status == "received":
                 problems.append(("stuck", "never assigned"))
             if number not in in_routing:

@@ -17,7 +17,7 @@ import structlog
 
 from cimer_common.revocations import RELOAD_SECONDS, RETRY_SECONDS, Revocations
 from cimer_common.tokens import Principal, read_key, verify_access_token
-from gateway.rpc import RemoteError, RpcClient, ServiceUnavailable
+from gateway.rpc import RpcClient
 
 log = structlog.get_logger(__name__)
 
@@ -50,8 +50,8 @@ class RevocationsFollower:
             try:
                 self.revocations.load(await rpc.call("identity", "revoked_sessions"))
                 wait = RELOAD_SECONDS
-            except (ServiceUnavailable, RemoteError):
-                log.warning("identity not answering; revoked sessions will be loaded when it does")
+            except Exception as error:  # whatever identity or the bus answered, the loop must go on
+                log.warning("revoked sessions not loaded; tried again soon", error=f"{type(error).__name__}: {error}")
                 wait = RETRY_SECONDS
             await asyncio.sleep(wait)
 

@@ -19,10 +19,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from cimer_common.errors import Unauthorized
+from cimer_common.errors import NotReady, Unauthorized
 from cimer_common.tokens import Principal
 from gateway.api.deps import client_address
-from gateway.web.api import PageApi, Refusal
+from gateway.web.api import PageApi, Refusal, Unavailable
 from gateway.web.texts import LANGUAGES, Words
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -154,6 +154,8 @@ async def console(request: Request) -> Console:
             return Console(verifier.officer(token).principal, page_api(request, token))
         except Unauthorized:
             pass
+        except NotReady as error:  # the revoked sessions not known yet: the page that says to come back shortly
+            raise Unavailable(f"console: {error.code}") from error
     refresh = request.cookies.get(REFRESH_COOKIE)
     if not refresh:
         raise LoginRequired

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import structlog
 from eventlet import patcher
 from nameko.extensions import DependencyProvider
 from psycopg import waiting
@@ -14,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cimer_common.bus import rpc
 from cimer_common.errors import NotReady
-from cimer_common.logs import get_logger
 from cimer_common.settings import get_settings
 
-log = get_logger(__name__)
+# structlog's own, not cimer_common.logs: this module is imported by the test plugin, before eventlet patches
+# what cimer_common.logs imports (logging.config, socketserver).
+log = structlog.get_logger(__name__)
 
 
 def check_green_waiting() -> None:
@@ -57,7 +59,9 @@ class UnitOfWork:
             with self._factory.begin() as session:
                 yield session
         except (OperationalError, InterfaceError) as error:
-            log.warning("database unreachable", error=f"{type(error.orig or error).__name__}: {error.orig or error}")
+            # Unreachable, or a transient failure (a deadlock, a serialization failure, a cancelled statement):
+            # either way, worth trying again.
+            log.warning("database call failed", error=f"{type(error.orig or error).__name__}: {error.orig or error}")
             raise NotReady("service_unavailable", "5") from error
 
 

@@ -179,7 +179,7 @@ class OutboxWriter:
         over its bound: what was accepted is still all kept and worked off; what would come on top is not taken."""
         provider = self._provider
         backlog = provider.backlog
-        if provider.bound and max(backlog.unpublished, backlog.waiting) > provider.bound:
+        if provider.bounded and provider.bound and max(backlog.unpublished, backlog.waiting) > provider.bound:
             raise NotReady("service_busy", str(BUSY_RETRY_AFTER_SECONDS))
 
     def add(self, session: Session, event_type: str, payload: Payload) -> Envelope:
@@ -242,9 +242,12 @@ BUSY_RETRY_AFTER_SECONDS = 30
 
 
 class Outbox(DependencyProvider):
-    def __init__(self, model: Any):
+    def __init__(self, model: Any, bounded: bool = False):
         # A service's mapped `OutboxMessage` class (the mixin plus the service's declarative base).
         self.model = model
+        # Whether the service refuses new work over its backlog (`OutboxWriter.check_room`; intake), and so
+        # measures it.
+        self.bounded = bounded
 
     def setup(self) -> None:
         self.service = self.container.service_name
@@ -270,11 +273,13 @@ class Outbox(DependencyProvider):
         declare_topology(self.amqp_uri, self.service)
         self._running = True
         self._relay = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
-        if self.bound:
+        if self.bounded and self.bound:
             self.container.spawn_managed_thread(self._watch_backlog, identifier="outbox_backlog")
 
     def _watch_backlog(self) -> None:
-        """Measure the backlog every BACKLOG_WATCH_SECONDS, so that checking it costs a request nothing."""
+        """Measure the backlog every BACKLOG_WATCH_SECONDS, so that checking it costs a request nothing. The two
+        measures are taken apart: with the broker away its queues cannot be read, and count for nothing (stale
+        figures would refuse filings for good), while the outbox, which then grows, is still counted."""
         connection: Connection | None = None
         table = self.model.__table__  # type: ignore[attr-defined]
         # Counted up to just past the bound: the answer needed is "over or not", not the exact number.
@@ -283,20 +288,27 @@ class Outbox(DependencyProvider):
         )
         while self._running:
             try:
+                with self.engine.connect() as db:
+                    rows = int(db.scalar(unpublished) or 0)
+            except Exception as error:  # the database away: nothing can be filed anyway; the last count stands
+                log.warning("outbox backlog not measured", error=f"{type(error).__name__}: {error}")
+                rows = self.backlog.unpublished
+            try:
                 if connection is None:
-                    connection = Connection(self.amqp_uri)
+                    connection = Connection(self.amqp_uri, connect_timeout=2)
+                    connection.ensure_connection(max_retries=1)
                 channel = connection.default_channel
                 waiting = max(
                     (channel.queue_declare(queue=name, passive=True).message_count for name in self.watched_queues),
                     default=0,
                 )
-                with self.engine.connect() as db:
-                    self.backlog = Backlog(int(db.scalar(unpublished) or 0), waiting)
-            except Exception as error:  # the broker or the database away: the last measure stands until they are back
-                log.warning("backlog not measured", error=f"{type(error).__name__}: {error}")
+            except Exception as error:
+                log.warning("queue backlog not measured", error=f"{type(error).__name__}: {error}")
+                waiting = 0
                 if connection is not None:
                     connection.release()
                     connection = None
+            self.backlog = Backlog(rows, waiting)
             eventlet.sleep(BACKLOG_WATCH_SECONDS)
         if connection is not None:
             connection.release()

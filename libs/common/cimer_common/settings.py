@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     jwt_private_key_file: str = "var/keys/jwt-private.pem"
     jwt_public_key_file: str = "var/keys/jwt-public.pem"
     # The receipt must carry the access code, which intake keeps only hashed: until the receipt is delivered it
-    # also keeps it sealed with this key (Fernet), and then forgets it.
+    # also keeps it sealed with this key (Fernet), only for an applicant who can be told, and forgets it once the
+    # receipt is delivered or given up, or a day has passed.
     access_code_seal_key: str = "yWgHqg0mNVxUVu5uv4sMNu1PDbd7GwI5_oZkExmH6XM="  # development only: set it in production
     # Notices (SPEC section 5): a real SMTP server (locally `cimer-mailbox`) and an HTTP SMS provider (locally
     # `cimer-sms-provider`); both local stand-ins write what they receive under var/.
@@ -60,10 +61,10 @@ class Settings(BaseSettings):
     # mobile subscribers share an address), to one e-mail address or phone number a day (no flooding anyone).
     web_filings_per_address: int = 60
     web_filings_per_contact: int = 10
-    # Back-pressure (`outbox.OutboxWriter.check_room`): how much a service lets pile up behind it before it takes
-    # no new work: rows of its outbox not yet published (the broker unreachable), or messages waiting in the
-    # fullest queue of its events' consumers (a consumer down). Hours of a national surge on a small deployment,
-    # far below what the broker's disk holds; 0: no bound.
+    # Back-pressure (`outbox.OutboxWriter.check_room`, intake): how much may pile up behind it before it takes no
+    # new application: rows of its outbox not yet published (the broker unreachable, the rows counted in its
+    # database), or messages waiting in the fullest queue of its events' consumers (a consumer down). Hours of a
+    # national surge on a small deployment, far below what the broker's disk holds; 0: no bound.
     backlog_bound: int = 200_000
 
     def check_secrets(self, service: str) -> None:

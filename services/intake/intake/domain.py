@@ -252,9 +252,21 @@ def filing_keys(request: ApplicationCreate, client_address: str | None) -> list[
     if request.applicant is not None:
         if request.applicant.email:
             keys.append(("email", request.applicant.email.strip().lower()))
-        if request.applicant.phone:
-            keys.append(("phone", "".join(ch for ch in request.applicant.phone if ch.isdigit())))
+        phone = national_phone(request.applicant.phone or "")
+        if phone:
+            keys.append(("phone", phone))
     return keys
+
+
+def national_phone(phone: str) -> str:
+    """A phone number's digits as Turkey dials them without its prefixes: `+90 555 111 22 33`, `0555 111 22 33`
+    and `5551112233` are one number (a foreign one keeps its country code); empty when it has no digits."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 12 and digits.startswith("90"):
+        return digits[2:]
+    if len(digits) == 11 and digits.startswith("0"):
+        return digits[1:]
+    return digits
 
 
 def filing_key_hash(pepper: str, kind: str, value: str) -> str:

@@ -245,7 +245,7 @@ def notice_contacts(
     """Whom notification tells about each `(application, kind)` of a sending round, and how, in one query: None
     where the application is unknown, anonymous, or its applicant gave neither e-mail nor phone. A confidential
     applicant is told too: confidentiality hides them from the handling institution, not from themselves. The
-    access code is unsealed only for the receipt (`kind == "receipt"`), and only until the receipt is delivered."""
+    access code is unsealed only for the receipt (`kind == "receipt"`), and only until the receipt is done with."""
     rows = session.execute(
         select(Application.id, Application.language, Application.tracking_number, Application.access_code_sealed,
                Applicant.first_name, Applicant.last_name, Applicant.email, Applicant.phone)
@@ -273,7 +273,7 @@ def notice_contacts(
 
 
 def _unsealed(row: Any, seal_key: str) -> str | None:
-    """The receipt's access code, or None: already delivered, or sealed with another key (a rotated
+    """The receipt's access code, or None: already done with, or sealed with another key (a rotated
     ACCESS_CODE_SEAL_KEY strands it). Notification sends no receipt without its code; one stranded code must not
     hold back the rest of a round."""
     if not row.access_code_sealed:

@@ -56,7 +56,7 @@ class IntakeService(HealthCheck, FollowsRevocations):
     name = "intake"
 
     db = Database()
-    outbox = Outbox(OutboxMessage)
+    outbox = Outbox(OutboxMessage, bounded=True)  # back-pressure: no filing over its backlog
     log_context = LogContext()
     config = Config()
     authenticate = Authentication()

@@ -133,8 +133,11 @@ def test_a_web_filing_is_counted_by_its_address_and_its_contacts_each_in_one_for
     assert domain.filing_keys(web, "2001:db8:1:2::9") == [
         ("address", "2001:db8:1:2::/64"),
         ("email", "ayse@example.org"),
-        ("phone", "905551112233"),
+        ("phone", "5551112233"),
     ]
+    for written in ("+90 555 111 22 33", "0555 111 22 33", "555-111-22-33", "(0555) 1112233"):
+        assert domain.national_phone(written) == "5551112233"
+    assert domain.national_phone("+49 30 1234567") == "49301234567" and domain.national_phone("(((((((") == ""
     assert domain.filing_keys(web.model_copy(update={"applicant": None}), None) == []
     assert domain.filing_keys(web.model_copy(update={"channel": "phone"}), "198.51.100.1") == []  # an officer's
     one, other = (domain.filing_key_hash("pepper", "email", "ayse@example.org") for _ in range(2))

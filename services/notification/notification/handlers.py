@@ -229,8 +229,9 @@ def record_status_notices(session: Session, now: datetime) -> int:
     candidates = session.scalars(
         select(KnownApplication)
         .where(
-            KnownApplication.anonymous.is_(False),
-            KnownApplication.reachable.is_(True),
+            # As the partial index says it (`NOT anonymous AND reachable`), so PostgreSQL can use it.
+            ~KnownApplication.anonymous,
+            KnownApplication.reachable,
             KnownApplication.answered_at.is_(None),
             KnownApplication.received_at <= now - domain.STATUS_NOTICE_AFTER,
             func.coalesce(KnownApplication.kind, "petition").not_in(domain.NO_STATUS_NOTICE),

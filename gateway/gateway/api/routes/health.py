@@ -3,9 +3,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from cimer_common.errors import DomainError
 from cimer_common.settings import SERVICES
 from gateway.api.deps import Rpc
 from gateway.rpc import RemoteError, ServiceUnavailable
@@ -19,7 +20,7 @@ async def health(rpc: Rpc) -> JSONResponse:
         try:
             await rpc.call(service, "health", timeout=rpc.health_timeout)
             return "ok"
-        except (ServiceUnavailable, RemoteError):
+        except (ServiceUnavailable, RemoteError, DomainError):  # its database away answers NotReady
             return "unavailable"
 
     results = await asyncio.gather(*(check(s) for s in SERVICES))
@@ -30,13 +31,11 @@ async def health(rpc: Rpc) -> JSONResponse:
     )
 
 
-@router.get(
-    "/ready",
-    summary="200 while this gateway holds its broker connection and knows the revoked sessions; for load balancers",
-)
-async def ready(request: Request, rpc: Rpc) -> JSONResponse:
+@router.get("/ready", summary="200 while this gateway holds its broker connection; for load balancers and probes")
+async def ready(rpc: Rpc) -> JSONResponse:
     # Unlike /health, not a verdict on the services: one slow service must not take every gateway out of rotation.
-    # But a gateway that does not yet know which sessions were revoked cannot serve officers: not in rotation yet.
-    if rpc.connected and request.app.state.revocations.loaded:
+    # Nor on identity's list of revoked sessions: until it is known, officers are answered 503 (`auth.Verifier`),
+    # while citizens (filing, status) need no token and are served.
+    if rpc.connected:
         return JSONResponse({"status": "ok"})
     return JSONResponse({"status": "unavailable"}, status_code=503)
