@@ -25,7 +25,7 @@ from cimer_common.revocations import RETRY_SECONDS, Revocations
 from cimer_common.tokens import Principal, read_key, verify_access_token
 
 log = get_logger(__name__)
-LOAD_TIMEOUT_SECONDS = 10
+LOAD_TIMEOUT_SECONDS = 5
 
 
 class Authenticator:
@@ -71,7 +71,8 @@ class FollowsRevocations:
         self.authenticate.revocations.revoke(payload.session_id)
         log.info("session revoked", session_id=payload.session_id, reason=payload.reason)
 
-    @timer(interval=RETRY_SECONDS, eager=True)
+    # Not eager: at the very start the reply listener may not be consuming yet, and identity's answer would be lost.
+    @timer(interval=RETRY_SECONDS)
     def load_revoked_sessions(self) -> int:
         """At start (again every RETRY_SECONDS until it succeeds), then every RELOAD_SECONDS: what identity knows,
         which covers any broadcast missed while this process was starting or its broker connection was down.

@@ -99,6 +99,11 @@ class HealthCheck:
 
     @rpc
     def health(self) -> dict[str, str]:
+        # A service that takes tokens is not healthy before it knows the revoked sessions (`FollowsRevocations`).
+        authenticate = getattr(self, "authenticate", None)
+        revocations = getattr(authenticate, "revocations", None)
+        if revocations is not None and not revocations.loaded:
+            raise NotReady("service_unavailable")
         with self.db.transaction() as session:
             session.execute(text("SELECT 1"))
         return {"service": self.name, "status": "ok"}

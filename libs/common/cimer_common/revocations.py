@@ -20,7 +20,7 @@ from cimer_common.errors import NotReady, Unauthorized
 from cimer_common.tokens import ACCESS_TOKEN_SECONDS
 
 RELOAD_SECONDS = 30.0
-RETRY_SECONDS = 2.0  # until the first load has succeeded, and after a failed one
+RETRY_SECONDS = 0.5  # until the first load has succeeded, and after a failed one
 
 
 class Revocations:
