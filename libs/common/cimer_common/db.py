@@ -91,7 +91,8 @@ class HealthCheck:
     """Mixed into every service class: `health()` answers once the service's own database does.
 
     The gateway's `/health` calls it on every service, so "ok" means the broker delivered the call, a worker was
-    free to take it, and the database answered, not merely that a process exists.
+    free to take it, and the database answered, not merely that a process exists; and, for a service that takes
+    officers' tokens, that it knows the revoked sessions (`cimer_common.authentication`).
     """
 
     name: str
