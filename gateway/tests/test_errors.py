@@ -58,3 +58,14 @@ def test_every_error_the_request_models_give_has_words_in_both_languages(model, 
 def test_the_json_and_int_errors_of_a_request_are_told_too():
     for error_type in ("json_invalid", "int_parsing", "bool_parsing", "extra_forbidden", "enum"):
         assert error_type in VALIDATION_MESSAGES
+
+
+def test_a_phone_number_needs_digits_not_only_the_signs_between_them():
+    applicant = {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz"}
+    application = {**ROAD, "province": "06"}
+    for phone in ("+90 (555) 111-22-33", "05551112233", "5551112233", "+49 30 1234567"):
+        ApplicationCreate.model_validate({**application, "applicant": {**applicant, "phone": phone}})
+    for phone in ("(((((((", "--- --- --", "12345", "+90 555 111 22 33 44 55 66"):
+        with pytest.raises(ValidationError) as invalid:
+            ApplicationCreate.model_validate({**application, "applicant": {**applicant, "phone": phone}})
+        assert [field_path(("body", *e["loc"])) for e in invalid.value.errors()] == ["applicant.phone"], phone

@@ -85,7 +85,8 @@ class Applicant(Strict):
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
     email: EmailStr | None = None
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
+    # 7 to 15 digits (E.164's most), spaces, brackets and dashes between them: something an SMS can be sent to.
+    phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[ ()-]*(?:[0-9][ ()-]*){7,15}$")
     address: str | None = Field(default=None, max_length=500)
 
 
