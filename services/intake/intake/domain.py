@@ -279,10 +279,14 @@ def filing_retry_after(
 ) -> int | None:
     """None when every key (`marks`: its recent filings, by key hash; `kinds`: each hash's kind) is under its
     limit; otherwise the seconds until the last of them to free up allows one more."""
-    waits = []
-    for key, at in marks.items():
-        limit = limits[kinds[key]]
-        waits.append(throttle_retry_after(at, now, limit.most, limit.window))
+    return longest_wait(
+        throttle_retry_after(at, now, limits[kinds[key]].most, limits[kinds[key]].window) for key, at in marks.items()
+    )
+
+
+def longest_wait(waits: Iterable[int | None]) -> int | None:
+    """Of several throttles' answers (`throttle_retry_after`: None, or seconds to wait), the one that frees last;
+    None when none holds the caller back."""
     return max((wait for wait in waits if wait is not None), default=None)
 
 

@@ -524,7 +524,7 @@ def status(
                 .limit(limit)
             ).all()
             waits.append(domain.throttle_retry_after(recent, now, limit))
-        wait = max((w for w in waits if w is not None), default=None)
+        wait = domain.longest_wait(waits)
         if wait is not None:
             return Outcome(refusal=TooManyRequests("too_many_lookups", str(wait)))
     application = None
