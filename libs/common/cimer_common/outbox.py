@@ -177,9 +177,9 @@ class OutboxWriter:
     def check_room(self) -> None:
         """Refuse new work (`NotReady("service_busy")`, so 503 with `Retry-After`) while the service's backlog is
         over its bound: what was accepted is still all kept and worked off; what would come on top is not taken."""
+        # A service not bounded (or a bound of 0) never measures: its backlog stays 0 and never exceeds the bound.
         provider = self._provider
-        backlog = provider.backlog
-        if provider.bounded and provider.bound and max(backlog.unpublished, backlog.waiting) > provider.bound:
+        if max(provider.backlog.unpublished, provider.backlog.waiting) > provider.bound:
             raise NotReady("service_busy", str(BUSY_RETRY_AFTER_SECONDS))
 
     def add(self, session: Session, event_type: str, payload: Payload) -> Envelope:

@@ -26,8 +26,7 @@ RETRY_SECONDS = 0.5  # until the first load has succeeded, and after a failed on
 class Revocations:
     def __init__(self) -> None:
         self._until: dict[str, float] = {}
-        self.loaded = False
-        self._loaded_at = float("-inf")
+        self._loaded_at = float("-inf")  # when identity's list last came; never yet
 
     def revoke(self, session_id: str, seconds_left: float = ACCESS_TOKEN_SECONDS) -> None:
         """Refuse the session's tokens for as long as any of them can still be valid."""
@@ -37,8 +36,12 @@ class Revocations:
         """What identity answers to `revoked_sessions`: every session revoked while its tokens may still be valid."""
         for entry in revoked:
             self.revoke(entry["session_id"])
-        self.loaded = True
         self._loaded_at = time.monotonic()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether identity's list has come at least once."""
+        return self._loaded_at > float("-inf")
 
     def reload_due(self) -> bool:
         """Whether it is time to ask identity again: never loaded yet, or `RELOAD_SECONDS` since the last load."""
