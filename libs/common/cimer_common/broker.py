@@ -46,6 +46,10 @@ COMMANDS = ("forward", "return", "answer", "extend")
 INSTITUTION_USER_PREFIX = "institution-"
 GATEWAY_BROADCAST_PREFIX = "cimer.gateway."  # each gateway instance's own queue for a broadcast event
 
+# Whoever checks officers' tokens: it hears `session_revoked` (the catalogue's broadcast) and loads identity's list
+# of recent revocations (`cimer_common.revocations`).
+TOKEN_CHECKERS = next(e.broadcast_to for e in CATALOGUE.values() if e.name == "session_revoked")
+
 # Who may call each RPC: the gateway calls everything it exposes; an internal RPC that hands out personal data or
 # documents answers only the service entitled to it. Anything not listed here is the gateway's alone.
 RPC_CALLERS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -55,8 +59,7 @@ RPC_CALLERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("reporting", "stored_report_document"): ("notification",),
     ("routing", "get_institution"): (GATEWAY, "identity", OPERATOR),
     ("routing", "plug_institution"): (OPERATOR,),
-    # Whoever checks officers' tokens loads the recent revocations (`cimer_common.revocations`).
-    ("identity", "revoked_sessions"): (GATEWAY, "intake", "routing", "reporting"),
+    ("identity", "revoked_sessions"): TOKEN_CHECKERS,
 }
 # The RPCs each component calls (its topic permission on the RPC exchange); the gateway's are the public API's.
 RPC_CALLS: dict[str, tuple[str, ...]] = {
@@ -67,11 +70,10 @@ RPC_CALLS: dict[str, tuple[str, ...]] = {
         "reporting.stored_report_document",
     ),
     "identity": ("routing.get_institution",),
-    "intake": ("identity.revoked_sessions",),
-    "routing": ("identity.revoked_sessions",),
-    "reporting": ("identity.revoked_sessions",),
     OPERATOR: ("routing.get_institution", "routing.plug_institution"),
 }
+for _service in (c for c in TOKEN_CHECKERS if c in SERVICES):
+    RPC_CALLS[_service] = (*RPC_CALLS.get(_service, ()), "identity.revoked_sessions")
 
 
 def user_of(component: str) -> str:
