@@ -8,13 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from cimer_common.errors import NotReady, Unauthorized
 from cimer_common.events import SessionRevoked
-from cimer_common.settings import get_settings
-from cimer_common.testing import event, publish, publish_raw, token_for, wait_until
+from cimer_common.testing import event, publish, publish_raw, service_database, token_for, wait_until
 from identity import passwords
 from identity.models import User
 
@@ -72,8 +69,7 @@ def test_a_service_serves_no_token_before_it_knows_the_revoked_sessions_then_ref
 
 def test_a_session_ended_while_a_service_was_not_listening_is_refused_from_identitys_list(start_service, amqp_uri):
     identity = start_service("identity")
-    engine = create_engine(get_settings().database_url("identity"))
-    with Session(engine) as session, session.begin():
+    with service_database(identity) as session:
         session.add(
             User(
                 username="pd-06-saglik",
@@ -83,7 +79,6 @@ def test_a_session_ended_while_a_service_was_not_listening_is_refused_from_ident
                 active=True,
             )
         )
-    engine.dispose()
     token = call(identity, "login", "pd-06-saglik", PASSWORD, "192.0.2.1")["access_token"]
     call(identity, "logout", token)  # announced before intake exists
 

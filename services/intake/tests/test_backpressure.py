@@ -6,12 +6,11 @@ import pytest
 from kombu import Connection
 from nameko.testing.services import entrypoint_hook
 from nameko.testing.utils import get_extension
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from cimer_common.errors import NotReady
 from cimer_common.outbox import Outbox, consumer_queue
-from cimer_common.settings import get_settings
-from cimer_common.testing import wait_until
+from cimer_common.testing import service_database, wait_until
 from intake.models import Application
 
 pytestmark = pytest.mark.interface
@@ -29,12 +28,9 @@ PETITION = {
 ROUTING = consumer_queue("intake", "application_received", "routing.handle_application_received").name
 
 
-def filed():
-    engine = create_engine(get_settings().database_url("intake"))
-    with engine.connect() as connection:
-        count = connection.scalar(select(func.count()).select_from(Application))
-    engine.dispose()
-    return count
+def filed(intake):
+    with service_database(intake) as session:
+        return session.scalar(select(func.count()).select_from(Application))
 
 
 def waiting(amqp_uri):
@@ -58,7 +54,7 @@ def test_over_its_bound_intake_takes_nothing_more_until_the_consumer_catches_up(
 
         busy = wait_until(refused)  # as soon as the backlog is measured over the bound
         assert busy.code == "service_busy" and busy.retry_after == "30"
-        accepted = filed()
+        accepted = filed(intake)
         assert accepted >= 4 and waiting(amqp_uri) == accepted  # each one accepted is there; the refused ones not
         assert refused() is not None
 
@@ -66,4 +62,4 @@ def test_over_its_bound_intake_takes_nothing_more_until_the_consumer_catches_up(
             for queue in get_extension(intake, Outbox).watched_queues:
                 connection.default_channel.queue_purge(queue)
         wait_until(lambda: refused() is None)
-    assert filed() == accepted + 1
+    assert filed(intake) == accepted + 1

@@ -3,11 +3,10 @@ receipt would go to, through the real entrypoint. A refused filing stores nothin
 
 import pytest
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import func, select, update
 
 from cimer_common.errors import TooManyRequests
-from cimer_common.settings import get_settings
-from cimer_common.testing import token_for
+from cimer_common.testing import service_database, token_for
 from intake.models import Application, FilingMark, OutboxMessage
 
 pytestmark = pytest.mark.interface
@@ -29,15 +28,12 @@ def by(email=None, phone=None):
     return {**PETITION, "applicant": {**applicant, "email": email, "phone": phone}}
 
 
-def stored():
-    engine = create_engine(get_settings().database_url("intake"))
-    with engine.connect() as connection:
-        counts = tuple(
-            connection.scalar(select(func.count()).select_from(table))
+def stored(intake):
+    with service_database(intake) as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(table))
             for table in (Application, OutboxMessage, FilingMark)
         )
-    engine.dispose()
-    return counts
 
 
 @pytest.fixture
@@ -49,11 +45,11 @@ def test_a_contact_gets_no_more_receipts_a_day_than_its_limit_however_it_is_writ
     with entrypoint_hook(intake, "file_application") as file:
         file(by(email="victim@example.org"), client_address="198.51.100.1")
         file(by(email=" Victim@Example.ORG "), client_address="198.51.100.2")  # one address, however written
-        before = stored()
+        before = stored(intake)
         with pytest.raises(TooManyRequests) as refused:
             file(by(email="victim@example.org"), client_address="198.51.100.3")
         assert refused.value.code == "too_many_filings" and 1 <= int(refused.value.retry_after) <= 86400
-        assert stored() == before  # nothing of it kept: no application, no event, no mark
+        assert stored(intake) == before  # nothing of it kept: no application, no event, no mark
         file(by(phone="+90 555 111 22 33"), client_address="198.51.100.3")
         file(by(phone="0555 111 22 33"), client_address="198.51.100.4")  # the same number, dialled at home
         with pytest.raises(TooManyRequests):
@@ -72,25 +68,19 @@ def test_one_address_files_no_more_than_its_limit_an_hour_and_its_64_counts_as_o
         file({**PETITION, "applicant": None}, client_address="198.51.100.9")  # anonymous: the address alone
 
         # An hour on, the address may file again.
-        engine = create_engine(get_settings().database_url("intake"))
-        with engine.begin() as connection:
-            connection.execute(update(FilingMark).values(at=FilingMark.at - func.make_interval(0, 0, 0, 0, 1, 1)))
+        with service_database(intake) as session:
+            session.execute(update(FilingMark).values(at=FilingMark.at - func.make_interval(0, 0, 0, 0, 1, 1)))
         file(by(email="a10@example.org"), client_address="2001:db8:1:2::1")
         # A day on, no mark counts for anything, and all are forgotten: 4 × 2, 2, 1, and the last filing's 2.
-        with engine.begin() as connection:
-            connection.execute(update(FilingMark).values(at=FilingMark.at - func.make_interval(0, 0, 0, 1)))
+        with service_database(intake) as session:
+            session.execute(update(FilingMark).values(at=FilingMark.at - func.make_interval(0, 0, 0, 1)))
         with entrypoint_hook(intake, "forget_expired") as forget:
             assert forget()["filing_marks"] == 4 * 2 + 2 + 1 + 2
-        with engine.connect() as connection:
-            assert connection.scalar(select(func.count()).select_from(FilingMark)) == 0
-        engine.dispose()
+        assert stored(intake)[2] == 0  # (applications, events, marks): every mark forgotten
 
 
 def test_officers_filings_are_not_limited(intake):
     with entrypoint_hook(intake, "file_application") as file:
         for _ in range(3):  # the call centre records many calls, some from one applicant
             file({**by(email="victim@example.org"), "channel": "phone", "province": None}, token=CALL_CENTRE_06)
-    engine = create_engine(get_settings().database_url("intake"))
-    with engine.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(FilingMark)) == 0
-    engine.dispose()
+    assert stored(intake)[2] == 0  # no mark

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, select, update
 from cimer_common.errors import InvalidRequest
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
-from cimer_common.testing import next_event
+from cimer_common.testing import next_event, service_database
 from intake.models import Application
 
 pytestmark = pytest.mark.interface
@@ -98,12 +98,9 @@ def test_other_notices_never_carry_the_access_code(start_service, amqp_uri):
         assert found["tracking_number"] == accepted["tracking_number"] and found["email"] == "a@example.org"
 
 
-def sealed_codes():
-    engine = create_engine(get_settings().database_url("intake"))
-    with engine.connect() as connection:
-        found = dict(connection.execute(select(Application.tracking_number, Application.access_code_sealed)).all())
-    engine.dispose()
-    return found
+def sealed_codes(intake):
+    with service_database(intake) as session:
+        return dict(session.execute(select(Application.tracking_number, Application.access_code_sealed)).all())
 
 
 def test_nobody_to_tell_is_none_and_their_code_is_never_kept(start_service, amqp_uri):
@@ -117,7 +114,7 @@ def test_nobody_to_tell_is_none_and_their_code_is_never_kept(start_service, amqp
     assert contact(intake, str(uuid.uuid4()), "receipt") is None
     assert delivered(intake, str(uuid.uuid4())) is None  # unknown: nothing happens
     # No receipt will ever carry their codes: only the hashes are kept, from the start.
-    codes = sealed_codes()
+    codes = sealed_codes(intake)
     assert codes[by_nobody["tracking_number"]] is None and codes[by_someone["tracking_number"]] is None
     status = call(intake, "get_status", by_nobody["tracking_number"], by_nobody["access_code"])
     assert status["status"] == "received"
@@ -127,16 +124,14 @@ def test_a_code_whose_receipt_never_reports_back_is_forgotten_after_a_day(start_
     intake = start_service("intake")
     _, old = file(intake, amqp_uri, PETITION)
     _, recent = file(intake, amqp_uri, PETITION)
-    engine = create_engine(get_settings().database_url("intake"))
-    with engine.begin() as connection:
-        connection.execute(
+    with service_database(intake) as session:
+        session.execute(
             update(Application)
             .where(Application.tracking_number == old["tracking_number"])
             .values(received_at=Application.received_at - timedelta(hours=24, minutes=1))
         )
-    engine.dispose()
     assert call(intake, "forget_expired")["access_codes"] == 1
-    codes = sealed_codes()
+    codes = sealed_codes(intake)
     assert codes[old["tracking_number"]] is None and codes[recent["tracking_number"]] is not None
     assert call(intake, "forget_expired")["access_codes"] == 0
 
