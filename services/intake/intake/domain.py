@@ -14,6 +14,7 @@ import math
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -229,6 +230,7 @@ class FilingLimit:
     window: timedelta
 
 
+@cache  # asked on every web filing with the service's two settings: built once
 def filing_limits(per_address: int, per_contact: int) -> dict[str, FilingLimit]:
     """The limits by kind of key: `per_address` web filings an hour from one address (an IPv6 /64),
     `per_contact` a day to one e-mail address or phone number."""
