@@ -36,6 +36,7 @@ import run as bench  # bench/run.py: the same start, the same measures of a sett
 from load import OFFICER_PASSWORD
 from sqlalchemy import create_engine, text
 
+from cimer_common import broker, dead_letters
 from cimer_common.settings import get_settings
 from cimer_common.system import System
 
@@ -294,6 +295,10 @@ def check(accepted: list[list[str]], acts_done: list[tuple[str, str]], acts_unsu
     }
 
 
+def operator_uri(env: dict[str, str]) -> str:
+    return broker.component_uri(broker.OPERATOR, env["AMQP_URI"])
+
+
 def unsettled(amqp_uri: str) -> dict[str, int]:
     return {**bench.unfinished_work(), "queued events": bench.queued_events(amqp_uri)}
 
@@ -356,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             "recovered_s": None if recovered_s is None else round(recovered_s, 1),
             "unsettled": {} if recovered_s is not None else unsettled(env["AMQP_URI"]),
             **check(accepted, officers.done, officers.unsure),
+            # Nothing should have been set aside: an outage is waited out, never taken for a poison.
+            "dead_letters": [dead_letters.summary(x) for x in dead_letters.list_letters(operator_uri(env))],
         }  # fmt: skip
     finally:
         faults.stop.set()
@@ -365,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result, indent=2, ensure_ascii=False))
     # A 5xx other than 503 is a fault let through to the citizen (a 503 says: nothing taken, try again).
     server_errors = sum(n for status, n in result["requests"].items() if status.startswith("5") and status != "503")
-    failed = result["lost"] or result["duplicated"] or result["stuck"] or server_errors
+    failed = result["lost"] or result["duplicated"] or result["stuck"] or server_errors or result["dead_letters"]
     return 1 if failed or recovered_s is None else 0
 
 

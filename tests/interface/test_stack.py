@@ -208,7 +208,7 @@ def test_a_redelivered_event_is_applied_once_by_every_consumer(start_service, am
 def test_a_message_that_is_not_an_event_goes_to_dead_letters_not_into_a_loop(start_service, amqp_uri):
     start_service("routing")
     publish_raw(amqp_uri, "intake", "application_received", {"not": "an envelope"})
-    dead = next_event(amqp_uri, "cimer.dead-letters", timeout=10)
+    dead = next_event(amqp_uri, "cimer.dead-letters.routing", timeout=10)
     assert dead["queue"] == "evt-intake-application_received--routing.handle_application_received"
     assert dead["body"] == {"not": "an envelope"}
 

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from cimer_common import broker, broker_admin
 from cimer_common.bus import cluster_rpc
-from cimer_common.outbox import DEAD_LETTERS
 from cimer_common.testing import (
     next_event,
     publish_as,
@@ -51,7 +50,7 @@ def test_an_event_the_broker_does_not_vouch_for_is_set_aside_not_applied(routing
     # guest (the administrator) may write anywhere; its user_id is not intake's, so routing does not act on it.
     envelope = received_event()
     publish_raw(amqp_uri, "intake", "application_received", envelope.model_dump(mode="json"), sender="guest")
-    set_aside = next_event(amqp_uri, DEAD_LETTERS, timeout=10)
+    set_aside = next_event(amqp_uri, broker.dead_letter_queue("routing"), timeout=10)
     assert "not sent by intake" in set_aside["reason"]
     with service_database(routing) as session:
         assert session.scalar(select(func.count()).select_from(Assignment)) == 0

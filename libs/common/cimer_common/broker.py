@@ -34,10 +34,10 @@ OPERATOR = "operator"  # `cimer-institution`: tells routing which institutions a
 COMPONENTS = (*SERVICES, GATEWAY, OPERATOR)
 
 RPC_EXCHANGE = "nameko-rpc"
-DEAD_LETTERS = "cimer.dead-letters"
-# A fanout exchange in front of the dead-letter queue: setting a message aside needs no right to publish to every
-# queue by name (the default exchange), nor to read what others set aside.
-DEAD_LETTER_EXCHANGE = "cimer.dead-letters.exchange"
+# Each service's dead letters (`dead_letters.py`) wait in a queue of its own, bound to a topic exchange with the
+# service's name: setting a message aside needs no right to publish to every queue by name (the default exchange),
+# and the topic permissions let a service write and bind only its own letters, never read what others set aside.
+DEAD_LETTER_EXCHANGE = "cimer.dead-letters.by-service"
 # Messages to institutions' own systems (SPEC section 10) go through INSTITUTIONS_EXCHANGE, a direct exchange
 # with the institution's code as routing key, bound to the institution's durable queue when it is plugged in.
 # Their commands come through COMMANDS_EXCHANGE, a topic exchange (`<CODE>.<command>`) that routing consumes.
@@ -60,6 +60,7 @@ RPC_CALLERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("routing", "get_institution"): (GATEWAY, "identity", OPERATOR),
     ("routing", "plug_institution"): (OPERATOR,),
     ("identity", "revoked_sessions"): TOKEN_CHECKERS,
+    **{(service, "replay_dead_letter"): (OPERATOR,) for service in SERVICES},
 }
 # The RPCs each component calls (its topic permission on the RPC exchange); the gateway's are the public API's.
 RPC_CALLS: dict[str, tuple[str, ...]] = {
@@ -70,7 +71,11 @@ RPC_CALLS: dict[str, tuple[str, ...]] = {
         "reporting.stored_report_document",
     ),
     "identity": ("routing.get_institution",),
-    OPERATOR: ("routing.get_institution", "routing.plug_institution"),
+    OPERATOR: (
+        "routing.get_institution",
+        "routing.plug_institution",
+        *(f"{service}.replay_dead_letter" for service in SERVICES),
+    ),
 }
 for _service in (c for c in TOKEN_CHECKERS if c in SERVICES):
     RPC_CALLS[_service] = (*RPC_CALLS.get(_service, ()), "identity.revoked_sessions")
@@ -100,6 +105,10 @@ def institution_of(user: str | None) -> str | None:
 
 def institution_queue(code: str) -> str:
     return f"cimer.institution.{code}"
+
+
+def dead_letter_queue(service: str) -> str:
+    return f"cimer.dead-letters.{service}"
 
 
 # nameko binds a reply queue with a bare UUID as its key (and callers name it as `reply_to`); the gateway's own
@@ -162,10 +171,12 @@ def permissions_of(component: str) -> Permissions:
         )
     if component == OPERATOR:
         reply = r"rpc\.reply-operator-.*"
+        # It reads every service's dead letters (to list, show and discard them); replaying is the service's own act.
+        letters = [_literal(dead_letter_queue(service)) for service in SERVICES]
         return Permissions(
             configure=_any_of([rpc, reply]),
             write=_any_of([rpc, reply]),
-            read=_any_of([rpc, reply]),
+            read=_any_of([rpc, reply, *letters]),
             topics={RPC_EXCHANGE: (_any_of(_literal(c) for c in RPC_CALLS[OPERATOR]), _any_of([_REPLY_KEYS[0]]))},
         )
     service = component
@@ -177,10 +188,10 @@ def permissions_of(component: str) -> Permissions:
     # (a broadcast's queue ends with the process's own identifier, `outbox.BroadcastConsumer`)
     consumer_queues = [rf"evt-[a-z]+-[a-z_]+--{service}\.[a-z_]+(-[0-9a-f]{{32}})?"]
     sources = [_literal(f"{p}.events") for p in _consumed_by(service)]
-    dead_letters = [_literal(DEAD_LETTERS), _literal(DEAD_LETTER_EXCHANGE)]
+    dead_letters = [_literal(dead_letter_queue(service)), _literal(DEAD_LETTER_EXCHANGE)]
     configure = [rpc, own_rpc, reply, own_events, *produced_queues, *consumer_queues, *sources, *dead_letters]
     write = [rpc, own_rpc, reply, own_events, *produced_queues, *consumer_queues, *dead_letters]
-    read = [rpc, own_rpc, reply, own_events, *consumer_queues, *sources, _literal(DEAD_LETTER_EXCHANGE)]
+    read = [rpc, own_rpc, reply, own_events, *consumer_queues, *sources, *dead_letters]
     if service in ("intake", "routing"):  # they write to institutions' queues (assignments; command outcomes)
         configure.append(_literal(INSTITUTIONS_EXCHANGE))
         write.append(_literal(INSTITUTIONS_EXCHANGE))
@@ -194,7 +205,10 @@ def permissions_of(component: str) -> Permissions:
         write=_any_of(write),
         read=_any_of(read),
         # Replies go to any caller's reply queue; requests only to the RPCs it is entitled to call.
-        topics={RPC_EXCHANGE: (_any_of([*_REPLY_KEYS, *calls]), _any_of([rf"{service}\..*", _REPLY_KEYS[0]]))},
+        topics={
+            RPC_EXCHANGE: (_any_of([*_REPLY_KEYS, *calls]), _any_of([rf"{service}\..*", _REPLY_KEYS[0]])),
+            DEAD_LETTER_EXCHANGE: (_any_of([service]), _any_of([service])),
+        },
     )
 
 

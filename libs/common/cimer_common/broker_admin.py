@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 
 from cimer_common import broker
+from cimer_common.settings import SERVICES
 
 
 class BrokerAdminError(Exception):
@@ -109,6 +110,11 @@ def provision(management: Management | None = None) -> dict[str, str]:
         passwords.setdefault(user, broker.new_password())
         management.put_user(user, passwords[user])
         management.grant(user, broker.permissions_of(component))
+    # Each service's dead letters exist from the start, so the operator (who may only read them) can always list.
+    management.declare_exchange(broker.DEAD_LETTER_EXCHANGE, "topic")
+    for service in SERVICES:
+        management.declare_queue(broker.dead_letter_queue(service))
+        management.bind(broker.DEAD_LETTER_EXCHANGE, broker.dead_letter_queue(service), service)
     broker.store_passwords(passwords)
     return passwords
 

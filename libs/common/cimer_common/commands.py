@@ -16,8 +16,9 @@ import structlog
 from kombu import Exchange, Queue, binding
 from nameko.messaging import Consumer, QueueConsumer
 
-from cimer_common import broker
-from cimer_common.outbox import RetriedLater, set_aside
+from cimer_common import broker, dead_letters
+from cimer_common.dead_letters import NotApplicable
+from cimer_common.outbox import RetriedLater
 
 log = structlog.get_logger(__name__)
 
@@ -42,7 +43,10 @@ class TolerantQueueConsumer(QueueConsumer):  # type: ignore[misc]
 
     def _undecodable(self, provider: Any, message: Any, error: Exception) -> None:
         log.error("undecodable message set aside", queue=provider.queue.name, error=str(error))
-        set_aside(self.amqp_uri, message.body, f"undecodable: {error}", provider.queue.name)
+        reason = f"undecodable: {error}"
+        dead_letters.set_aside(
+            self.amqp_uri, self.container.service_name, message, message.body, reason, provider.queue.name
+        )
         message.ack()
 
 
@@ -53,16 +57,26 @@ class InstitutionCommandConsumer(RetriedLater, Consumer):  # type: ignore[misc]
         super().__init__(COMMANDS_QUEUE, requeue_on_error=True, **kwargs)
 
     def handle_message(self, body: Any, message: Any) -> None:
-        sender = message.properties.get("user_id")
-        institution = broker.institution_of(sender)
-        code, _, command = message.delivery_info["routing_key"].partition(".")
-        if institution is None or code != institution:
-            reason = f"command {message.delivery_info['routing_key']!r} not from its institution (user_id {sender!r})"
-            log.warning("institution command refused", reason=reason)
-            set_aside(self.container.config["AMQP_URI"], body, reason, self.queue.name)
-            self.queue_consumer.ack_message(message)
+        try:
+            args = self.check(body, message.properties.get("user_id"), message.delivery_info["routing_key"])
+        except NotApplicable as refusal:
+            log.warning("institution command refused", reason=str(refusal))
+            self.set_aside(body, message, str(refusal))
             return
-        self.work_on(message, (institution, command, body))
+        self.work_on(message, args)
+
+    def check(self, body: Any, sender: str | None, routing_key: str) -> tuple[str, str, Any]:
+        """(institution, command, body) of a command its institution sent; `NotApplicable` for anything else."""
+        institution = broker.institution_of(sender)
+        code, _, command = routing_key.partition(".")
+        if institution is None or code != institution:
+            raise NotApplicable(f"command {routing_key!r} not from its institution (user_id {sender!r})")
+        return institution, command, body
+
+    def replayed(self, letter: dict[str, Any]) -> tuple[Any, ...]:
+        if not isinstance(letter["body"], dict):  # it was never JSON
+            raise NotApplicable(letter["reason"])
+        return self.check(letter["body"], letter.get("sender"), letter.get("routing_key") or "")
 
 
 on_institution_command = InstitutionCommandConsumer.decorator

@@ -164,6 +164,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_not_found": ("Bu dönemin raporu henüz hazırlanmadı.", "This month's report has not been produced yet."),
     "period_in_future": ("Henüz gelmemiş bir dönemin raporu olmaz.", "There is no report for a month yet to come."),
     "invalid_period": ("Dönem YYYY-AA biçiminde olmalıdır.", "The period must be given as YYYY-MM."),
+    # Operators' dead letters (`cimer-dead-letters`)
+    "dead_letter_not_found": (
+        "Bu kimlikle bekleyen bir mesaj yok (ya da şu anda başka biri ele alıyor).",
+        "No dead letter with this id is waiting (or someone else is handling it now).",
+    ),
+    "dead_letter_not_vouched": (
+        "Bu mesajı hizmetin kendisi ayırmamış; yeniden uygulanmaz.",
+        "This letter was not set aside by the service itself; it is not replayed.",
+    ),
+    "dead_letter_refused": (
+        "Mesaj hâlâ uygulanamıyor; nedeni ektedir.",
+        "The message still cannot be applied; the reason is attached.",
+    ),
     # Institutions' systems on the bus (SPEC section 10)
     "forwarded": ("Başvuru yönlendirildi.", "The application was forwarded."),
     "returned": ("Başvuru gönderen kuruma iade edildi.", "The application was returned to its sender."),

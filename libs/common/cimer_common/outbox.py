@@ -36,7 +36,6 @@ import structlog
 from eventlet.event import Event
 from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
-from nameko.constants import PERSISTENT
 from nameko.events import BROADCAST, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
@@ -46,9 +45,10 @@ from sqlalchemy import BigInteger, DateTime, Index, String, bindparam, func, sel
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-from cimer_common import broker
-from cimer_common.bus import ConfirmedBatchPublisher, Outgoing, VouchedPublisher
+from cimer_common import broker, dead_letters
+from cimer_common.bus import ConfirmedBatchPublisher, Outgoing
 from cimer_common.db import UnitOfWork, make_engine
+from cimer_common.dead_letters import NotApplicable
 from cimer_common.envelope import Envelope
 from cimer_common.errors import NotReady
 from cimer_common.events import CATALOGUE, Payload, produced_by, spec
@@ -60,9 +60,6 @@ P = TypeVar("P")
 # The correlation id of the event a batch's worker is applying now (`apply_batch_once`).
 APPLYING_CORRELATION_ID: ContextVar[str | None] = ContextVar("applying_correlation_id", default=None)
 
-DEAD_LETTERS = broker.DEAD_LETTERS
-DEAD_LETTER_EXCHANGE = Exchange(broker.DEAD_LETTER_EXCHANGE, type="fanout", durable=True)
-DEAD_LETTER_QUEUE = Queue(DEAD_LETTERS, exchange=DEAD_LETTER_EXCHANGE, durable=True)
 INSTITUTIONS_EXCHANGE = Exchange(broker.INSTITUTIONS_EXCHANGE, type="direct", durable=True)
 RELAY_BATCH = 200
 # Back-pressure (`OutboxWriter.check_room`, the bound in `settings.backlog_bound`): the backlog is measured this
@@ -70,6 +67,10 @@ RELAY_BATCH = 200
 BACKLOG_WATCH_SECONDS = float(os.environ.get("BACKLOG_WATCH_SECONDS", "1"))
 RELAY_POLL_SECONDS = 2.0
 REQUEUE_PAUSE_SECONDS = 1.0
+# A message whose handler failed this many times in a row, for any reason but an outage (`NotReady`: the database
+# or a service away), is a poison: set aside in the dead letters, where an operator can replay it once the cause is
+# fixed, instead of coming round for ever.
+POISON_AFTER_FAILURES = int(os.environ.get("POISON_AFTER_FAILURES", "5"))
 
 
 class OutboxMessageMixin:
@@ -158,7 +159,7 @@ def declare_topology(amqp_uri: str, producer: str) -> None:
     with Connection(amqp_uri) as connection:
         channel = connection.default_channel
         exchange(channel).declare()
-        DEAD_LETTER_QUEUE(channel).declare()
+        dead_letters.queue_of(producer)(channel).declare()
         for event in produced_by(producer):
             for consumer in event.consumers:
                 consumer_queue(producer, event.name, consumer)(channel).declare()
@@ -410,7 +411,11 @@ class Outbox(DependencyProvider):
 class RetriedLater:
     """What every consumer of ours does with a message it can work on: a worker for it, acked when the worker
     succeeds, back to its queue after a pause when it fails (a database outage loses nothing), back at once when
-    the container is dying."""
+    the container is dying; set aside in the dead letters after `POISON_AFTER_FAILURES` failures in a row that
+    were not an outage.
+
+    The failures are counted in the process (by message id), so a restart gives a poison a few more rounds: a
+    bound, not an exact count. A queue type that counts deliveries itself would make it exact."""
 
     def work_on(self, message: Any, args: tuple[Any, ...]) -> None:
         try:
@@ -425,9 +430,49 @@ class RetriedLater:
             self.queue_consumer.requeue_message(message)  # type: ignore[attr-defined]
 
     def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
-        if exc_info is not None:  # not at once and round again
+        if exc_info is None:
+            self.forget_failures(message)
+        elif self.poisoned(message, exc_info[1]):
+            return
+        else:  # not at once and round again
             eventlet.sleep(REQUEUE_PAUSE_SECONDS)
         super().handle_message_processed(message, result, exc_info)  # type: ignore[misc]
+
+    def poisoned(self, message: Any, error: BaseException) -> bool:
+        """Count a failure of `message`; when it is the last one allowed, set it aside (acked) and say so."""
+        if isinstance(error, NotReady):  # an outage: it goes round until the outage ends, however long
+            return False
+        failures: dict[str, int] = self.__dict__.setdefault("_failures", {})
+        key = _identity(message)
+        failures[key] = failures.pop(key, 0) + 1
+        while len(failures) > 10_000:  # the oldest first: a poison fails again within seconds
+            del failures[next(iter(failures))]
+        if failures[key] < POISON_AFTER_FAILURES:
+            return False
+        del failures[key]
+        reason = f"failed {POISON_AFTER_FAILURES} times: {type(error).__name__}: {error}"
+        self.set_aside(message.payload, message, reason)
+        return True
+
+    def set_aside(self, body: Any, message: Any, reason: str) -> None:
+        log.error("message set aside in the dead letters", queue=self.queue.name, reason=reason)  # type: ignore[attr-defined]
+        container = self.container  # type: ignore[attr-defined]
+        dead_letters.set_aside(
+            container.config["AMQP_URI"], container.service_name, message, body, reason, self.queue.name
+        )  # type: ignore[attr-defined]
+        self.queue_consumer.ack_message(message)  # type: ignore[attr-defined]
+
+    def forget_failures(self, message: Any) -> None:
+        failures = self.__dict__.get("_failures")
+        if failures:
+            failures.pop(_identity(message), None)
+
+
+def _identity(message: Any) -> str:
+    """What a message is known by from one delivery to the next: its `message_id` (our outbox sets the event's id),
+    else the event id in its body."""
+    body = message.payload
+    return str(message.properties.get("message_id") or (body.get("id") if isinstance(body, dict) else None) or body)
 
 
 class EventConsumer(RetriedLater, EventHandler):
@@ -448,12 +493,18 @@ class EventConsumer(RetriedLater, EventHandler):
 
     def read(self, body: Any, message: Any) -> tuple[Envelope, Any] | None:
         """The message as (envelope, payload); None when it was set aside in the dead letters instead."""
-        sender = message.properties.get("user_id")
+        try:
+            return self.check(body, message.properties.get("user_id"))
+        except NotApplicable as refusal:
+            self.set_aside(body, message, str(refusal))
+            return None
+
+    def check(self, body: Any, sender: str | None) -> tuple[Envelope, Any]:
+        """(envelope, payload) of an event `sender` sent; `NotApplicable` with the reason when it is not one."""
         if sender != broker.user_of(self.source_service):
             # Only the producer may announce its events, and the broker vouches for `user_id`: anything else is a
             # forgery or a mistake, set aside and never applied.
-            self._dead_letter(body, message, f"not sent by {self.source_service} (user_id {sender!r})")
-            return None
+            raise NotApplicable(f"not sent by {self.source_service} (user_id {sender!r})")
         try:
             envelope = Envelope.model_validate(body)
             event = spec(self.source_service, self.event_type)
@@ -461,14 +512,12 @@ class EventConsumer(RetriedLater, EventHandler):
                 raise ValueError(f"cannot handle {envelope.type} v{envelope.version}")
             payload = event.payload.model_validate(envelope.payload)
         except (ValidationError, ValueError, TypeError) as error:
-            self._dead_letter(body, message, str(error))
-            return None
+            raise NotApplicable(str(error)) from error
         return envelope, payload
 
-    def _dead_letter(self, body: Any, message: Any, reason: str) -> None:
-        log.error("event rejected to dead letters", event_type=self.event_type, reason=reason)
-        set_aside(self.container.config["AMQP_URI"], body, reason, self.queue.name)
-        self.queue_consumer.ack_message(message)
+    def replayed(self, letter: dict[str, Any]) -> tuple[Any, ...]:
+        """The handler's arguments for a dead letter's message, checked as when it came (`dead_letters`)."""
+        return self.check(letter["body"], letter.get("sender"))
 
 
 class EventBatchConsumer(EventConsumer):
@@ -512,18 +561,33 @@ class EventBatchConsumer(EventConsumer):
                 ([event for _, event in batch],),
                 {},
                 context_data=self.unpack_message_headers(messages[0]),  # type: ignore[attr-defined]
-                handle_result=partial(self.handle_batch_result, messages),
+                handle_result=partial(self.handle_batch_result, batch),
             )
         except ContainerBeingKilled:
             for message in messages:
                 self.queue_consumer.requeue_message(message)  # type: ignore[attr-defined]
 
-    def handle_batch_result(self, messages: list[Any], worker_ctx: Any, result: Any, exc_info: Any) -> Any:
-        if exc_info is not None:  # not at once and round again
+    def handle_batch_result(self, batch: list[tuple[Any, Any]], worker_ctx: Any, result: Any, exc_info: Any) -> Any:
+        """Each message acked once its event is applied; the ones that failed back to the queue after a pause, or
+        set aside when they are poison (`RetriedLater`)."""
+        error = exc_info[1] if exc_info is not None else None
+        failures = error.failures if isinstance(error, PartlyApplied) else None
+        retried = []
+        for message, (envelope, _) in batch:
+            failure = error if failures is None else failures.get(envelope.id)
+            if failure is None:
+                self.forget_failures(message)
+                EventHandler.handle_message_processed(self, message, result, None)
+            elif not self.poisoned(message, failure):
+                retried.append(message)
+        if retried:  # not at once and round again
             eventlet.sleep(REQUEUE_PAUSE_SECONDS)
-        for message in messages:
+        for message in retried:
             EventHandler.handle_message_processed(self, message, result, exc_info)
         return result, exc_info
+
+    def replayed(self, letter: dict[str, Any]) -> tuple[Any, ...]:
+        return ([self.check(letter["body"], letter.get("sender"))],)
 
     def stop(self) -> None:
         # What waits for a batch was never acked: it goes back to the queue for whoever consumes it next.
@@ -550,8 +614,8 @@ def apply_batch_once(
     returned.
 
     When the batch fails, it is rolled back and each event is applied again in a transaction of its own, so one
-    poisoned event holds back no other; its error is raised after the rest are done (its message then goes back to
-    the queue, and the others, recorded, are skipped when they come round again)."""
+    poisoned event holds back no other; after the rest are done, `PartlyApplied` names the events that failed and
+    why (their messages go back to the queue, or to the dead letters; the others are acked)."""
     try:
         with db.transaction() as session:
             fresh = first_deliveries(session, processed, [event for event, _ in events])
@@ -566,7 +630,7 @@ def apply_batch_once(
         if len(events) == 1:
             raise
         log.warning("batch failed; applying its events one by one", events=len(events))
-    applied, failure = [], None
+    applied, failures = [], {}
     for event, payload in events:
         try:
             with db.transaction() as session:
@@ -576,10 +640,19 @@ def apply_batch_once(
                     result = apply(session, event, payload)
             applied.append((event, payload, result))  # once committed
         except Exception as error:  # kept, and raised once the others are applied
-            failure = failure or error
-    if failure is not None:
-        raise failure
+            failures[event.id] = error
+    if failures:
+        raise PartlyApplied(failures)
     return applied
+
+
+class PartlyApplied(Exception):
+    """Some events of a batch could not be applied (`failures`: event id → error); the others were."""
+
+    def __init__(self, failures: dict[uuid.UUID, Exception]):
+        first = next(iter(failures.values()))
+        super().__init__(f"{len(failures)} event(s) of the batch failed, the first: {type(first).__name__}: {first}")
+        self.failures = failures
 
 
 @contextmanager
@@ -607,18 +680,6 @@ def first_deliveries(session: Session, model: type[ProcessedEventMixin], events:
         _mark_processed(table), [{"event_id": event.id, "event_type": event.type} for event in ordered]
     )
     return {row[0] for row in rows}
-
-
-def set_aside(amqp_uri: str, body: Any, reason: str, queue: str) -> None:
-    """Keep a message that will never be applied in the dead-letter queue, with why and where it came from."""
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", errors="replace")
-    VouchedPublisher(amqp_uri, use_confirms=True, delivery_mode=PERSISTENT).publish(
-        {"body": body, "reason": reason, "queue": queue},
-        exchange=DEAD_LETTER_EXCHANGE,
-        serializer="json",
-        declare=[DEAD_LETTER_QUEUE],
-    )
 
 
 class BroadcastConsumer(EventConsumer):

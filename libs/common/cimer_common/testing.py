@@ -32,8 +32,8 @@ from cimer_common import broker
 from cimer_common.envelope import Envelope
 from cimer_common.events import CATALOGUE, Payload, spec
 from cimer_common.migrate import drop_database, upgrade
-from cimer_common.outbox import DEAD_LETTERS, consumer_queue
-from cimer_common.settings import get_settings, nameko_config, service_class
+from cimer_common.outbox import consumer_queue
+from cimer_common.settings import SERVICES, get_settings, nameko_config, service_class
 from cimer_common.tokens import Principal, generate_key_pair, issue_access_token, read_key
 
 # Never the databases or vhost of a running system: a test run gets its own unless told otherwise.
@@ -82,9 +82,10 @@ def purge_queues(amqp_uri: str) -> None:
                 queue = consumer_queue(event.producer, event.name, consumer)(channel)
                 queue.declare()
                 queue.purge()
-        dead = connection.SimpleQueue(DEAD_LETTERS)
-        dead.clear()
-        dead.close()
+        for service in SERVICES:
+            dead = connection.SimpleQueue(broker.dead_letter_queue(service))
+            dead.clear()
+            dead.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

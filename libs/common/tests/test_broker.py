@@ -25,7 +25,8 @@ def test_a_service_reads_only_its_own_rpc_queue_and_the_queues_of_its_own_handle
     assert allows(read, "rpc-notification") and not allows(read, "rpc-intake")
     assert allows(read, "evt-intake-application_received--notification.handle_application_received")
     assert not allows(read, "evt-intake-application_received--routing.handle_application_received")
-    assert not allows(read, broker.DEAD_LETTERS)  # it may set messages aside, not read what others did
+    assert allows(read, "cimer.dead-letters.notification")  # its own letters, to replay one
+    assert not allows(read, "cimer.dead-letters.intake")  # never what others set aside
     assert not allows(read, "cimer.institution.MIN-SAGLIK")
 
 
@@ -109,3 +110,16 @@ def test_the_console_s_rpcs_are_the_gateway_s_alone():
         callers = [c for c in broker.COMPONENTS if allows(rpc_calls(c), f"{service}.{method}")]
         assert callers == ["gateway"], method
         assert [c for c in broker.COMPONENTS if broker.may_call(c, service, method)] == ["gateway"], method
+
+
+def test_only_the_operator_asks_a_service_to_replay_its_dead_letters():
+    for service in ("intake", "routing", "notification", "reporting", "identity"):
+        assert broker.may_call("operator", service, "replay_dead_letter")
+        assert not broker.may_call("gateway", service, "replay_dead_letter")
+        assert not broker.may_call("routing", service, "replay_dead_letter")
+        assert allows(rpc_calls("operator"), f"{service}.replay_dead_letter")
+        assert not allows(rpc_calls("gateway"), f"{service}.replay_dead_letter")
+    read = broker.permissions_of("operator").read
+    assert allows(read, "cimer.dead-letters.intake") and not allows(
+        read, "evt-intake-application_received--routing.handle_application_received"
+    )

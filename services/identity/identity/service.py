@@ -14,6 +14,7 @@ from cimer_common.access import Action
 from cimer_common.authentication import Authentication
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
+from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED, InvalidRequest, Unauthorized, round_of
 from cimer_common.events import ActivityRecorded
 from cimer_common.logs import get_logger
@@ -38,7 +39,7 @@ def _text(value: Any, field: str, optional: bool = False) -> Any:
     raise InvalidRequest("invalid_request", field)
 
 
-class IdentityService(HealthCheck):
+class IdentityService(HealthCheck, ReplaysDeadLetters):
     name = "identity"
 
     db = Database()

@@ -16,6 +16,7 @@ from cimer_common import calendar
 from cimer_common.authentication import Authentication, FollowsRevocations
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
+from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound, round_of
 from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
 from cimer_common.logs import get_logger
@@ -52,7 +53,7 @@ def _notice_kind(notice: Any) -> str:
     return kind
 
 
-class IntakeService(HealthCheck, FollowsRevocations):
+class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations):
     name = "intake"
 
     db = Database()

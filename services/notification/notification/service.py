@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
+from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.envelope import Envelope
 from cimer_common.errors import EXPECTED
 from cimer_common.events import (
@@ -80,7 +81,7 @@ class RpcContacts:
         return document
 
 
-class NotificationService(HealthCheck):
+class NotificationService(HealthCheck, ReplaysDeadLetters):
     name = "notification"
 
     db = Database()

@@ -17,6 +17,7 @@ from cimer_common.access import Action, require
 from cimer_common.authentication import Authentication, FollowsRevocations
 from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
+from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED, Forbidden, InvalidRequest, NotFound
 from cimer_common.events import (
     ApplicationAnswered,
@@ -38,7 +39,7 @@ log = get_logger(__name__)
 PRODUCE_INTERVAL_SECONDS = float(os.environ.get("REPORT_PRODUCE_INTERVAL_SECONDS", "3600"))
 
 
-class ReportingService(HealthCheck, FollowsRevocations):
+class ReportingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations):
     name = "reporting"
 
     db = Database()

@@ -14,6 +14,7 @@ from cimer_common.authentication import Authentication, FollowsRevocations
 from cimer_common.bus import rpc
 from cimer_common.commands import on_institution_command
 from cimer_common.db import Database, HealthCheck
+from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationReceived
 from cimer_common.logs import get_logger
@@ -29,7 +30,7 @@ log = get_logger(__name__)
 DEADLINE_SCAN_SECONDS = float(os.environ.get("DEADLINE_SCAN_SECONDS", "300"))
 
 
-class RoutingService(HealthCheck, FollowsRevocations):
+class RoutingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations):
     name = "routing"
 
     db = Database()

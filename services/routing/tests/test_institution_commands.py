@@ -11,7 +11,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select
 
 from cimer_common import broker, broker_admin
-from cimer_common.outbox import DEAD_LETTERS, consumer_queue
+from cimer_common.outbox import consumer_queue
 from cimer_common.testing import (
     next_event,
     publish,
@@ -140,7 +140,7 @@ def test_a_command_the_broker_does_not_vouch_for_is_set_aside_not_acted_on(routi
     held_by_the_ministry(routing, amqp_uri)
     answer = {"command_id": str(uuid.uuid4()), "tracking_number": NUMBER, "outcome": "positive", "text": "Cevabımız."}
     send_command(plugged["amqp_uri"], "MIN-SAGLIK", "answer", answer, vouched=False)
-    set_aside = next_event(amqp_uri, DEAD_LETTERS)
+    set_aside = next_event(amqp_uri, broker.dead_letter_queue("routing"))
     assert "not from its institution" in set_aside["reason"] and set_aside["body"] == answer
     with service_database(routing) as session:
         assert session.scalar(select(func.count()).select_from(InstitutionCommand)) == 0
