@@ -3,6 +3,7 @@ failing is set aside instead of coming round for ever while the rest of its batc
 with its reason and who sent it; a replay is the service's own act, applied once through the same checks, and
 whatever still cannot be applied stays; only the letters the broker vouches a service wrote itself are replayed."""
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -98,7 +99,7 @@ def test_an_event_that_keeps_failing_is_set_aside_the_rest_applied_and_it_is_rep
 
 
 def test_a_forged_event_is_listed_with_who_sent_it_refused_again_on_replay_and_discarded(
-    start_service, amqp_uri, operator
+    start_service, amqp_uri, operator, capsys
 ):
     intake = start_service("intake")
     forged = assigned_event(uuid.uuid4(), "269999999991", "GOV-06").model_dump(mode="json")
@@ -112,8 +113,19 @@ def test_a_forged_event_is_listed_with_who_sent_it_refused_again_on_replay_and_d
         dead_letters.replay(operator, letter["id"])
     assert [x["id"] for x in letters(operator)] == [letter["id"]]
 
-    assert dead_letters.discard(operator, letter["id"])["id"] == letter["id"]
+    # The operator's command: one line per letter, without the body; then discarded for good.
+    dead_letters.main(["list", "--service", "intake"])
+    listed = capsys.readouterr()
+    lines = [json.loads(line) for line in listed.out.splitlines() if line.startswith("{")]  # (the log is there too)
+    assert lines == [dead_letters.summary(letter)] and "1 dead letter(s)" in listed.err
+    assert "269999999991" not in listed.out
+    dead_letters.main(["discard", letter["id"]])
+    assert {"id": letter["id"], "discarded": True} in [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
     assert letters(operator) == []
+    with pytest.raises(SystemExit, match="no dead letter"):
+        dead_letters.main(["show", letter["id"]])
     with service_database(intake) as session:
         assert session.scalar(select(Application.id).where(Application.tracking_number == "269999999991")) is None
 

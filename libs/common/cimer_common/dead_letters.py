@@ -165,7 +165,9 @@ def summary(letter: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def list_letters(amqp_uri: str, services: tuple[str, ...] = SERVICES, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+def list_letters(
+    amqp_uri: str, services: tuple[str, ...] = SERVICES, limit: int | None = LIST_LIMIT
+) -> list[dict[str, Any]]:
     """Every service's letters (up to `limit` each), left where they are."""
     found: list[dict[str, Any]] = []
     with Connection(amqp_uri) as connection:
@@ -203,11 +205,17 @@ def discard(amqp_uri: str, letter_id: str) -> dict[str, Any]:
     raise LookupError(f"no dead letter {letter_id}")
 
 
+def find(amqp_uri: str, letter_id: str) -> dict[str, Any]:
+    """One letter, left where it is; `LookupError` when none has that id."""
+    for letter in list_letters(amqp_uri, limit=None):
+        if letter.get("id") == letter_id:
+            return letter
+    raise LookupError(f"no dead letter {letter_id}")
+
+
 def replay(amqp_uri: str, letter_id: str) -> dict[str, Any]:
     """Ask the service that set the letter aside to apply it."""
-    letter = next((letter for letter in list_letters(amqp_uri) if letter.get("id") == letter_id), None)
-    if letter is None:
-        raise LookupError(f"no dead letter {letter_id}")
+    letter = find(amqp_uri, letter_id)
     from cimer_common.bus import cluster_rpc
 
     with cluster_rpc(broker.OPERATOR, amqp_uri) as cluster:
@@ -235,10 +243,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(json.dumps(summary(letter), ensure_ascii=False))
             print(f"{len(letters)} dead letter(s)", file=sys.stderr)
         elif args.command == "show":
-            letter = next((x for x in list_letters(amqp_uri) if x.get("id") == args.id), None)
-            if letter is None:
-                raise LookupError(f"no dead letter {args.id}")
-            print(json.dumps(letter, ensure_ascii=False, indent=2))
+            print(json.dumps(find(amqp_uri, args.id), ensure_ascii=False, indent=2))
         elif args.command == "replay":
             print(json.dumps(replay(amqp_uri, args.id)))
         else:

@@ -455,11 +455,9 @@ class RetriedLater:
         return True
 
     def set_aside(self, body: Any, message: Any, reason: str) -> None:
-        log.error("message set aside in the dead letters", queue=self.queue.name, reason=reason)  # type: ignore[attr-defined]
-        container = self.container  # type: ignore[attr-defined]
-        dead_letters.set_aside(
-            container.config["AMQP_URI"], container.service_name, message, body, reason, self.queue.name
-        )  # type: ignore[attr-defined]
+        queue, container = self.queue.name, self.container  # type: ignore[attr-defined]
+        log.error("message set aside in the dead letters", queue=queue, reason=reason)
+        dead_letters.set_aside(container.config["AMQP_URI"], container.service_name, message, body, reason, queue)
         self.queue_consumer.ack_message(message)  # type: ignore[attr-defined]
 
     def forget_failures(self, message: Any) -> None:
