@@ -256,6 +256,14 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             summary="Someone read an applicant's personal data; a line for the audit trail.",
         ),
         EventType(
+            name="activity_recorded",
+            version=1,
+            producer="notification",
+            consumers=("identity.handle_notification_activity_recorded",),
+            payload=ActivityRecorded,
+            summary="Notification's retention job erased what old notices were sent with; a line for the audit trail.",
+        ),
+        EventType(
             name="monthly_report_produced",
             version=1,
             producer="reporting",

@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     # national surge on a small deployment, far below what the broker's disk holds; 0: no bound.
     backlog_bound: int = 200_000
 
+    # Personal data kept no longer than needed (KVKK; `cimer_common.retention`): days after an application's
+    # answer for its applicant's data and texts, after a notice is settled for what it was sent with, after an
+    # event is delivered for its outbox row, and after the act for the client addresses in audit lines and
+    # sessions.
+    retain_personal_data_days: int = 730
+    retain_notice_texts_days: int = 90
+    retain_delivered_outbox_days: int = 7
+    retain_client_addresses_days: int = 180
+
     def check_secrets(self, service: str) -> None:
         """Refuse to run `service` outside development with a secret left at its committed default; the error
         names the settings, never their values."""

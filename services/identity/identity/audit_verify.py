@@ -41,8 +41,10 @@ def records(engine: Engine) -> Iterator[domain.AuditRecord]:
                     actor_username=row.actor_username,
                     actor_institution=row.actor_institution,
                     target=row.target,
-                    client_address=row.client_address,
+                    client_address_seal=row.client_address_seal,
                     event_id=str(row.event_id) if row.event_id is not None else None,
+                    client_address=row.client_address,
+                    client_address_salt=row.client_address_salt,
                 ),
             )
 

@@ -17,7 +17,7 @@ import math
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -180,7 +180,9 @@ GENESIS_HASH = "0" * 64  # the `previous_hash` of the first record
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """The fields of an audit record that its hash covers: everything but the row id and the hashes."""
+    """An audit record's fields. Its hash covers all but the row id, the hashes, and the client address with the
+    salt of its seal: the hash covers the address through `client_address_seal`, so the address can be erased once
+    its retention period is over (KVKK) and the chain still verifies; while it is there, it must match its seal."""
 
     at: datetime
     action: str
@@ -189,8 +191,19 @@ class AuditEntry:
     actor_username: str | None = None
     actor_institution: str | None = None
     target: str | None = None
-    client_address: str | None = None
+    client_address_seal: str | None = None
     event_id: str | None = None
+    client_address: str | None = field(default=None, compare=False)
+    client_address_salt: str | None = field(default=None, compare=False)
+
+
+ERASABLE = ("client_address", "client_address_salt")
+
+
+def seal_address(address: str, salt: str) -> str:
+    """A commitment to the address that reveals nothing once the salt is gone (an IPv4 address alone would be
+    found again from its plain hash in seconds)."""
+    return hashlib.sha256(f"{salt}|{address}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -211,9 +224,13 @@ def audit_entry(
     target: str | None = None,
     client_address: str | None = None,
     event_id: str | None = None,
+    salt: str | None = None,
 ) -> AuditEntry:
     """An entry as it will be stored, so the hash is computed over exactly what the database keeps: text cleaned
-    and bounded to its column, any national ID masked (the trail holds usernames, codes and tracking numbers)."""
+    and bounded to its column, any national ID masked (the trail holds usernames, codes and tracking numbers), the
+    client address sealed with a fresh random salt (or `salt`)."""
+    address = clean_text(client_address, 64)
+    salt = (salt or secrets.token_hex(16)) if address else None
     return AuditEntry(
         at=at,
         action=clean_text(action, 64) or "",
@@ -222,8 +239,10 @@ def audit_entry(
         actor_username=clean_text(actor_username, 64),
         actor_institution=clean_text(actor_institution, 64),
         target=clean_text(target, 255),
-        client_address=clean_text(client_address, 64),
+        client_address_seal=seal_address(address, salt) if address and salt else None,
         event_id=event_id,
+        client_address=address,
+        client_address_salt=salt,
     )
 
 
@@ -231,6 +250,8 @@ def canonical_json(entry: AuditEntry) -> str:
     """Sorted keys, no spaces, the time in UTC ISO 8601 with microseconds: the same text for the same record,
     whichever time zone the database session or the writer was in."""
     fields: dict[str, Any] = asdict(entry)
+    for erasable in ERASABLE:
+        del fields[erasable]
     fields["at"] = entry.at.astimezone(UTC).isoformat(timespec="microseconds")
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -262,5 +283,11 @@ def verify_chain(records: Iterable[AuditRecord]) -> ChainCheck:
             return ChainCheck(count, previous, record.id, "previous_hash does not match the record before it")
         if audit_hash(previous, record.entry) != record.hash:
             return ChainCheck(count, previous, record.id, "hash does not match the record's fields")
+        entry = record.entry
+        if entry.client_address is not None and (
+            entry.client_address_salt is None
+            or seal_address(entry.client_address, entry.client_address_salt) != entry.client_address_seal
+        ):
+            return ChainCheck(count, previous, record.id, "client address does not match its seal")
         previous = record.hash
     return ChainCheck(count, previous)

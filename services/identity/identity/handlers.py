@@ -13,17 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from cimer_common import retention
 from cimer_common.errors import Conflict, DomainError, NotFound, TooManyRequests, Unauthorized
 from cimer_common.events import ActivityRecorded, SessionRevoked
 from cimer_common.outbox import OutboxWriter
+from cimer_common.retention import Retention
 from cimer_common.schemas import page_window
 from cimer_common.tokens import ACCESS_TOKEN_SECONDS, Principal
 from identity import domain, passwords
-from identity.models import AuditRecord, LoginFailure, RetiredRefreshToken, User, UserSession
+from identity.models import AuditRecord, LoginFailure, OutboxMessage, RetiredRefreshToken, User, UserSession
 
 # Advisory locks, held to the end of the transaction that takes them.
 AUDIT_LOCK = 0x43494D4552415544  # one key (bigint): the audit chain has one writer at a time
@@ -64,6 +66,8 @@ def audit(session: Session, entry: domain.AuditEntry) -> AuditRecord:
         action=entry.action,
         target=entry.target,
         client_address=entry.client_address,
+        client_address_salt=entry.client_address_salt,
+        client_address_seal=entry.client_address_seal,
         outcome=entry.outcome,
         previous_hash=previous,
         hash=domain.audit_hash(previous, entry),
@@ -463,3 +467,46 @@ def officer_contacts(session: Session, wanted: list[tuple[str, bool]]) -> list[l
         ]
         for institution, coordinators_only in wanted
     ]
+
+
+# --- Retention (KVKK) -------------------------------------------------------------------------------------------
+
+
+def erase_client_addresses(session: Session, now: datetime, policy: Retention) -> dict[str, int]:
+    """Once the retention period after the act is over: the client address of an audit line (and its seal's salt,
+    so the seal the chain covers reveals nothing; the chain still verifies), a session's address and browser,
+    and login failures, which the throttle forgot long before. Delivered outbox rows go after theirs. What was
+    erased is itself a line of the trail."""
+    cutoff = now - policy.client_addresses
+    lines = session.scalars(
+        select(AuditRecord.id)
+        .where(AuditRecord.client_address.is_not(None), AuditRecord.at < cutoff)
+        .order_by(AuditRecord.id)
+        .limit(retention.ERASE_AT_ONCE)
+    ).all()
+    if lines:
+        session.execute(
+            update(AuditRecord)
+            .where(AuditRecord.id.in_(lines))
+            .values(client_address=None, client_address_salt=None)
+            .execution_options(synchronize_session=False)
+        )
+    sessions = session.execute(
+        update(UserSession)
+        .where(
+            UserSession.expires_at < cutoff,
+            (UserSession.client_address.is_not(None)) | (UserSession.user_agent.is_not(None)),
+        )
+        .values(client_address=None, user_agent=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    failures = session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff)).rowcount
+    erased = {
+        "audit_addresses": len(lines),
+        "sessions": int(sessions or 0),
+        "login_failures": int(failures or 0),
+        "outbox": retention.erase_delivered_outbox(session, OutboxMessage, now, policy),
+    }
+    if any(count for kind, count in erased.items() if kind != "outbox"):  # (the outbox alone: `retention`)
+        audit(session, domain.audit_entry(at=now, action="client_addresses_erased", target=retention.summary(erased)))
+    return erased

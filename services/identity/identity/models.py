@@ -97,7 +97,11 @@ class AuditRecord(Base):
     actor_institution: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(255))
+    # The address and its seal's salt are erased after the retention period; the seal, which the hash covers, stays
+    # (`domain.AuditEntry`).
     client_address: Mapped[str | None] = mapped_column(String(64))
+    client_address_salt: Mapped[str | None] = mapped_column(String(32))
+    client_address_seal: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -8,6 +8,7 @@ from typing import Any
 
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
+from sqlalchemy.orm import Session
 
 from cimer_common import access
 from cimer_common.access import Action
@@ -19,6 +20,7 @@ from cimer_common.errors import EXPECTED, InvalidRequest, Unauthorized, round_of
 from cimer_common.events import ActivityRecorded
 from cimer_common.logs import get_logger
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
+from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.tokens import Principal
 from cimer_common.worker_context import LogContext
 from identity import domain, handlers, passwords
@@ -39,7 +41,7 @@ def _text(value: Any, field: str, optional: bool = False) -> Any:
     raise InvalidRequest("invalid_request", field)
 
 
-class IdentityService(HealthCheck, ReplaysDeadLetters):
+class IdentityService(HealthCheck, ReplaysDeadLetters, AppliesRetention):
     name = "identity"
 
     db = Database()
@@ -48,6 +50,10 @@ class IdentityService(HealthCheck, ReplaysDeadLetters):
     authenticate = Authentication(follow_revocations=False)  # it reads its own sessions (`check_session`)
     sign = TokenSigner()
     routing = RpcProxy("routing")
+
+    def erase_expired(self, session: Session, now: datetime, policy: Retention) -> dict[str, int]:
+        """KVKK: client addresses in the audit trail and sessions, once the retention period is over."""
+        return handlers.erase_client_addresses(session, now, policy)
 
     # --- Sessions ----------------------------------------------------------------------------------------------
 
@@ -186,6 +192,11 @@ class IdentityService(HealthCheck, ReplaysDeadLetters):
     @on_events("routing", "activity_recorded")
     def handle_routing_activity_recorded(self, events: Batch[ActivityRecorded]) -> None:
         """Forwards, returns, answers and extensions at routing: the same trail, the same once-only record."""
+        self._record_activities(events)
+
+    @on_events("notification", "activity_recorded")
+    def handle_notification_activity_recorded(self, events: Batch[ActivityRecorded]) -> None:
+        """What notification's retention job erased."""
         self._record_activities(events)
 
     # --- Helpers -----------------------------------------------------------------------------------------------

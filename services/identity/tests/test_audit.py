@@ -10,7 +10,7 @@ from pathlib import Path
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from cimer_common.envelope import Envelope
@@ -161,3 +161,81 @@ def test_routing_activity_is_appended_once_like_intakes(identity, amqp_uri, iden
     with Session(identity_db) as session:
         lines = session.scalars(select(AuditRecord).order_by(AuditRecord.id)).all()
     assert [(line.event_id, line.action) for line in lines] == [(forwarded.id, "forward"), (answered.id, "answer")]
+
+
+def _old_chain_database(name: str, records: int, tamper: bool = False) -> str:
+    """A database of its own at migration 0004, holding a chain hashed over the addresses themselves, as the trail
+    was written before 0005. Returns the owner's URL."""
+    import hashlib
+    import json
+
+    import psycopg
+    from alembic import command
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from cimer_common.migrate import alembic_config
+    from cimer_common.settings import get_settings
+
+    settings = get_settings()
+    owner = make_url(settings.owner_database_url("identity")).set(database=name)
+    admin_url = make_url(settings.admin_url()).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}" OWNER "{owner.username}"')
+    url = owner.render_as_string(hide_password=False)
+    command.upgrade(alembic_config("identity", url), "0004")
+    engine = create_engine(url)
+    previous = "0" * 64
+    with engine.begin() as connection:
+        for n in range(records):
+            at = datetime(2026, 1, 1, 9, n, tzinfo=UTC)
+            fields = {
+                "at": at.isoformat(timespec="microseconds"), "action": "login", "outcome": "ok",
+                "actor_user_id": None, "actor_username": f"user-{n}", "actor_institution": "GOV-06",
+                "target": None, "client_address": f"192.0.2.{n}" if n % 2 == 0 else None, "event_id": None,
+            }  # fmt: skip
+            digest = hashlib.sha256(
+                (previous + json.dumps(fields, sort_keys=True, separators=(",", ":"))).encode()
+            ).hexdigest()
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (at, action, outcome, actor_username, actor_institution, client_address,"
+                    " previous_hash, hash) VALUES (:at, 'login', 'ok', :user, 'GOV-06', :address, :previous, :hash)"
+                ),
+                {"at": at, "user": fields["actor_username"], "address": fields["client_address"],
+                 "previous": previous, "hash": digest},
+            )  # fmt: skip
+            previous = digest
+        if tamper:
+            connection.execute(text("UPDATE audit_log SET actor_username = 'someone-else' WHERE id = 2"))
+    engine.dispose()
+    return url
+
+
+def test_migration_0005_reseals_a_chain_hashed_over_addresses_so_that_they_can_be_erased():
+    from alembic import command
+
+    from cimer_common.migrate import alembic_config
+
+    url = _old_chain_database("cimer_test_identity_reseal", records=5)
+    command.upgrade(alembic_config("identity", url), "head")
+    assert audit_verify.verify(url).intact
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        rows = connection.execute(text("SELECT client_address, client_address_seal FROM audit_log ORDER BY id")).all()
+        assert [address for address, _ in rows] == ["192.0.2.0", None, "192.0.2.2", None, "192.0.2.4"]
+        assert all((seal is None) == (address is None) for address, seal in rows)
+        connection.execute(text("UPDATE audit_log SET client_address = NULL, client_address_salt = NULL"))
+    engine.dispose()
+    assert audit_verify.verify(url).intact  # erased, and the chain still holds
+
+
+def test_migration_0005_refuses_to_reseal_a_chain_that_is_already_broken():
+    from alembic import command
+
+    from cimer_common.migrate import alembic_config
+
+    url = _old_chain_database("cimer_test_identity_reseal_broken", records=3, tamper=True)
+    with pytest.raises(RuntimeError, match="broken at record 2"):
+        command.upgrade(alembic_config("identity", url), "head")

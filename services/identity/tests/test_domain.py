@@ -186,6 +186,7 @@ def entry(n, **overrides):
         "actor_institution": "GOV-06",
         "target": f"26000000{n:03d}0",
         "client_address": "10.0.0.1",
+        "salt": "5a" * 16,  # the same entry, the same hash; `salt=None` for a fresh one
     }
     return domain.audit_entry(**{**fields, **overrides})
 
@@ -211,12 +212,29 @@ def test_the_hash_covers_the_previous_hash_and_every_field():
         ("actor_username", "gov-34"),
         ("actor_institution", "GOV-34"),
         ("target", "x"),
-        ("client_address", None),
+        ("client_address_seal", None),
         ("event_id", "5f0c6f86-2a33-4f7c-9a63-5a1c1b3fbb1e"),
     ]:
         assert domain.audit_hash(domain.GENESIS_HASH, replace(e, **{field: value})) != domain.audit_hash(
             domain.GENESIS_HASH, e
         ), field
+
+
+def test_the_client_address_is_covered_through_its_salted_seal_so_it_can_be_erased():
+    e = entry(1, salt=None)
+    assert e.client_address == "10.0.0.1" and len(e.client_address_salt) == 32
+    assert e.client_address_seal == domain.seal_address("10.0.0.1", e.client_address_salt)
+    assert entry(1, salt=None).client_address_seal != e.client_address_seal  # a fresh salt each time
+    assert "10.0.0.1" not in domain.canonical_json(e) and e.client_address_salt not in domain.canonical_json(e)
+    erased = replace(e, client_address=None, client_address_salt=None)
+    assert domain.audit_hash(domain.GENESIS_HASH, erased) == domain.audit_hash(domain.GENESIS_HASH, e)
+    records = chain([entry(0), e, entry(2)])
+    records[1] = replace(records[1], entry=erased)
+    assert domain.verify_chain(records).intact
+    records[1] = replace(records[1], entry=replace(e, client_address="10.0.0.2"))
+    check = domain.verify_chain(records)
+    assert (check.broken_at, check.problem) == (2, "client address does not match its seal")
+    assert domain.audit_entry(at=NOW, action="x").client_address_seal is None
 
 
 def test_the_canonical_form_is_sorted_json_with_utc_iso_time_whatever_the_zone():

@@ -149,6 +149,8 @@ def access_code_matches(pepper: str, tracking: str, code: str, stored_hash: str)
 # before it gives up (and says so); a day covers that many times over, and a notification service held back for
 # hours. The applicant was shown the code when they filed; the receipt repeats it.
 SEALED_AT_MOST = timedelta(hours=24)
+# What an application's texts read once its personal data is erased (`handlers.erase_personal_data`).
+ERASED_TEXT = "[Saklama süresi dolduğu için silindi. / Erased: the retention period is over.]"
 
 
 def can_be_told(request: ApplicationCreate) -> bool:

@@ -13,10 +13,11 @@ from sqlalchemy import ColumnElement, Select, String, bindparam, collate, delete
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
-from cimer_common import access, calendar
+from cimer_common import access, calendar, retention
 from cimer_common.access import Action, ApplicationScope
 from cimer_common.errors import DomainError, NotFound, TooManyRequests
 from cimer_common.events import (
+    ActivityRecorded,
     ApplicationAnswered,
     ApplicationAssigned,
     ApplicationReceived,
@@ -25,6 +26,7 @@ from cimer_common.events import (
 )
 from cimer_common.logs import get_logger
 from cimer_common.outbox import OutboxWriter
+from cimer_common.retention import Retention
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.tokens import Principal
 from intake import domain
@@ -33,6 +35,7 @@ from intake.models import (
     Application,
     FilingMark,
     HistoryEntry,
+    OutboxMessage,
     StatusLookupFailure,
     tracking_sequence,
 )
@@ -299,6 +302,45 @@ def forget_old_filing_marks(session: Session, now: datetime) -> int:
     """Forget the marks no limit counts any longer; returns how many."""
     forgotten = session.execute(delete(FilingMark).where(FilingMark.at < now - domain.FILING_MARKS_KEPT))
     return int(forgotten.rowcount)
+
+
+def erase_personal_data(session: Session, outbox: OutboxWriter, now: datetime, policy: Retention) -> dict[str, int]:
+    """KVKK: once the retention period after its answer is over, an application keeps what is counted (kind,
+    subject, channel, province, dates, holder, outcome) and loses its applicant, the official named in an ethics
+    complaint, and every text (the applicant's, the answer's, the extension's reason), which may name people.
+    Delivered outbox rows (an address in an audit line, an applicant sent to an institution's system) go after
+    theirs. The applications erased are written to the audit trail. At most `ERASE_AT_ONCE` applications a run."""
+    due = session.scalars(
+        select(Application.id)
+        .where(Application.answered_at < now - policy.personal_data, Application.personal_data_erased_at.is_(None))
+        .order_by(Application.answered_at)
+        .limit(retention.ERASE_AT_ONCE)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if due:
+        session.execute(delete(Applicant).where(Applicant.application_id.in_(due)))
+        session.execute(
+            update(Application)
+            .where(Application.id.in_(due))
+            .values(
+                title=domain.ERASED_TEXT,
+                body=domain.ERASED_TEXT,
+                answer_text=None,
+                extension_reason=None,
+                official_name=None,
+                access_code_sealed=None,
+                personal_data_erased_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    erased = {"applications": len(due), "outbox": retention.erase_delivered_outbox(session, OutboxMessage, now, policy)}
+    if erased["applications"]:  # (the outbox rows alone are housekeeping: `retention`)
+        outbox.add(
+            session,
+            "activity_recorded",
+            ActivityRecorded(action="personal_data_erased", target=retention.summary(erased), at=now),
+        )
+    return erased
 
 
 def forget_stale_access_codes(session: Session, now: datetime) -> int:
@@ -684,4 +726,6 @@ def application_for_officer(
         "history": _history(application),
         "answer": _answer(application),
         "extension": _extension(application),
+        # Once set, the applicant and the texts are gone for good (KVKK retention, `erase_personal_data`).
+        "personal_data_erased_at": erased.isoformat() if (erased := application.personal_data_erased_at) else None,
     }

@@ -63,6 +63,9 @@ class Application(Base):
     # An information request's one extension (`deadline_extended`); `deadline` holds the extended date.
     extension_reason: Mapped[str | None] = mapped_column(Text)
     extended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the retention period after the answer ended (`handlers.erase_personal_data`): the applicant and the
+    # texts are gone, the facts that are counted stay.
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # An institution's inbox: what it holds now, the nearest deadline first. A coordinator's overview counts what
     # is open (`assigned`) now: by holder and deadline, for the Presidency, from the partial index alone; in a
@@ -79,6 +82,12 @@ class Application(Base):
         ),
         # The codes still sealed, oldest first, for `handlers.forget_stale_access_codes`: a few at any time.
         Index("ix_applications_sealed", "received_at", postgresql_where=text("access_code_sealed IS NOT NULL")),
+        # The answered applications whose personal data is still kept, oldest answer first, for the retention job.
+        Index(
+            "ix_applications_to_erase",
+            "answered_at",
+            postgresql_where=text("answered_at IS NOT NULL AND personal_data_erased_at IS NULL"),
+        ),
     )
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="application", uselist=False)

@@ -11,6 +11,7 @@ from typing import Any
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from cimer_common import calendar
 from cimer_common.authentication import Authentication, FollowsRevocations
@@ -21,6 +22,7 @@ from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, No
 from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
 from cimer_common.logs import get_logger
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
+from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.schemas import ApplicationCreate, page_window
 from cimer_common.worker_context import LogContext
 from intake import domain, handlers
@@ -53,7 +55,7 @@ def _notice_kind(notice: Any) -> str:
     return kind
 
 
-class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations):
+class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, AppliesRetention):
     name = "intake"
 
     db = Database()
@@ -170,6 +172,10 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations):
         if codes:
             log.warning("access codes forgotten before their receipts were done", applications=codes)
         return {"access_codes": codes, "filing_marks": marks}
+
+    def erase_expired(self, session: Session, now: datetime, policy: Retention) -> dict[str, int]:
+        """KVKK: an answered application's applicant and texts, once the retention period is over."""
+        return handlers.erase_personal_data(session, self.outbox, now, policy)
 
     @on_events("routing", "application_assigned")
     def handle_application_assigned(self, events: Batch[ApplicationAssigned]) -> None:

@@ -12,8 +12,10 @@ from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from cimer_common import retention
 from cimer_common.errors import InvalidRequest
 from cimer_common.events import (
+    ActivityRecorded,
     ApplicationAnswered,
     ApplicationAssigned,
     ApplicationReceived,
@@ -22,8 +24,10 @@ from cimer_common.events import (
     DeadlinePassed,
     MonthlyReportProduced,
 )
+from cimer_common.outbox import OutboxWriter
+from cimer_common.retention import Retention
 from notification import domain
-from notification.models import Assignment, Delivery, Digest, KnownApplication, Notice
+from notification.models import Assignment, Delivery, Digest, KnownApplication, Notice, OutboxMessage
 
 # Days, for the digest, are Turkey's days.
 LOCAL_TIME = ZoneInfo("Europe/Istanbul")
@@ -329,3 +333,44 @@ def notices_for(session: Session, application_id: str) -> list[dict[str, Any]]:
         }
         for n in notices
     ]
+
+
+# --- Retention (KVKK) -------------------------------------------------------------------------------------------
+
+
+def erase_notice_texts(session: Session, outbox: OutboxWriter, now: datetime, policy: Retention) -> dict[str, int]:
+    """Once a settled notice is older than the retention period, forget what it was sent with (its facts, an
+    extension's reason) and the masked addresses and errors of its deliveries; the fact that it was sent, when and
+    on which channels stays. Delivered outbox rows go after theirs. What was erased goes to the audit trail."""
+    due = session.scalars(
+        select(Notice.id)
+        .where(
+            Notice.facts.is_not(None),
+            Notice.status.in_((domain.SENT, domain.FAILED, domain.SKIPPED)),
+            Notice.created_at < now - policy.notice_texts,
+        )
+        .order_by(Notice.created_at)
+        .limit(retention.ERASE_AT_ONCE)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if due:
+        session.execute(
+            update(Notice)
+            .where(Notice.id.in_(due))
+            .values(facts=None, detail=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Delivery)
+            .where(Delivery.notice_id.in_(due))
+            .values(recipient=None, error=None)
+            .execution_options(synchronize_session=False)
+        )
+    erased = {"notices": len(due), "outbox": retention.erase_delivered_outbox(session, OutboxMessage, now, policy)}
+    if erased["notices"]:  # (the outbox rows alone are housekeeping: `retention`)
+        outbox.add(
+            session,
+            "activity_recorded",
+            ActivityRecorded(action="notice_texts_erased", target=retention.summary(erased), at=now),
+        )
+    return erased

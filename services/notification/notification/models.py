@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from cimer_common.outbox import ProcessedEventMixin
+from cimer_common.outbox import OutboxMessageMixin, ProcessedEventMixin
 
 
 class Base(DeclarativeBase):
@@ -55,6 +55,12 @@ class Notice(Base):
         UniqueConstraint("application_id", "kind", "recipient", name="uq_notices_application_kind_recipient"),
         # The sender only ever looks for notices still to send.
         Index("ix_notices_due", "next_attempt_at", postgresql_where="status IN ('pending', 'sending')"),
+        # The settled notices that still keep what they were sent with, oldest first, for the retention job.
+        Index(
+            "ix_notices_to_erase",
+            "created_at",
+            postgresql_where="facts IS NOT NULL AND status IN ('sent', 'failed', 'skipped')",
+        ),
     )
 
 
@@ -130,6 +136,10 @@ class KnownApplication(Base):
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deadline: Mapped[date | None] = mapped_column(Date)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxMessage(OutboxMessageMixin, Base):
+    """What notification tells the others: only the lines of the audit trail that its retention job writes."""
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):

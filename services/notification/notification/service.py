@@ -28,11 +28,12 @@ from cimer_common.events import (
     MonthlyReportProduced,
 )
 from cimer_common.logs import get_logger
-from cimer_common.outbox import Batch, apply_batch_once, apply_once, on_event, on_events
+from cimer_common.outbox import Batch, Outbox, apply_batch_once, apply_once, on_event, on_events
+from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.worker_context import LogContext
 from notification import delivery, handlers
 from notification.channels import Channels
-from notification.models import ProcessedEvent
+from notification.models import OutboxMessage, ProcessedEvent
 
 log = get_logger(__name__)
 
@@ -81,15 +82,20 @@ class RpcContacts:
         return document
 
 
-class NotificationService(HealthCheck, ReplaysDeadLetters):
+class NotificationService(HealthCheck, ReplaysDeadLetters, AppliesRetention):
     name = "notification"
 
     db = Database()
+    outbox = Outbox(OutboxMessage)
     log_context = LogContext()
     notifier = Notifier()
     intake = RpcProxy("intake")
     identity = RpcProxy("identity")
     reporting = RpcProxy("reporting")
+
+    def erase_expired(self, session: Session, now: datetime, policy: Retention) -> dict[str, int]:
+        """KVKK: what settled notices were sent with, once the retention period is over."""
+        return handlers.erase_notice_texts(session, self.outbox, now, policy)
 
     @rpc(expected_exceptions=EXPECTED)
     def notices_for(self, application_id: str) -> list[dict[str, Any]]:

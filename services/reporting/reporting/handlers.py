@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause
 
+from cimer_common import retention
 from cimer_common.events import (
     ApplicationAnswered,
     ApplicationAssigned,
@@ -25,8 +26,9 @@ from cimer_common.events import (
     MonthlyReportProduced,
 )
 from cimer_common.outbox import OutboxWriter
+from cimer_common.retention import Retention
 from reporting import domain
-from reporting.models import Application, Institution, MonthlyReport
+from reporting.models import Application, Institution, MonthlyReport, OutboxMessage
 
 # Every event upserts one row with one of a few statements. Each is built once, with bound parameters, and run
 # against the table rather than the mapped class: building an upsert (its `excluded` alias above all) and the ORM's
@@ -290,3 +292,9 @@ def stored_report(session: Session, period: str, institution: str | None) -> dic
         select(MonthlyReport.report).where(MonthlyReport.period == period, MonthlyReport.institution == key)
     )
     return dict(found) if found is not None else None
+
+
+def erase_delivered_events(session: Session, now: datetime, policy: Retention) -> dict[str, int]:
+    """Reporting keeps no personal data; its delivered outbox rows (reports produced) go after the same period as
+    everyone's, unaudited: nothing personal is in them."""
+    return {"outbox": retention.erase_delivered_outbox(session, OutboxMessage, now, policy)}

@@ -28,6 +28,7 @@ from cimer_common.events import (
 )
 from cimer_common.logs import get_logger
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
+from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.worker_context import LogContext
 from reporting import domain, handlers, render
 from reporting.models import OutboxMessage, ProcessedEvent
@@ -39,13 +40,17 @@ log = get_logger(__name__)
 PRODUCE_INTERVAL_SECONDS = float(os.environ.get("REPORT_PRODUCE_INTERVAL_SECONDS", "3600"))
 
 
-class ReportingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations):
+class ReportingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, AppliesRetention):
     name = "reporting"
 
     db = Database()
     outbox = Outbox(OutboxMessage)
     log_context = LogContext()
     authenticate = Authentication()
+
+    def erase_expired(self, session: Session, now: datetime, policy: Retention) -> dict[str, int]:
+        """Delivered events, once the retention period is over (reporting keeps nothing personal)."""
+        return handlers.erase_delivered_events(session, now, policy)
 
     @rpc(expected_exceptions=EXPECTED)
     def monthly_report(self, period: str, institution: str | None = None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from cimer_common import access, calendar, geography
+from cimer_common import access, calendar, geography, retention
 from cimer_common.access import Action
 from cimer_common.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from cimer_common.events import (
@@ -25,6 +25,7 @@ from cimer_common.events import (
 )
 from cimer_common.messages import message
 from cimer_common.outbox import OutboxWriter
+from cimer_common.retention import Retention
 from cimer_common.schemas import page_window
 from cimer_common.tokens import Principal
 from routing import domain
@@ -34,6 +35,7 @@ from routing.models import (
     DirectoryVersion,
     Institution,
     InstitutionCommand,
+    OutboxMessage,
     folded,
 )
 
@@ -817,3 +819,12 @@ def _outcome(kind: str, command_id: str | None, code: str, tracking_number: str 
         "message": message(code, "tr"),
         "tracking_number": tracking_number,
     }
+
+
+# --- Retention (KVKK) -------------------------------------------------------------------------------------------
+
+
+def erase_delivered_events(session: Session, now: datetime, policy: Retention) -> dict[str, int]:
+    """Routing keeps no applicant; its delivered outbox rows, copies of what it sent (an officer's client address
+    in an audit line, an application sent to an institution's system), go once the retention period is over."""
+    return {"outbox": retention.erase_delivered_outbox(session, OutboxMessage, now, policy)}

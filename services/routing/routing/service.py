@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.timer import timer
+from sqlalchemy.orm import Session
 
 from cimer_common import calendar
 from cimer_common.authentication import Authentication, FollowsRevocations
@@ -19,6 +20,7 @@ from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationReceived
 from cimer_common.logs import get_logger
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
+from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.worker_context import LogContext
 from routing import handlers
 from routing.models import OutboxMessage, ProcessedEvent
@@ -30,13 +32,17 @@ log = get_logger(__name__)
 DEADLINE_SCAN_SECONDS = float(os.environ.get("DEADLINE_SCAN_SECONDS", "300"))
 
 
-class RoutingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations):
+class RoutingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, AppliesRetention):
     name = "routing"
 
     db = Database()
     outbox = Outbox(OutboxMessage)
     log_context = LogContext()
     authenticate = Authentication()
+
+    def erase_expired(self, session: Session, now: datetime, policy: Retention) -> dict[str, int]:
+        """KVKK: delivered events, which may carry a client address, once the retention period is over."""
+        return handlers.erase_delivered_events(session, now, policy)
 
     @on_events("intake", "application_received")
     def handle_application_received(self, events: Batch[ApplicationReceived]) -> None:
