@@ -302,4 +302,7 @@ def test_a_round_asks_for_its_addresses_once_and_reports_its_receipts_once(
     wait_for(lambda: ("receipts_done", 13) in stand_ins.rounds, what="the receipts reported")
     assert sorted(stand_ins.rounds) == [("notice_contacts", 13), ("officer_contacts", 2), ("receipts_done", 13)]
     assert mailbox.connections() == 1  # one SMTP session for the round's mail
-    assert notices(sender, unknown.payload["application_id"])[0]["status"] == "skipped"
+    # The round settles its notices after it reports the receipts (`delivery.receipts_reported`): wait for it.
+    wait_for(
+        lambda: notices(sender, unknown.payload["application_id"])[0]["status"] == "skipped", what="the skip settled"
+    )
