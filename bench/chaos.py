@@ -12,8 +12,11 @@ got a 201 is checked, in the manner of the RabbitMQ Jepsen checker:
 - **ok**: the rest.
 
 It prints the counts and the faults it caused, writes `var/chaos/results.json`, and fails when anything is lost,
-duplicated or stuck, or a request got a server error other than 503 (which says: nothing taken, try again).
-`--short` is the version `make test` runs (a few kills and one broker restart).
+duplicated or stuck, when anything was set aside in the dead letters (an outage must be waited out, never taken
+for a poison), or a request got a server error other than 503 (which says: nothing taken, try again). Then it
+feeds the recovered system bad input (`fuzz.py`: schemathesis, stateless and stateful, as every kind of caller,
+at least `--fuzz-at-least` requests) and fails on any server error. `--short` is the version `make test` runs (a
+few kills and one broker restart; its fuzzing is the end-to-end tier's).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import time
 from collections import Counter
 from typing import Any
 
+import fuzz  # bench/fuzz.py: bad input, as each kind of caller
 import httpx
 import run as bench  # bench/run.py: the same start, the same measures of a settled system
 from load import OFFICER_PASSWORD
@@ -319,9 +323,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-prefix", default="cimer_bench_")
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument(
+        "--fuzz-examples", type=int, default=60, help="bad input afterwards: schemathesis' examples per operation"
+    )
+    parser.add_argument("--fuzz-at-least", type=int, default=10_000, help="requests the fuzzing must send")
     args = parser.parse_args(argv)
-    if args.short:
+    if args.short:  # (make test fuzzes in its end-to-end tier)
         args.duration, args.kill_every, args.broker_every, args.postgres_every = 60, 6, 6, 0
+        args.fuzz_examples = 0
     if not shutil.which("rabbitmqctl", path=f"{SBIN}:/usr/bin"):
         raise SystemExit("make chaos restarts the local RabbitMQ: rabbitmqctl is needed")
 
@@ -364,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
             # Nothing should have been set aside: an outage is waited out, never taken for a poison.
             "dead_letters": [dead_letters.summary(x) for x in dead_letters.list_letters(operator_uri(env))],
         }  # fmt: skip
+        if args.fuzz_examples:  # the recovered system, fed bad input by every kind of caller
+            print(f"-- fuzzing: {args.fuzz_examples} examples per operation, as each caller", flush=True)
+            result["fuzz"] = fuzz.fuzz(base_url, args.fuzz_examples, password=OFFICER_PASSWORD)
     finally:
         faults.stop.set()
         officers.stop.set()
@@ -373,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     # A 5xx other than 503 is a fault let through to the citizen (a 503 says: nothing taken, try again).
     server_errors = sum(n for status, n in result["requests"].items() if status.startswith("5") and status != "503")
     failed = result["lost"] or result["duplicated"] or result["stuck"] or server_errors or result["dead_letters"]
+    if "fuzz" in result:  # a server error to bad input, or too little of it sent to count
+        failed = failed or result["fuzz"]["failed"] or result["fuzz"]["requests"] < args.fuzz_at_least
     return 1 if failed or recovered_s is None else 0
 
 

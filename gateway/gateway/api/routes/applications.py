@@ -16,12 +16,29 @@ router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
 TrackingNumber = Annotated[str, Path(min_length=12, max_length=20, description="12 digits; spaces and dashes allowed")]
 
+# OpenAPI links from a filing to what can be done with it next: the applicant's status look-up and the officers'
+# work on it. A client (and the stateful fuzzer, `bench/fuzz.py`) follows them with the values the 201 gave.
+_NUMBER = {"tracking_number": "$response.body#/tracking_number"}
+FILED_LINKS = {
+    "status": {
+        "operationId": "application_status",
+        "parameters": {**_NUMBER, "access_code": "$response.body#/access_code"},
+    },
+    "read": {"operationId": "read_application", "parameters": _NUMBER},
+    "targets": {"operationId": "forward_targets", "parameters": _NUMBER},
+    "forward": {"operationId": "forward_application", "parameters": _NUMBER},
+    "answer": {"operationId": "answer_application", "parameters": _NUMBER},
+    "extend": {"operationId": "extend_application", "parameters": _NUMBER},
+}
+
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ApplicationAccepted,
     summary="File an application (web); keep the tracking number and access code to follow it",
+    operation_id="file_application",
+    responses={201: {"description": "Filed", "links": FILED_LINKS}},
 )
 async def file_application(
     application: ApplicationCreate, rpc: Rpc, officer: OptionalOfficer, address: ClientAddress
@@ -45,6 +62,7 @@ async def file_application(
 @router.get(
     "/{tracking_number}",
     summary="The whole application, for an officer whose institution holds or held it, or coordinates one that did",
+    operation_id="read_application",
 )
 async def application_for_officer(
     tracking_number: TrackingNumber, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
@@ -59,6 +77,7 @@ async def application_for_officer(
 @router.post(
     "/{tracking_number}/forward",
     summary="Send the application on along the hierarchy (SPEC section 4), or back to the institution that sent it",
+    operation_id="forward_application",
 )
 async def forward(
     tracking_number: TrackingNumber, body: ForwardRequest, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
@@ -81,6 +100,7 @@ async def forward(
     response_model=ForwardTargets,
     summary="What the holder may do now: return it to whom, forward it to which institutions (matching `q`, by "
     "name), answer it, extend it",
+    operation_id="forward_targets",
 )
 async def forward_targets(
     tracking_number: TrackingNumber,
@@ -96,7 +116,11 @@ async def forward_targets(
     return ForwardTargets.model_validate(found)
 
 
-@router.post("/{tracking_number}/answer", summary="Answer the application: positive or negative, with the text")
+@router.post(
+    "/{tracking_number}/answer",
+    summary="Answer the application: positive or negative, with the text",
+    operation_id="answer_application",
+)
 async def answer(
     tracking_number: TrackingNumber, body: AnswerRequest, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
 ) -> dict[str, Any]:
@@ -116,6 +140,7 @@ async def answer(
 @router.post(
     "/{tracking_number}/extend",
     summary="Extend an information request's deadline once by 15 working days; the reason goes to the applicant",
+    operation_id="extend_application",
 )
 async def extend(
     tracking_number: TrackingNumber, body: ExtendRequest, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
@@ -136,6 +161,7 @@ async def extend(
     "/{tracking_number}/status",
     response_model=ApplicationStatus,
     summary="The public status of an application: needs the tracking number and its access code",
+    operation_id="application_status",
 )
 async def application_status(
     tracking_number: TrackingNumber,
