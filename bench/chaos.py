@@ -13,8 +13,11 @@ got a 201 is checked, in the manner of the RabbitMQ Jepsen checker:
 
 It prints the counts and the faults it caused, writes `var/chaos/results.json`, and fails when anything is lost,
 duplicated or stuck, when anything was set aside in the dead letters (an outage must be waited out, never taken
-for a poison), or a request got a server error other than 503 (which says: nothing taken, try again). Then it
-feeds the recovered system bad input (`fuzz.py`: schemathesis, stateless and stateful, as every kind of caller,
+for a poison), or a request got a server error other than 503 (which says: nothing taken, try again). Between
+the two, back-pressure (`--away`): routing is stopped for a minute and a half under the same load, intake (its
+`BACKLOG_BOUND` set low, `--backlog-bound`) takes applications until that many wait for routing, then answers 503,
+and routing started again works them off; the run fails if the bound was not reached, was overrun, or the backlog
+was not worked off. Then it feeds the recovered system bad input (`fuzz.py`: schemathesis, stateless and stateful, as every kind of caller,
 at least `--fuzz-at-least` requests) and fails on any server error. `--short` is the version `make test` runs (a
 few kills and one broker restart; its fuzzing is the end-to-end tier's).
 """
@@ -108,6 +111,47 @@ class Faults:
                 restart_postgres()
                 self.done["postgresql restart"] += 1
                 print("   fault: postgresql restarted", flush=True)
+
+
+# --- Back-pressure -----------------------------------------------------------------------------------------------
+
+
+def consumer_away(system: System, args: argparse.Namespace, base_url: str, amqp_uri: str) -> tuple[dict, list]:
+    """Routing stopped for `args.away` seconds under the same load: intake keeps taking applications while their
+    events wait in routing's queue, up to the bound, then answers 503 (nothing taken, come back); routing started
+    again works the queue off. Returns what was seen, and the applications accepted meanwhile (checked with the
+    rest)."""
+    print(f"-- back-pressure: routing away for {args.away:.0f} s, bound {args.backlog_bound}", flush=True)
+    system.kill("routing")
+    highest, stop = [0], threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(1):
+            with contextlib.suppress(Exception):
+                highest[0] = max(highest[0], bench.queued_events(amqp_uri))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        loaded = bench.load(
+            args, "away", "apply", base_url, "--rate", str(args.rate), "--duration", str(args.away),
+            "--request-timeout", "20", "--seed", str(args.seed + 1),
+        )  # fmt: skip
+    finally:
+        stop.set()
+        watcher.join()
+        system.start_again("routing")
+    accepted, refused = len(loaded["accepted"]), loaded["by_status"].get("503", 0)
+    seen = {
+        "seconds": args.away,
+        "bound": args.backlog_bound,
+        "requests": loaded["by_status"],
+        "highest_backlog": highest[0],
+        # Held: the bound was reached (some refused) and not overrun by more than what arrives between two of
+        # intake's looks at the backlog (every second) and the requests in flight.
+        "held": refused > 0 and accepted <= args.backlog_bound + 3 * args.rate + 64,
+    }
+    return seen, loaded["accepted"]
 
 
 # --- Officers at work --------------------------------------------------------------------------------------------
@@ -327,16 +371,19 @@ def main(argv: list[str] | None = None) -> int:
         "--fuzz-examples", type=int, default=60, help="bad input afterwards: schemathesis' examples per operation"
     )
     parser.add_argument("--fuzz-at-least", type=int, default=10_000, help="requests the fuzzing must send")
+    parser.add_argument("--away", type=float, default=90, help="seconds routing stays down for back-pressure")
+    parser.add_argument("--backlog-bound", type=int, default=300, help="intake's BACKLOG_BOUND in this run")
     args = parser.parse_args(argv)
     if args.short:  # (make test fuzzes in its end-to-end tier)
         args.duration, args.kill_every, args.broker_every, args.postgres_every = 60, 6, 6, 0
-        args.fuzz_examples = 0
+        args.fuzz_examples, args.away = 0, 0  # (and back-pressure in its interface tier)
     if not shutil.which("rabbitmqctl", path=f"{SBIN}:/usr/bin"):
         raise SystemExit("make chaos restarts the local RabbitMQ: rabbitmqctl is needed")
 
     bench.OUT = OUT
     OUT.mkdir(parents=True, exist_ok=True)
     env = bench.environment(args)
+    env["BACKLOG_BOUND"] = str(args.backlog_bound)
     bench.prepare(env)
     system = System().start(env, OUT / "logs")
     base_url = f"http://127.0.0.1:{args.port}"
@@ -359,6 +406,13 @@ def main(argv: list[str] | None = None) -> int:
         accepted = loaded["accepted"]
         print(f"-- faults over; {len(accepted)} accepted; waiting for the system to recover", flush=True)
         recovered_s = bench.wait_settled(env["AMQP_URI"], accepted, args.recover_timeout)
+        away: dict[str, Any] = {}
+        if args.away and recovered_s is not None:
+            away, accepted_away = consumer_away(system, args, base_url, env["AMQP_URI"])
+            accepted = accepted + accepted_away
+            worked_off = bench.wait_settled(env["AMQP_URI"], accepted, args.recover_timeout)
+            away["worked_off_s"] = None if worked_off is None else round(worked_off, 1)
+            recovered_s = worked_off
         result = {
             "seed": args.seed,
             "duration_s": args.duration,
@@ -369,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
             "acts": {"done": len(officers.done), "unsure": len(officers.unsure)},
             "recovered_s": None if recovered_s is None else round(recovered_s, 1),
             "unsettled": {} if recovered_s is not None else unsettled(env["AMQP_URI"]),
+            "back_pressure": away,
             **check(accepted, officers.done, officers.unsure),
             # Nothing should have been set aside: an outage is waited out, never taken for a poison.
             "dead_letters": [dead_letters.summary(x) for x in dead_letters.list_letters(operator_uri(env))],
@@ -383,8 +438,11 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     # A 5xx other than 503 is a fault let through to the citizen (a 503 says: nothing taken, try again).
-    server_errors = sum(n for status, n in result["requests"].items() if status.startswith("5") and status != "503")
+    statuses = [result["requests"], result["back_pressure"].get("requests", {})]
+    server_errors = sum(n for by in statuses for status, n in by.items() if status.startswith("5") and status != "503")
     failed = result["lost"] or result["duplicated"] or result["stuck"] or server_errors or result["dead_letters"]
+    if result["back_pressure"]:  # the bound reached and held, everything worked off after
+        failed = failed or not result["back_pressure"]["held"] or result["back_pressure"]["worked_off_s"] is None
     if "fuzz" in result:  # a server error to bad input, or too little of it sent to count
         failed = failed or result["fuzz"]["failed"] or result["fuzz"]["requests"] < args.fuzz_at_least
     return 1 if failed or recovered_s is None else 0

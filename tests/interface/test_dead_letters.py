@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from cimer_common import broker, dead_letters, outbox
 from cimer_common.outbox import consumer_queue
 from cimer_common.testing import (
+    PETITION,
     assigned_event,
     next_event,
     publish,
@@ -28,15 +29,6 @@ from intake.models import Application
 
 pytestmark = pytest.mark.interface
 
-PETITION = {
-    "kind": "petition",
-    "petition_type": "complaint",
-    "subject": "transport",
-    "title": "Yol bozuk",
-    "body": "Mahallemizdeki yol aylardır bozuk.",
-    "province": "06",
-    "applicant": {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz", "email": "a@example.org"},
-}
 RECEIVED = consumer_queue("intake", "application_received", "routing.handle_application_received").name
 
 

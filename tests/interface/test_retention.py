@@ -9,7 +9,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select, text
 
-from cimer_common import retention
+from cimer_common import retention, testing
 from cimer_common.events import ApplicationAnswered
 from cimer_common.outbox import consumer_queue
 from cimer_common.testing import next_event, publish, routing_event, service_database, token_for
@@ -20,15 +20,7 @@ from notification.models import Delivery, Notice
 
 pytestmark = pytest.mark.interface
 
-PETITION = {
-    "kind": "petition",
-    "petition_type": "complaint",
-    "subject": "transport",
-    "title": "Yol bozuk",
-    "body": "Mahallemizdeki yol aylardır bozuk; Ayşe Yılmaz, Çankaya.",
-    "province": "06",
-    "applicant": {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz", "email": "a@example.org"},
-}
+PETITION = {**testing.PETITION, "body": "Mahallemizdeki yol aylardır bozuk; Ayşe Yılmaz, Çankaya."}
 RECEIVED = consumer_queue("intake", "application_received", "routing.handle_application_received").name
 POLICY = retention.Retention.from_settings()
 

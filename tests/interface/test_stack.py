@@ -239,3 +239,13 @@ def test_after_the_database_drops_every_connection_one_call_fails_and_the_next_o
         except Exception as error:  # the dead connection's one failure, as the caller would see it
             outcomes.append(f"{type(error).__name__} {getattr(error, 'code', '')}")
     assert outcomes == ["NotReady service_unavailable", "ok", "ok", "ok"]
+
+
+def test_a_services_connections_beat_every_ten_seconds_so_a_silent_one_is_let_go_within_seconds(start_service):
+    """A killed process's connection closes at once; a silent one (its node or network gone) only when heartbeats
+    stop: the services agree on `amqp_heartbeat_seconds` with the broker, not nameko's 60."""
+    from cimer_common.broker_admin import Management
+
+    start_service("routing")
+    connections = Management().connections("cimer-routing")
+    assert connections and {c["timeout"] for c in connections} == {get_settings().amqp_heartbeat_seconds} == {10}

@@ -74,17 +74,21 @@ class Management:
                 "PUT", f"topic-permissions/{self._v()}/{name}", {"exchange": exchange, "write": write, "read": read}
             )
 
+    def connections(self, user: str) -> list[dict[str, Any]]:
+        """`user`'s connections in this vhost: name, and `timeout`, the heartbeat the two sides agreed."""
+        found = self._call("GET", "connections?columns=name,user,vhost,timeout") or []
+        return [c for c in found if c.get("user") == user and c.get("vhost") == self.vhost]
+
     def close_connections(self, user: str, reason: str) -> int:
         closed = 0
-        for connection in self._call("GET", "connections?columns=name,user,vhost") or []:
-            if connection.get("user") == user and connection.get("vhost") == self.vhost:
-                self.session.delete(
-                    f"{self.url}/api/connections/{quote(connection['name'], safe='')}",
-                    auth=self.auth,
-                    headers={"X-Reason": reason},
-                    timeout=15,
-                )
-                closed += 1
+        for connection in self.connections(user):
+            self.session.delete(
+                f"{self.url}/api/connections/{quote(connection['name'], safe='')}",
+                auth=self.auth,
+                headers={"X-Reason": reason},
+                timeout=15,
+            )
+            closed += 1
         return closed
 
     def declare_exchange(self, name: str, kind: str) -> None:

@@ -59,6 +59,13 @@ def alone(session: Session, service: str) -> bool:
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(key))))
 
 
+def due(session: Session, key: Any, oldest_first: Any, *conditions: Any) -> list[Any]:
+    """The keys of at most `ERASE_AT_ONCE` rows whose time is over (`conditions`), oldest first, locked for this
+    run (rows another transaction holds are left for the next)."""
+    query = select(key).where(*conditions).order_by(oldest_first).limit(ERASE_AT_ONCE)
+    return list(session.scalars(query.with_for_update(skip_locked=True)).all())
+
+
 def erase_delivered_outbox(session: Session, outbox: Any, now: datetime, policy: Retention) -> int:
     """Delete the outbox rows published longer ago than the policy keeps them; returns how many."""
     table = outbox.__table__

@@ -76,10 +76,18 @@ class System:
     def kill_and_restart(self, label: str) -> None:
         """`kill -9` the process `label` (no chance to finish anything it holds), then start it again, its log
         continued: what a node's crash and the orchestrator's restart do to a pod (`make chaos`)."""
-        index, process = next((i, p) for i, p in enumerate(self.processes) if p.name == label)
+        self.kill(label)
+        self.start_again(label)
+
+    def kill(self, label: str) -> None:
+        """`kill -9` the process `label`, left down (`start_again` brings it back)."""
+        process = next(p for p in self.processes if p.name == label)
         if process.popen.poll() is None:
             process.popen.kill()
             process.popen.wait()
+
+    def start_again(self, label: str) -> None:
+        index, process = next((i, p) for i, p in enumerate(self.processes) if p.name == label)
         self.processes[index] = self._spawn(label, process.command, process.log, "ab")
 
     def wait_healthy(self, base_url: str, timeout: float = 90.0) -> None:

@@ -188,6 +188,22 @@ def start_service(container_factory: Any, clean_bus: None) -> Iterator[Callable[
     yield start
 
 
+# --- Applications ------------------------------------------------------------------------------------------------
+
+# What most tests file: a web petition to Ankara by an applicant the receipt reaches by e-mail; a test that needs
+# otherwise says so with `{**PETITION, ...}`.
+PETITION: dict[str, Any] = {
+    "kind": "petition",
+    "petition_type": "complaint",
+    "subject": "transport",
+    "title": "Yol bozuk",
+    "body": "Mahallemizdeki yol aylardır bozuk.",
+    "province": "06",
+    "district": "Çankaya",
+    "applicant": {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz", "email": "a@example.org"},
+}
+
+
 # --- Events on the bus -----------------------------------------------------------------------------------------
 
 

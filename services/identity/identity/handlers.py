@@ -478,12 +478,9 @@ def erase_client_addresses(session: Session, now: datetime, policy: Retention) -
     and login failures, which the throttle forgot long before. Delivered outbox rows go after theirs. What was
     erased is itself a line of the trail."""
     cutoff = now - policy.client_addresses
-    lines = session.scalars(
-        select(AuditRecord.id)
-        .where(AuditRecord.client_address.is_not(None), AuditRecord.at < cutoff)
-        .order_by(AuditRecord.id)
-        .limit(retention.ERASE_AT_ONCE)
-    ).all()
+    lines = retention.due(
+        session, AuditRecord.id, AuditRecord.id, AuditRecord.client_address.is_not(None), AuditRecord.at < cutoff
+    )
     if lines:
         session.execute(
             update(AuditRecord)

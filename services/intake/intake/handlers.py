@@ -310,13 +310,13 @@ def erase_personal_data(session: Session, outbox: OutboxWriter, now: datetime, p
     complaint, and every text (the applicant's, the answer's, the extension's reason), which may name people.
     Delivered outbox rows (an address in an audit line, an applicant sent to an institution's system) go after
     theirs. The applications erased are written to the audit trail. At most `ERASE_AT_ONCE` applications a run."""
-    due = session.scalars(
-        select(Application.id)
-        .where(Application.answered_at < now - policy.personal_data, Application.personal_data_erased_at.is_(None))
-        .order_by(Application.answered_at)
-        .limit(retention.ERASE_AT_ONCE)
-        .with_for_update(skip_locked=True)
-    ).all()
+    due = retention.due(
+        session,
+        Application.id,
+        Application.answered_at,
+        Application.answered_at < now - policy.personal_data,
+        Application.personal_data_erased_at.is_(None),
+    )
     if due:
         session.execute(delete(Applicant).where(Applicant.application_id.in_(due)))
         session.execute(

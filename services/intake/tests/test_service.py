@@ -9,20 +9,9 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from cimer_common.envelope import Envelope
 from cimer_common.errors import InvalidApplication, NotFound
 from cimer_common.outbox import consumer_queue
-from cimer_common.testing import assigned_event, next_event, publish
+from cimer_common.testing import PETITION, assigned_event, next_event, publish
 
 pytestmark = pytest.mark.interface
-
-PETITION = {
-    "kind": "petition",
-    "petition_type": "complaint",
-    "subject": "transport",
-    "title": "Yol bozuk",
-    "body": "Mahallemizdeki yol aylardır bozuk.",
-    "province": "06",
-    "district": "Çankaya",
-    "applicant": {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz", "email": "a@example.org"},
-}
 
 
 def test_filing_stores_numbers_and_announces_the_application(start_service, amqp_uri):

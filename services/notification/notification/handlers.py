@@ -342,17 +342,14 @@ def erase_notice_texts(session: Session, outbox: OutboxWriter, now: datetime, po
     """Once a settled notice is older than the retention period, forget what it was sent with (its facts, an
     extension's reason) and the masked addresses and errors of its deliveries; the fact that it was sent, when and
     on which channels stays. Delivered outbox rows go after theirs. What was erased goes to the audit trail."""
-    due = session.scalars(
-        select(Notice.id)
-        .where(
-            Notice.facts.is_not(None),
-            Notice.status.in_((domain.SENT, domain.FAILED, domain.SKIPPED)),
-            Notice.created_at < now - policy.notice_texts,
-        )
-        .order_by(Notice.created_at)
-        .limit(retention.ERASE_AT_ONCE)
-        .with_for_update(skip_locked=True)
-    ).all()
+    due = retention.due(
+        session,
+        Notice.id,
+        Notice.created_at,
+        Notice.facts.is_not(None),
+        Notice.status.in_((domain.SENT, domain.FAILED, domain.SKIPPED)),
+        Notice.created_at < now - policy.notice_texts,
+    )
     if due:
         session.execute(
             update(Notice)
