@@ -109,3 +109,14 @@ def test_the_district_list_leaves_out_the_provincial_centre_and_sorts_turkish_le
 def test_nothing_but_the_shape_the_api_accepts_goes_into_its_path(value):
     with pytest.raises(Refusal):
         _checked(value, USERNAME)
+
+
+@pytest.mark.parametrize("lang", ["tr", "en"])
+def test_an_answer_whose_text_was_erased_says_so_rather_than_none(lang):
+    from gateway.web.frame import TEMPLATES
+
+    template = TEMPLATES.env.get_template("_history.html")
+    answer = {"outcome": "positive", "text": None, "answered_at": "2024-01-05T10:00:00+00:00", "institution": "GOV-06"}
+    extension = {"reason": None, "extended_at": "2024-01-02T10:00:00+00:00"}
+    page = template.render(t=Words(lang), history=[], answer=answer, extension=extension)
+    assert "None" not in page and page.count(Words(lang)("erased")) == 2

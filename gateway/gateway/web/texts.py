@@ -117,6 +117,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "outcome": ("Sonuç", "Outcome"),
     "extension": ("Süre uzatımı", "Extension"),
     "no_answer_yet": ("Henüz cevaplanmadı.", "Not answered yet."),
+    # What an application's texts read once its retention period is over (KVKK)
+    "erased": ("Saklama süresi dolduğu için silindi.", "Erased: the retention period is over."),
     # Console
     "login_title": ("Görevli girişi", "Officer login"),
     "username": ("Kullanıcı adı", "Username"),
