@@ -13,13 +13,17 @@ got a 201 is checked, in the manner of the RabbitMQ Jepsen checker:
 
 It prints the counts and the faults it caused, writes `var/chaos/results.json`, and fails when anything is lost,
 duplicated or stuck, when anything was set aside in the dead letters (an outage must be waited out, never taken
-for a poison), or a request got a server error other than 503 (which says: nothing taken, try again). Between
-the two, back-pressure (`--away`): routing is stopped for a minute and a half under the same load, intake (its
-`BACKLOG_BOUND` set low, `--backlog-bound`) takes applications until that many wait for routing, then answers 503,
-and routing started again works them off; the run fails if the bound was not reached, was overrun, or the backlog
-was not worked off. Then it feeds the recovered system bad input (`fuzz.py`: schemathesis, stateless and stateful, as every kind of caller,
-at least `--fuzz-at-least` requests) and fails on any server error. `--short` is the version `make test` runs (a
-few kills and one broker restart; its fuzzing is the end-to-end tier's).
+for a poison), or a request got a server error other than 503 (which says: nothing taken, try again). A process
+that exits on its own (nameko stops a container whose RPC reply cannot be sent while the broker is away) is
+started again, as Kubernetes would, and counted apart from the kills.
+
+After the faults, back-pressure (`--away`): routing is stopped for a minute and a half under the same load, intake
+(its `BACKLOG_BOUND` set low, `--backlog-bound`) takes applications until that many wait for routing, then answers
+503, and routing started again works them off; the run fails if the bound was not reached, was overrun, or the
+backlog was not worked off. Then it feeds the recovered system bad input (`fuzz.py`: schemathesis, stateless and
+stateful, as every kind of caller, at least `--fuzz-at-least` requests) and fails on any server error. `--short`
+is the version `make test` runs (a few kills and one broker restart; its fuzzing and back-pressure are the other
+tiers').
 """
 
 from __future__ import annotations
@@ -85,12 +89,35 @@ def restart_postgres() -> None:
         _run(["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart", "--", "-m", "fast"])
 
 
+class Supervisor:
+    """What Kubernetes does for a container that exits: start it again. nameko stops a service's container when a
+    worker's result cannot be handled (an RPC's reply with the broker away), and the pod's restart is part of the
+    recovery being tested; the run counts these restarts apart from the kills. `hold` keeps a process down on
+    purpose (the back-pressure phase)."""
+
+    def __init__(self, system: System):
+        self.system = system
+        self.restarted: Counter[str] = Counter()
+        self.hold: set[str] = set()
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+
+    def run(self) -> None:
+        while not self.stop.wait(1):
+            with self.lock:
+                for label in self.system.exited():
+                    if label not in self.hold:
+                        self.system.start_again(label)
+                        self.restarted[label] += 1
+                        print(f"   {label} had exited: started again", flush=True)
+
+
 class Faults:
     """Every `every` seconds the next service process in turn is killed and restarted; every `broker_every`-th
     kill the broker is restarted too, every `postgres_every`-th PostgreSQL."""
 
-    def __init__(self, system: System, args: argparse.Namespace):
-        self.system, self.args = system, args
+    def __init__(self, system: System, args: argparse.Namespace, supervisor: Supervisor):
+        self.system, self.args, self.supervisor = system, args, supervisor
         self.done: Counter[str] = Counter()
         self.stop = threading.Event()
 
@@ -100,7 +127,8 @@ class Faults:
             if self.stop.wait(self.args.kill_every):
                 return
             victim = next(victims)
-            self.system.kill_and_restart(victim)
+            with self.supervisor.lock:
+                self.system.kill_and_restart(victim)
             self.done[f"kill -9 {victim}"] += 1
             print(f"   fault {n}: kill -9 {victim}", flush=True)
             if self.args.broker_every and n % self.args.broker_every == 0:
@@ -116,13 +144,17 @@ class Faults:
 # --- Back-pressure -----------------------------------------------------------------------------------------------
 
 
-def consumer_away(system: System, args: argparse.Namespace, base_url: str, amqp_uri: str) -> tuple[dict, list]:
+def consumer_away(
+    system: System, supervisor: Supervisor, args: argparse.Namespace, base_url: str, amqp_uri: str
+) -> tuple[dict, list]:
     """Routing stopped for `args.away` seconds under the same load: intake keeps taking applications while their
     events wait in routing's queue, up to the bound, then answers 503 (nothing taken, come back); routing started
     again works the queue off. Returns what was seen, and the applications accepted meanwhile (checked with the
     rest)."""
     print(f"-- back-pressure: routing away for {args.away:.0f} s, bound {args.backlog_bound}", flush=True)
-    system.kill("routing")
+    with supervisor.lock:
+        supervisor.hold.add("routing")
+        system.kill("routing")
     highest, stop = [0], threading.Event()
 
     def watch() -> None:
@@ -140,7 +172,9 @@ def consumer_away(system: System, args: argparse.Namespace, base_url: str, amqp_
     finally:
         stop.set()
         watcher.join()
-        system.start_again("routing")
+        with supervisor.lock:
+            supervisor.hold.discard("routing")
+            system.start_again("routing")
     accepted, refused = len(loaded["accepted"]), loaded["by_status"].get("503", 0)
     seen = {
         "seconds": args.away,
@@ -387,11 +421,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.prepare(env)
     system = System().start(env, OUT / "logs")
     base_url = f"http://127.0.0.1:{args.port}"
-    faults = Faults(system, args)
+    supervisor = Supervisor(system)
+    faults = Faults(system, args, supervisor)
     officers = Officers(base_url, args.seed)
     try:
         system.wait_healthy(base_url)
         print(f"-- chaos: {args.duration:.0f} s at {args.rate}/s, seed {args.seed}", flush=True)
+        threading.Thread(target=supervisor.run, daemon=True).start()  # until the end of the run
         workers = [threading.Thread(target=faults.run), threading.Thread(target=officers.run)]
         for worker in workers:
             worker.start()
@@ -405,10 +441,10 @@ def main(argv: list[str] | None = None) -> int:
             worker.join()
         accepted = loaded["accepted"]
         print(f"-- faults over; {len(accepted)} accepted; waiting for the system to recover", flush=True)
-        recovered_s = bench.wait_settled(env["AMQP_URI"], accepted, args.recover_timeout)
+        recovered_s = faults_recovered_s = bench.wait_settled(env["AMQP_URI"], accepted, args.recover_timeout)
         away: dict[str, Any] = {}
         if args.away and recovered_s is not None:
-            away, accepted_away = consumer_away(system, args, base_url, env["AMQP_URI"])
+            away, accepted_away = consumer_away(system, supervisor, args, base_url, env["AMQP_URI"])
             accepted = accepted + accepted_away
             worked_off = bench.wait_settled(env["AMQP_URI"], accepted, args.recover_timeout)
             away["worked_off_s"] = None if worked_off is None else round(worked_off, 1)
@@ -418,10 +454,11 @@ def main(argv: list[str] | None = None) -> int:
             "duration_s": args.duration,
             "rate_per_s": args.rate,
             "faults": dict(faults.done),
+            "exited_and_started_again": dict(supervisor.restarted),
             "requests": loaded["by_status"],
             "request_errors": loaded["errors"],
             "acts": {"done": len(officers.done), "unsure": len(officers.unsure)},
-            "recovered_s": None if recovered_s is None else round(recovered_s, 1),
+            "recovered_s": None if faults_recovered_s is None else round(faults_recovered_s, 1),
             "unsettled": {} if recovered_s is not None else unsettled(env["AMQP_URI"]),
             "back_pressure": away,
             **check(accepted, officers.done, officers.unsure),
@@ -432,9 +469,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"-- fuzzing: {args.fuzz_examples} examples per operation, as each caller", flush=True)
             result["fuzz"] = fuzz.fuzz(base_url, args.fuzz_examples, password=OFFICER_PASSWORD)
     finally:
+        supervisor.stop.set()
         faults.stop.set()
         officers.stop.set()
-        system.stop()
+        with supervisor.lock:
+            system.stop()
     (OUT / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     # A 5xx other than 503 is a fault let through to the citizen (a 503 says: nothing taken, try again).

@@ -86,6 +86,11 @@ class System:
             process.popen.kill()
             process.popen.wait()
 
+    def exited(self) -> list[str]:
+        """The processes that have ended on their own (a service whose container stopped, as nameko's does when it
+        cannot send an RPC's reply while the broker is away)."""
+        return [p.name for p in self.processes if p.popen.poll() is not None]
+
     def start_again(self, label: str) -> None:
         index, process = next((i, p) for i, p in enumerate(self.processes) if p.name == label)
         self.processes[index] = self._spawn(label, process.command, process.log, "ab")
