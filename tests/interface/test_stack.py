@@ -247,5 +247,6 @@ def test_a_services_connections_beat_every_ten_seconds_so_a_silent_one_is_let_go
     from cimer_common.broker_admin import Management
 
     start_service("routing")
-    connections = Management().connections("cimer-routing")
-    assert connections and {c["timeout"] for c in connections} == {get_settings().amqp_heartbeat_seconds} == {10}
+    # The management API lists a connection once its statistics come (every few seconds).
+    connections = wait_until(lambda: Management().connections("cimer-routing"), timeout=20)
+    assert {c["timeout"] for c in connections} == {get_settings().amqp_heartbeat_seconds} == {10}
