@@ -80,6 +80,7 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         "CIMER_ENVIRONMENT": "development",  # a developer's machine: the committed development secrets
         "TRUSTED_PROXIES": "127.0.0.1",  # the load generator plays the ingress: X-Forwarded-For names each citizen
+        "METRICS_PORT_OFFSET": "20000",  # each process's metrics apart from a running `make up`'s (the Procfile's)
         "PATH": f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     os.environ.update(env)  # get_settings() and the helpers below read the same

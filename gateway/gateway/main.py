@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 import structlog
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from prometheus_client import start_http_server
+from prometheus_fastapi_instrumentator import Instrumentator
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cimer_common import logs
@@ -55,6 +57,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    # Requests, their latency and status codes by route template (`cimer_gateway_http_*`), served by `main` on the
+    # metrics port, apart from the API's.
+    Instrumentator(should_group_status_codes=False, excluded_handlers=["/health", "/ready"]).instrument(
+        app, metric_namespace="cimer", metric_subsystem="gateway"
+    )
     app.add_middleware(BodyLimit, most=settings.max_body_bytes)
     if settings.trusted_proxies:
         # X-Forwarded-For is believed from these peers alone; uvicorn's own reading of it is off (`main`).
@@ -93,6 +100,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 def main() -> None:
     settings = GatewaySettings()
     logs.configure("gateway", settings.log_format, settings.log_level)
+    if settings.metrics_endpoint_port:
+        start_http_server(settings.metrics_endpoint_port)
     uvicorn.run(
         create_app(settings),
         host=settings.gateway_host,

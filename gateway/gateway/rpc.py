@@ -19,6 +19,7 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
+from prometheus_client import Counter
 
 from cimer_common import broker
 from cimer_common.errors import BY_NAME, DomainError
@@ -35,6 +36,11 @@ class ServiceUnavailable(Exception):
 
 class Busy(ServiceUnavailable):
     """This gateway already waits on as many calls as it may: refused at once rather than queued behind them."""
+
+
+REFUSED = Counter(
+    "cimer_gateway_refused", "Requests refused at once, by why (in_flight: the limit of calls)", ["reason"]
+)
 
 
 class RemoteError(Exception):
@@ -129,6 +135,7 @@ class RpcClient:
         if self._max_in_flight and len(self._pending) >= self._max_in_flight:
             # A flood beyond what the services take: answer now, with a hint to come back, instead of letting
             # every request wait in line until it times out and the ones behind it with it.
+            REFUSED.labels("in_flight").inc()
             raise Busy(f"{service}.{method}: {len(self._pending)} calls in flight")
         call_id = str(uuid.uuid4())
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

@@ -277,6 +277,15 @@ class Outbox(DependencyProvider):
         if self.bounded and self.bound:
             self.container.spawn_managed_thread(self._watch_backlog, identifier="outbox_backlog")
 
+    def waiting(self) -> tuple[int, float]:
+        """The rows not yet published and the age in seconds of the oldest (0 when none): for the metrics."""
+        table = self.model.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as db:
+            count, oldest = db.execute(
+                select(func.count(), func.min(table.c.created_at)).where(table.c.published_at.is_(None))
+            ).one()
+        return int(count), (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+
     def _watch_backlog(self) -> None:
         """Measure the backlog every BACKLOG_WATCH_SECONDS, so that checking it costs a request nothing. The two
         measures are taken apart: with the broker away its queues cannot be read, and count for nothing (stale

@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     # two missed beats, rather than nameko's default of 60 s. Lower costs a wake-up per beat and risks a busy process
     # missing one.
     amqp_heartbeat_seconds: int = 10
+    # Prometheus metrics (`cimer_common.metrics`) on this port, 0: none. Kubernetes gives every pod 9102; the
+    # Procfile gives each process its own, moved by METRICS_PORT_OFFSET where two systems share a machine (the
+    # end-to-end tests beside `make up`).
+    metrics_port: int = 0
+    metrics_port_offset: int = 0
+
+    @property
+    def metrics_endpoint_port(self) -> int:
+        return self.metrics_port + self.metrics_port_offset if self.metrics_port else 0
+
     log_format: str = "json"  # "json" in production, "console" for a person reading a terminal
     log_level: str = "INFO"
     # Secret mixed into hashes of access codes, so a copy of the database alone cannot test guesses.
@@ -169,6 +179,7 @@ def nameko_config(service: str) -> dict[str, Any]:
         "DATABASE_URL": settings.database_url(service),
         "serializer": "json",
         "HEARTBEAT": settings.amqp_heartbeat_seconds,
+        "METRICS_PORT": settings.metrics_endpoint_port,
         "PARENT_CALLS_TRACKED": 10,
         "ACCESS_CODE_PEPPER": settings.access_code_pepper,
         "JWT_PRIVATE_KEY_FILE": settings.jwt_private_key_file,

@@ -46,6 +46,7 @@ class Process:
     popen: subprocess.Popen[bytes]
     log: Path
     command: list[str] = field(default_factory=list)
+    index: int = 1
 
 
 @dataclass
@@ -63,15 +64,18 @@ class System:
                 continue
             for index in range(1, (concurrency or {}).get(name, 1) + 1):
                 label = name if index == 1 else f"{name}.{index}"
-                self.processes.append(self._spawn(label, command.split(), logs / f"{label}.log", "wb"))
+                self.processes.append(self._spawn(label, command.split(), logs / f"{label}.log", "wb", index))
         return self
 
-    def _spawn(self, label: str, command: list[str], log: Path, mode: str) -> Process:
+    def _spawn(self, label: str, command: list[str], log: Path, mode: str, index: int = 1) -> Process:
+        env = self.env
+        if index > 1:  # a second process of a service serves its metrics 10 ports up, a third 20 (METRICS_PORT)
+            env = {**env, "METRICS_PORT_OFFSET": str(int(env.get("METRICS_PORT_OFFSET", "0")) + 10 * (index - 1))}
         with log.open(mode) as out:
             popen = subprocess.Popen(  # noqa: S603 - the commands of our own Procfile
-                command, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
+                command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
             )
-        return Process(label, popen, log, command)
+        return Process(label, popen, log, command, index)
 
     def kill_and_restart(self, label: str) -> None:
         """`kill -9` the process `label` (no chance to finish anything it holds), then start it again, its log
@@ -93,7 +97,7 @@ class System:
 
     def start_again(self, label: str) -> None:
         index, process = next((i, p) for i, p in enumerate(self.processes) if p.name == label)
-        self.processes[index] = self._spawn(label, process.command, process.log, "ab")
+        self.processes[index] = self._spawn(label, process.command, process.log, "ab", process.index)
 
     def wait_healthy(self, base_url: str, timeout: float = 90.0) -> None:
         """Until the gateway answers /health; fails at once if a process has exited."""

@@ -19,6 +19,7 @@ from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED, InvalidRequest, Unauthorized, round_of
 from cimer_common.events import ActivityRecorded
 from cimer_common.logs import get_logger
+from cimer_common.metrics import Metrics
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
 from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.tokens import Principal
@@ -45,6 +46,7 @@ class IdentityService(HealthCheck, ReplaysDeadLetters, AppliesRetention):
     name = "identity"
 
     db = Database()
+    metrics = Metrics()
     outbox = Outbox(OutboxMessage)
     log_context = LogContext()
     authenticate = Authentication(follow_revocations=False)  # it reads its own sessions (`check_session`)

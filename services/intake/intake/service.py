@@ -21,6 +21,7 @@ from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound, round_of
 from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
 from cimer_common.logs import get_logger
+from cimer_common.metrics import Metrics
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
 from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.schemas import ApplicationCreate, page_window
@@ -59,6 +60,7 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
     name = "intake"
 
     db = Database()
+    metrics = Metrics()
     outbox = Outbox(OutboxMessage, bounded=True)  # back-pressure: no filing over its backlog
     log_context = LogContext()
     config = Config()

@@ -28,6 +28,7 @@ from cimer_common.events import (
     MonthlyReportProduced,
 )
 from cimer_common.logs import get_logger
+from cimer_common.metrics import Metrics
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, apply_once, on_event, on_events
 from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.worker_context import LogContext
@@ -86,6 +87,7 @@ class NotificationService(HealthCheck, ReplaysDeadLetters, AppliesRetention):
     name = "notification"
 
     db = Database()
+    metrics = Metrics()
     outbox = Outbox(OutboxMessage)
     log_context = LogContext()
     notifier = Notifier()

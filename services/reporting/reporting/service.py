@@ -27,6 +27,7 @@ from cimer_common.events import (
     DeadlinePassed,
 )
 from cimer_common.logs import get_logger
+from cimer_common.metrics import Metrics
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
 from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.worker_context import LogContext
@@ -44,6 +45,7 @@ class ReportingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Appl
     name = "reporting"
 
     db = Database()
+    metrics = Metrics()
     outbox = Outbox(OutboxMessage)
     log_context = LogContext()
     authenticate = Authentication()

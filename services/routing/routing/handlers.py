@@ -828,3 +828,16 @@ def erase_delivered_events(session: Session, now: datetime, policy: Retention) -
     """Routing keeps no applicant; its delivered outbox rows, copies of what it sent (an officer's client address
     in an audit line, an application sent to an institution's system), go once the retention period is over."""
     return {"outbox": retention.erase_delivered_outbox(session, OutboxMessage, now, policy)}
+
+
+def overdue(session: Session) -> int:
+    """Open applications past their deadline, for the metrics (the partial index of open deadlines answers it)."""
+    today = calendar.today()
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Assignment)
+            .where(Assignment.status == "assigned", Assignment.deadline < today)
+        )
+        or 0
+    )

@@ -19,6 +19,7 @@ from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED
 from cimer_common.events import ApplicationReceived
 from cimer_common.logs import get_logger
+from cimer_common.metrics import Metrics
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
 from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.worker_context import LogContext
@@ -36,6 +37,9 @@ class RoutingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applie
     name = "routing"
 
     db = Database()
+    metrics = Metrics(
+        gauges={"cimer_overdue_applications": ("Open applications past their deadline", handlers.overdue)}
+    )
     outbox = Outbox(OutboxMessage)
     log_context = LogContext()
     authenticate = Authentication()
