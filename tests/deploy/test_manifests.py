@@ -58,14 +58,17 @@ APPLICATION_RENDERS = ("base", "dev", "production")
 
 NAMEKO_SERVICES = ("intake", "routing", "notification", "reporting", "identity")
 COMPONENTS = (*NAMEKO_SERVICES, "gateway")
-# Base's replicas, and the scalers' minimum (two everywhere, so a drain or a restart never stops a component).
-REPLICAS = {component: 2 for component in COMPONENTS}
+# The scalers' minimum per render (two in base and production, so a drain or a restart never stops a component;
+# one in dev). The scalers alone set the count: no Deployment they scale sets spec.replicas.
 MIN_REPLICAS = {"base": 2, "production": 2, "dev": 1}
 APP_NAMESPACE, INFRA_NAMESPACE = "cimer", "cimer-infra"
 USER_ID = 10001
 GATEWAY_PORT = 8000
 # The contract with the metrics code: every process serves Prometheus metrics on this port (METRICS_PORT).
 METRICS_PORT = 9102
+# The labels the Prometheus operator sets on every target a ServiceMonitor finds (besides `instance`): a figure's
+# own label of one of these names is renamed exported_<name> unless the endpoint honours the figure's labels.
+OPERATOR_TARGET_LABELS = {"namespace", "service", "pod", "container", "endpoint", "job"}
 # Secrets read by one component alone, in its main container: variable → (component, (Secret, key)).
 SECRET_OF_ONE = {
     "ACCESS_CODE_PEPPER": ("intake", ("cimer-pepper", "ACCESS_CODE_PEPPER")),
@@ -431,7 +434,7 @@ def test_each_file_holds_its_service_account_deployment_and_only_the_gateway_a_s
     assert dep["spec"]["selector"]["matchLabels"] == {"app": component}
     assert dep["spec"]["template"]["metadata"]["labels"]["app"] == component
     assert pod_spec(dep)["serviceAccountName"] == component
-    assert dep["spec"]["replicas"] == REPLICAS[component]
+    assert "replicas" not in dep["spec"], f"{component}: its scaler owns the count (autoscaling.yaml)"
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
@@ -728,11 +731,11 @@ def scalers_of(docs: list[Doc], name: str) -> list[tuple[int, int]]:
     return found
 
 
-def scraped_ports(docs: list[Doc], dep: Doc) -> set[int]:
-    """The container ports of `dep` that a ServiceMonitor scrapes at /metrics, through a Service that selects it."""
+def scraping(docs: list[Doc], dep: Doc) -> Iterator[tuple[Doc, Doc, int]]:
+    """(ServiceMonitor, endpoint, container port) for every endpoint that scrapes a port of `dep` at /metrics,
+    through a Service that selects its pods."""
     labels, namespace = pod_labels(dep), dep["metadata"].get("namespace")
     ports = {p["name"]: p["containerPort"] for p in main_container(dep).get("ports", [])}
-    found = set()
     for monitor in of_kind(docs, "ServiceMonitor"):
         for service in of_kind(docs, "Service"):
             if service["metadata"].get("namespace") != namespace or not service["spec"].get("selector"):
@@ -747,10 +750,14 @@ def scraped_ports(docs: list[Doc], dep: Doc) -> set[int]:
                         continue
                     target = port.get("targetPort", port["port"])
                     if target in ports:
-                        found.add(ports[target])
+                        yield monitor, endpoint, ports[target]
                     elif target in ports.values():
-                        found.add(target)
-    return found
+                        yield monitor, endpoint, target
+
+
+def scraped_ports(docs: list[Doc], dep: Doc) -> set[int]:
+    """The container ports of `dep` that a ServiceMonitor scrapes at /metrics, through a Service that selects it."""
+    return {port for _, _, port in scraping(docs, dep)}
 
 
 @pytest.mark.parametrize("name", APPLICATION_RENDERS)
@@ -777,6 +784,25 @@ def test_every_deployment_is_probed_sized_budgeted_isolated_scaled_scraped_and_l
         assert scraped_ports(docs, dep) == {METRICS_PORT}, f"{app}: metrics scraped on {METRICS_PORT}"
 
 
+@pytest.mark.parametrize("name", APPLICATION_RENDERS)
+def test_every_component_s_figures_keep_their_own_service_label(name: str) -> None:
+    """The figures carry `service`, the component (cimer_outbox_backlog{service="intake"}), and so does every target
+    the operator makes, the Service's name (`intake-metrics`): with honorLabels off the target's wins and the alerts'
+    `service="routing"` and `by (service)` read the wrong thing (base/monitoring.yaml). Every endpoint that scrapes
+    a component honours the figures' labels."""
+    docs = rendered(name)
+    for dep in of_kind(docs, "Deployment"):
+        app = dep["metadata"]["name"]
+        found = list(scraping(docs, dep))
+        assert found, f"{app}: scraped by no ServiceMonitor"
+        for monitor, endpoint, _ in found:
+            where = f"{name}: ServiceMonitor/{monitor['metadata']['name']} {endpoint.get('path', '/metrics')}"
+            assert endpoint.get("honorLabels") is True, f"{where}: honorLabels: true, or `service` is the Service's"
+    # Why it matters: the alerts read `service` from the components' figures, a label the operator sets too.
+    read = set().union(*(labels_read(r) for r in alert_rules() if re.search(r"\bcimer_", r["expr"])))
+    assert "service" in read & OPERATOR_TARGET_LABELS
+
+
 # --- autoscaling --------------------------------------------------------------------------------------------------
 
 
@@ -798,7 +824,7 @@ def test_each_service_scales_on_its_own_queues_with_its_own_broker_user(service:
     scaled = named(docs, "ScaledObject", service)
     spec = scaled["spec"]
     assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": service}
-    assert spec["minReplicaCount"] == REPLICAS[service] and spec["maxReplicaCount"] > spec["minReplicaCount"]
+    assert spec["minReplicaCount"] == MIN_REPLICAS["base"] and spec["maxReplicaCount"] > spec["minReplicaCount"]
     assert spec["fallback"]["replicas"] == spec["minReplicaCount"]
     triggers = spec["triggers"]
     assert all(t["type"] == "rabbitmq" for t in triggers)
@@ -817,7 +843,7 @@ def test_each_service_scales_on_its_own_queues_with_its_own_broker_user(service:
 def test_the_gateway_scales_on_cpu() -> None:
     hpa = one(load(BASE / "autoscaling.yaml"), "HorizontalPodAutoscaler")
     assert hpa["apiVersion"] == "autoscaling/v2"
-    assert hpa["spec"]["scaleTargetRef"]["name"] == "gateway" and hpa["spec"]["minReplicas"] == REPLICAS["gateway"]
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "gateway" and hpa["spec"]["minReplicas"] == MIN_REPLICAS["base"]
     ((metric),) = hpa["spec"]["metrics"]
     assert metric["resource"]["name"] == "cpu" and 0 < metric["resource"]["target"]["averageUtilization"] <= 100
     requests = main_container(deployment("gateway"))["resources"]["requests"]
@@ -1220,10 +1246,22 @@ def test_rendered_deployments_keep_every_guarantee(name: str) -> None:
             assert container["envFrom"] == [{"configMapRef": {"name": config_map["metadata"]["name"]}}]
             if name != "production":
                 assert re.fullmatch(rf"cimer-{component}:[\w.-]+", container["image"]), container["image"]
-        want = REPLICAS[component] if name != "dev" else 1
-        assert doc["spec"]["replicas"] == want
+        # Its scaler alone sets the count: a spec.replicas here would be put back by an apply (server-side, a
+        # GitOps tool, or a changed number) in the middle of a burst. Without one, it starts at 1 until the scaler
+        # raises it to the minimum.
+        assert scalers_of(docs, component), f"{name}: {component} has no scaler"
+        assert "replicas" not in doc["spec"], f"{name}: {component} sets spec.replicas, which its scaler owns"
         if component != "identity":
             assert JWT_PRIVATE not in yaml.safe_dump(doc), f"{component} must never see the private key"
+    # The scalers' minimum is the render's, and KEDA falls back to it when it cannot read the queues.
+    for scaled in of_kind(docs, "ScaledObject"):
+        spec = scaled["spec"]
+        where = f"{name}: ScaledObject/{scaled['metadata']['name']}"
+        assert spec["minReplicaCount"] == spec["fallback"]["replicas"] == MIN_REPLICAS[name], where
+        assert spec["maxReplicaCount"] > spec["minReplicaCount"], where
+    for hpa in of_kind(docs, "HorizontalPodAutoscaler"):
+        where = f"{name}: HorizontalPodAutoscaler/{hpa['metadata']['name']}"
+        assert hpa["spec"]["minReplicas"] == MIN_REPLICAS[name] < hpa["spec"]["maxReplicas"], where
     if name == "dev":
         for doc in deployments.values():
             for container in containers(doc):
@@ -1368,6 +1406,18 @@ def alert_rules() -> list[Doc]:
     return [r for group in rule["spec"]["groups"] for r in group["rules"]]
 
 
+def labels_read(rule: Doc) -> set[str]:
+    """The labels a rule reads: its matchers, its `by`/`on`/`ignoring`/`group_*` lists, its annotations'
+    $labels."""
+    expr = rule["expr"]
+    read = set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)\s*\"", expr))
+    for listed in re.findall(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)", expr):
+        read |= {label.strip() for label in listed.split(",") if label.strip()}
+    for text in rule.get("annotations", {}).values():
+        read |= set(re.findall(r"\$labels\.(\w+)", text))
+    return read
+
+
 def test_every_alert_reads_agreed_metrics_and_tells_the_operator_what_to_do() -> None:
     rules = alert_rules()
     assert {r["alert"] for r in rules} == ALERTS
@@ -1380,6 +1430,15 @@ def test_every_alert_reads_agreed_metrics_and_tells_the_operator_what_to_do() ->
         assert set(annotations) >= {"summary", "description"}, rule["alert"]
         assert len(annotations["description"].split()) >= 25, f"{rule['alert']}: say what to look at"
         assert f"`{rule['alert']}`" in readme, f"README, 'Watching it': {rule['alert']}"
+        # A Deployment a description names is a component, by name or by the figures' `service` (which the
+        # ServiceMonitors keep as the component's: honorLabels), kept by every aggregation of the rule.
+        for named_by in re.findall(r"deployment/(\{\{ *\$labels\.\w+ *\}\}|[\w.-]+)", annotations["description"]):
+            if named_by.startswith("{{"):
+                assert re.fullmatch(r"\{\{ *\$labels\.service *\}\}", named_by), f"{rule['alert']}: {named_by}"
+                kept = re.findall(r"\bby\s*\(([^)]*)\)", rule["expr"])
+                assert kept and all("service" in re.split(r"\s*,\s*", k.strip()) for k in kept), rule["alert"]
+            else:
+                assert named_by in COMPONENTS, f"{rule['alert']}: deployment/{named_by}"
     assert used == CONTRACT_METRICS
 
 
@@ -1411,6 +1470,13 @@ def test_rabbitmq_is_scraped_for_the_per_queue_figures_the_alerts_read() -> None
     assert set(detailed[0]["params"]["family"]) == {"queue_coarse_metrics", "queue_consumer_count"}
     cluster = one(infra_resources(), "RabbitmqCluster")["metadata"]["name"]
     assert monitor["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] == cluster
+    # honorLabels is off here (../infra/monitoring.yaml): the alerts on RabbitMQ's figures must then read none of
+    # the labels the operator sets on the target, which would stand in for a label of the figures' own.
+    if not all(e.get("honorLabels") for e in monitor["spec"]["endpoints"]):
+        rules = [r for r in alert_rules() if re.search(r"\brabbitmq_", r["expr"])]
+        assert rules
+        for rule in rules:
+            assert not labels_read(rule) & OPERATOR_TARGET_LABELS, rule["alert"]
 
 
 # --- the image ----------------------------------------------------------------------------------------------------
