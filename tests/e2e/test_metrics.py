@@ -44,16 +44,26 @@ def test_the_figures_move_when_an_application_flows_through(api):
         "gateway": value("gateway", "cimer_gateway_http_requests_total", handler="/api/v1/applications", status="201"),
         "intake": value("intake", "cimer_messages_total", entrypoint="file_application", outcome="ok"),
         "routing": value("routing", "cimer_messages_total", entrypoint="handle_application_received", outcome="ok"),
-        "notification": value("notification", "cimer_messages_total", entrypoint="handle_application_received"),
-        "reporting": value("reporting", "cimer_messages_total", entrypoint="handle_application_received"),
+        "notification": value(
+            "notification", "cimer_messages_total", entrypoint="handle_application_received", outcome="ok"
+        ),
+        "reporting": value("reporting", "cimer_messages_total", entrypoint="handle_application_received", outcome="ok"),
     }
     response = api.post("/api/v1/applications", json=PETITION)
     assert response.status_code == 201, response.text
 
-    assert value("gateway", "cimer_gateway_http_requests_total", handler="/api/v1/applications", status="201") == (
-        before["gateway"] + 1
+    # (each process counts once its answer is on its way: a moment after the 201)
+    wait_for(
+        lambda: (
+            value("gateway", "cimer_gateway_http_requests_total", handler="/api/v1/applications", status="201")
+            == before["gateway"] + 1
+        )
     )
-    assert value("intake", "cimer_messages_total", entrypoint="file_application", outcome="ok") == before["intake"] + 1
+    wait_for(
+        lambda: (
+            value("intake", "cimer_messages_total", entrypoint="file_application", outcome="ok") == before["intake"] + 1
+        )
+    )
     wait_for(
         lambda: (
             value("routing", "cimer_messages_total", entrypoint="handle_application_received", outcome="ok")
@@ -68,7 +78,8 @@ def test_the_figures_move_when_an_application_flows_through(api):
     )
     wait_for(
         lambda: (
-            value("reporting", "cimer_messages_total", entrypoint="handle_application_received") > before["reporting"]
+            value("reporting", "cimer_messages_total", entrypoint="handle_application_received", outcome="ok")
+            > before["reporting"]
         )
     )
     assert value("routing", "cimer_batch_size_count", entrypoint="handle_application_received") > 0
@@ -76,9 +87,10 @@ def test_the_figures_move_when_an_application_flows_through(api):
 
 
 def test_what_is_read_when_scraped_is_there_for_every_service():
+    measured = {"cimer_outbox_backlog", "cimer_outbox_oldest_seconds", "cimer_dead_letters"}
     for service in ("intake", "routing", "notification", "reporting", "identity"):
-        names = {name for name, labels in samples(service) if ("service", service) in labels}
-        assert {"cimer_outbox_backlog", "cimer_outbox_oldest_seconds", "cimer_dead_letters"} <= names, service
+        # (measured at each process's start, again every METRICS_MEASURE_SECONDS)
+        wait_for(lambda s=service: measured <= {name for name, labels in samples(s) if ("service", s) in labels})
         assert value(service, "cimer_dead_letters", service=service) == 0
     assert ("cimer_overdue_applications", frozenset({("service", "routing")})) in samples("routing")
     # A timer says when it last ran to its end (notification's sender runs every half second here).

@@ -247,6 +247,18 @@ def test_a_services_connections_beat_every_ten_seconds_so_a_silent_one_is_let_go
     from cimer_common.broker_admin import Management
 
     start_service("routing")
-    # The management API lists a connection once its statistics come (every few seconds).
-    connections = wait_until(lambda: Management().connections("cimer-routing"), timeout=20)
+    management = Management()
+
+    def consuming():
+        """The connections over which routing consumes its queues (what it holds unacked rides on them; the
+        management API lists them once their statistics come, every few seconds)."""
+        names = {
+            c["channel_details"]["connection_name"]
+            for c in management.consumers()
+            if c["channel_details"].get("user") == "cimer-routing" and "--routing." in c["queue"]["name"]
+        }
+        connections = [c for c in management.connections("cimer-routing") if c["name"] in names]
+        return connections if names and len(connections) == len(names) else None
+
+    connections = wait_until(consuming, timeout=20)
     assert {c["timeout"] for c in connections} == {get_settings().amqp_heartbeat_seconds} == {10}

@@ -79,6 +79,10 @@ class Management:
         found = self._call("GET", "connections?columns=name,user,vhost,timeout") or []
         return [c for c in found if c.get("user") == user and c.get("vhost") == self.vhost]
 
+    def consumers(self) -> list[dict[str, Any]]:
+        """Every consumer in this vhost: its queue, and its channel's connection and user."""
+        return list(self._call("GET", f"consumers/{self._v()}") or [])
+
     def close_connections(self, user: str, reason: str) -> int:
         closed = 0
         for connection in self.connections(user):
