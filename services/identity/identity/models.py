@@ -50,6 +50,12 @@ class UserSession(Base):
     __table_args__ = (
         Index("ix_sessions_user", "user_id"),
         Index("ix_sessions_revoked_at", "revoked_at", postgresql_where="revoked_at IS NOT NULL"),
+        # The sessions whose address or browser is still kept, for the retention job: never the whole table.
+        Index(
+            "ix_sessions_address_kept",
+            "expires_at",
+            postgresql_where="client_address IS NOT NULL OR user_agent IS NOT NULL",
+        ),
     )
 
 
