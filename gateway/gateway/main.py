@@ -11,7 +11,6 @@ import structlog
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from prometheus_client import start_http_server
-from prometheus_fastapi_instrumentator import Instrumentator
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cimer_common import logs
@@ -21,6 +20,7 @@ from gateway import errors, web
 from gateway.api.routes import admin, applications, auth, health, institutions, reports
 from gateway.auth import RevocationsFollower, Verifier
 from gateway.limits import BodyLimit
+from gateway.metrics import RequestMetrics
 from gateway.rpc import RpcClient, correlation_id
 from gateway.settings import GatewaySettings
 
@@ -57,15 +57,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    # Requests, their latency and status codes by route template (`cimer_gateway_http_*`), served by `main` on the
-    # metrics port, apart from the API's.
-    Instrumentator(should_group_status_codes=False, excluded_handlers=["/health", "/ready"]).instrument(
-        app, metric_namespace="cimer", metric_subsystem="gateway"
-    )
     app.add_middleware(BodyLimit, most=settings.max_body_bytes)
     if settings.trusted_proxies:
         # X-Forwarded-For is believed from these peers alone; uvicorn's own reading of it is off (`main`).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+
+    # Outermost: every request counted with the status it got, whoever answered it (`gateway.metrics`), served by
+    # `main` on the metrics port, apart from the API's.
+    app.add_middleware(RequestMetrics)
 
     @app.middleware("http")
     async def bind_correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -67,3 +67,30 @@ async def test_a_body_over_the_limit_is_refused_with_413_by_its_length_or_as_it_
         # The API's own routes are behind it too: refused before any validation or call.
         application = await web.post("/api/v1/applications", content=b"{" + b" " * 5000 + b"}")
         assert application.status_code == 413
+
+
+def test_requests_are_counted_by_api_route_template_and_status_and_anything_else_as_other():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from prometheus_client import REGISTRY
+
+    from gateway.metrics import RequestMetrics
+
+    app = FastAPI()
+
+    @app.get("/api/v1/things/{code}")
+    async def thing(code: str) -> dict[str, str]:
+        return {"code": code}
+
+    app.add_middleware(RequestMetrics)
+
+    def counted(handler: str, status: str) -> float:
+        labels = {"method": "GET", "handler": handler, "status": status}
+        return REGISTRY.get_sample_value("cimer_gateway_http_requests_total", labels) or 0.0
+
+    before = (counted("/api/v1/things/{code}", "200"), counted("other", "404"))
+    client = TestClient(app)
+    for code in ("a", "b"):
+        assert client.get(f"/api/v1/things/{code}").status_code == 200
+    assert client.get("/made/up").status_code == 404
+    assert (counted("/api/v1/things/{code}", "200"), counted("other", "404")) == (before[0] + 2, before[1] + 1)

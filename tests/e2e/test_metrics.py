@@ -1,4 +1,4 @@
-"""Each process serves Prometheus metrics on a port of its own (`cimer_common.metrics`, the gateway's instrumentator),
+"""Each process serves Prometheus metrics on a port of its own (`cimer_common.metrics`, `gateway.metrics`),
 and the figures move when an application flows through: the gateway counts the request, intake the filing, routing
 the assignment it made, notification and reporting the events they took; the outboxes and dead letters are
 measured when scraped, and a timer says when it last ran."""
