@@ -252,11 +252,12 @@ def test_a_services_connections_beat_every_ten_seconds_so_a_silent_one_is_let_go
     def consuming():
         """The connections over which routing consumes its queues (what it holds unacked rides on them; the
         management API lists them once their statistics come, every few seconds)."""
-        names = {
-            c["channel_details"]["connection_name"]
-            for c in management.consumers()
-            if c["channel_details"].get("user") == "cimer-routing" and "--routing." in c["queue"]["name"]
-        }
+        names = set()
+        for consumer in management.consumers():
+            details = consumer.get("channel_details")  # `[]` until the channel's statistics come
+            ours = isinstance(details, dict) and details.get("user") == "cimer-routing"
+            if ours and "--routing." in consumer["queue"]["name"]:
+                names.add(details["connection_name"])
         connections = [c for c in management.connections("cimer-routing") if c["name"] in names]
         return connections if names and len(connections) == len(names) else None
 
