@@ -169,40 +169,31 @@ def list_letters(
     amqp_uri: str, services: tuple[str, ...] = SERVICES, limit: int | None = LIST_LIMIT
 ) -> list[dict[str, Any]]:
     """Every service's letters (up to `limit` each), left where they are."""
-    found: list[dict[str, Any]] = []
-    with Connection(amqp_uri) as connection:
-        for service in services:
-            found += _payloads(connection, service, limit)
-    return found
-
-
-def _payloads(connection: Any, service: str, limit: int | None) -> list[dict[str, Any]]:
-    channel = connection.channel()
-    try:
-        return [message.payload for message in _letters(queue_of(service)(channel), limit)]
-    except amqp.exceptions.NotFound:  # never declared: this service has set nothing aside
-        return []
-    finally:
-        if channel.is_open:
-            channel.close()  # what was read goes back
+    return [message.payload for message in _messages(amqp_uri, services, limit)]
 
 
 def discard(amqp_uri: str, letter_id: str) -> dict[str, Any]:
     """Remove one letter for good; returns it."""
+    for message in _messages(amqp_uri, SERVICES):
+        if message.payload.get("id") == letter_id:
+            message.ack()
+            return dict(message.payload)
+    raise LookupError(f"no dead letter {letter_id}")
+
+
+def _messages(amqp_uri: str, services: tuple[str, ...], limit: int | None = None) -> Iterator[Any]:
+    """Each service's letters in order (up to `limit` each), held unacked on a channel of that service's: what is
+    not acked goes back when the channel closes. A service that never set anything aside has no queue: nothing."""
     with Connection(amqp_uri) as connection:
-        for service in SERVICES:
+        for service in services:
             channel = connection.channel()
             try:
-                for message in _letters(queue_of(service)(channel)):
-                    if message.payload.get("id") == letter_id:
-                        message.ack()
-                        return dict(message.payload)
+                yield from _letters(queue_of(service)(channel), limit)
             except amqp.exceptions.NotFound:
                 continue
             finally:
                 if channel.is_open:
                     channel.close()
-    raise LookupError(f"no dead letter {letter_id}")
 
 
 def find(amqp_uri: str, letter_id: str) -> dict[str, Any]:
