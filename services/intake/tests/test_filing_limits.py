@@ -5,6 +5,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select, update
 
+from cimer_common import testing
 from cimer_common.errors import TooManyRequests
 from cimer_common.testing import service_database, token_for
 from intake.models import Application, FilingMark, OutboxMessage
@@ -12,15 +13,8 @@ from intake.models import Application, FilingMark, OutboxMessage
 pytestmark = pytest.mark.interface
 
 CALL_CENTRE_06 = token_for("cc-06", "GOV-06", "call_centre")
-PETITION = {
-    "kind": "petition",
-    "petition_type": "complaint",
-    "subject": "transport",
-    "title": "Yol bozuk",
-    "body": "Mahallemizdeki yol aylardır bozuk.",
-    "province": "06",
-    "district": "Çankaya",
-}
+# The shared petition without its applicant: each test names who files it.
+PETITION = {key: value for key, value in testing.PETITION.items() if key != "applicant"}
 
 
 def by(email=None, phone=None):

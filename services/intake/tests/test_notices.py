@@ -8,6 +8,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, select, update
 
+from cimer_common import testing
 from cimer_common.errors import InvalidRequest
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
@@ -16,24 +17,9 @@ from intake.models import Application
 
 pytestmark = pytest.mark.interface
 
-APPLICANT = {
-    "national_id": "10000000146",
-    "first_name": "Ayşe",
-    "last_name": "Yılmaz",
-    "email": "a@example.org",
-    "phone": "+905551112233",
-}
-PETITION = {
-    "kind": "petition",
-    "petition_type": "complaint",
-    "subject": "transport",
-    "title": "Yol bozuk",
-    "body": "Mahallemizdeki yol aylardır bozuk.",
-    "province": "06",
-    "district": "Çankaya",
-    "language": "en",
-    "applicant": APPLICANT,
-}
+# The shared petition, its applicant reachable by phone too, its notices in English.
+APPLICANT = {**testing.PETITION["applicant"], "phone": "+905551112233"}
+PETITION = {**testing.PETITION, "language": "en", "applicant": APPLICANT}
 
 
 def call(container, method, *args, **kwargs):

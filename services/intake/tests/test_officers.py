@@ -7,6 +7,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import text, update
 
+from cimer_common import testing
 from cimer_common.errors import Forbidden, NotFound, Unauthorized
 from cimer_common.outbox import consumer_queue
 from cimer_common.testing import assigned_event, next_event, publish, service_database, token_for
@@ -16,16 +17,9 @@ from intake.models import Application
 
 pytestmark = pytest.mark.interface
 
-APPLICANT = {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz", "phone": "05321234567"}
-PETITION = {
-    "kind": "petition",
-    "petition_type": "complaint",
-    "subject": "transport",
-    "title": "Yol bozuk",
-    "body": "Mahallemizdeki yol aylardır bozuk.",
-    "province": "06",
-    "applicant": APPLICANT,
-}
+# The shared petition with no district, its applicant reachable by phone alone.
+APPLICANT = {**{k: v for k, v in testing.PETITION["applicant"].items() if k != "email"}, "phone": "05321234567"}
+PETITION = {**{k: v for k, v in testing.PETITION.items() if k != "district"}, "applicant": APPLICANT}
 RECEIVED = consumer_queue("intake", "application_received", "routing.handle_application_received").name
 AUDIT = consumer_queue("intake", "activity_recorded", "identity.handle_activity_recorded").name
 

@@ -10,7 +10,7 @@ from kombu import Connection, Exchange, Queue
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, text
 
-from cimer_common import broker, calendar
+from cimer_common import broker, calendar, testing
 from cimer_common.errors import InvalidRequest, NotFound, TooManyRequests
 from cimer_common.events import ApplicationAnswered, DeadlineExtended
 from cimer_common.outbox import consumer_queue
@@ -19,16 +19,9 @@ from cimer_common.testing import assigned_event, next_event, no_event, publish, 
 
 pytestmark = pytest.mark.interface
 
-APPLICANT = {"national_id": "10000000146", "first_name": "Ayşe", "last_name": "Yılmaz", "email": "a@example.org"}
-PETITION = {
-    "kind": "petition",
-    "petition_type": "complaint",
-    "subject": "transport",
-    "title": "Yol bozuk",
-    "body": "Mahallemizdeki yol aylardır bozuk.",
-    "province": "06",
-    "applicant": APPLICANT,
-}
+# The shared petition, with no district.
+PETITION = {key: value for key, value in testing.PETITION.items() if key != "district"}
+APPLICANT = PETITION["applicant"]
 INFO = {**PETITION, "kind": "information_request", "petition_type": None}
 RECEIVED = consumer_queue("intake", "application_received", "routing.handle_application_received").name
 OFFICER_GOV_06 = token_for("gov-06", "GOV-06", "officer")
