@@ -67,6 +67,7 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 migrate: venv infra
+	cimer-broker migrate-queues  # the classic queues of a version before this one made quorum (nothing runs yet)
 	cimer-broker provision  # each component's own broker user, with only what it needs (the admin sets them up)
 	cimer-migrate $(SERVICES)
 	cimer-seed-directory

@@ -38,7 +38,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from cimer_common import broker, dead_letters
 from cimer_common.broker import COMMANDS_QUEUE
+from cimer_common.commands import COMMANDS_QUEUE as COMMANDS
 from cimer_common.events import CATALOGUE
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import SERVICES, Settings
@@ -1227,6 +1229,21 @@ def test_database_cluster_makes_each_service_s_roles_and_database_and_is_backed_
     assert "barmanObjectStore" in cluster["spec"]["backup"]
     assert len(backup["spec"]["schedule"].split()) == 6, "CNPG schedules start with a seconds field"
     assert one(docs, "RabbitmqCluster")["spec"]["replicas"] % 2 == 1
+
+
+def test_the_broker_cluster_replicates_every_queue_the_services_declare() -> None:
+    """Three nodes at least, an odd number of them (a majority left after one is lost, and after a partition), and
+    every durable queue the code declares a quorum queue, which the cluster replicates on its nodes."""
+    replicas = one(infra_resources(), "RabbitmqCluster")["spec"]["replicas"]
+    assert replicas >= 3 and replicas % 2 == 1
+    quorum = {"x-queue-type": "quorum", "x-delivery-limit": broker.DELIVERY_LIMIT}
+    assert quorum == broker.QUEUE_ARGUMENTS
+    declared = [COMMANDS, *(dead_letters.queue_of(s) for s in SERVICES)]
+    declared += [consumer_queue(e.producer, e.name, c) for e in CATALOGUE.values() for c in e.consumers]
+    assert {queue.name for queue in declared} == broker.replicated_queues() - {f"rpc-{s}" for s in SERVICES}
+    for queue in declared:
+        assert queue.durable and not queue.exclusive and not queue.auto_delete, queue.name
+        assert queue.queue_arguments == quorum, queue.name
 
 
 # --- as kustomize renders them --------------------------------------------------------------------------------------

@@ -94,7 +94,8 @@ def system() -> Iterator[Run]:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    subprocess.run(["cimer-broker", "provision"], env=env, check=True, capture_output=True)
+    for command in (["cimer-broker", "migrate-queues"], ["cimer-broker", "provision"]):
+        subprocess.run(command, env=env, check=True, capture_output=True)
     for service in SERVICES:
         reset_database(service)
     subprocess.run(["cimer-seed-directory"], env=env, check=True, capture_output=True)

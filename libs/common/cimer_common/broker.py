@@ -46,6 +46,19 @@ COMMANDS = ("forward", "return", "answer", "extend")
 INSTITUTION_USER_PREFIX = "institution-"
 GATEWAY_BROADCAST_PREFIX = "cimer.gateway."  # each gateway instance's own queue for a broadcast event
 
+# Every durable queue of the system (services' RPC and event queues, the dead letters, the institutions' and their
+# commands') is a quorum queue: replicated on the cluster's nodes, a publish confirmed only once a majority wrote
+# it, so losing a node loses nothing and leaves the queue available. What lives as long as one process does (RPC
+# reply queues, a process's own broadcast queue) stays classic: a quorum queue cannot be exclusive or auto-deleted.
+#
+# The delivery limit is a backstop the broker keeps, not the poison rule: consumers count failures themselves and
+# set a poison aside after a few (`outbox.POISON_AFTER_FAILURES`), but put a message back as often as an outage
+# lasts (a database away: about one return a second), and RabbitMQ 4 drops a message returned 20 times unless told
+# otherwise. A million returns is over a week of outage. Not -1: RabbitMQ 3.10 takes that as a limit of none and
+# drops a message at its first return (tests/interface/test_queues.py proves both).
+DELIVERY_LIMIT = 1_000_000
+QUEUE_ARGUMENTS: dict[str, Any] = {"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT}
+
 # Whoever checks officers' tokens: it hears `session_revoked` (the catalogue's broadcast) and loads identity's list
 # of recent revocations (`cimer_common.revocations`).
 TOKEN_CHECKERS = next(e.broadcast_to for e in CATALOGUE.values() if e.name == "session_revoked")
@@ -109,6 +122,18 @@ def institution_queue(code: str) -> str:
 
 def dead_letter_queue(service: str) -> str:
     return f"cimer.dead-letters.{service}"
+
+
+def replicated_queues() -> set[str]:
+    """The durable queues the system declares by name (as quorum queues, `QUEUE_ARGUMENTS`): each service's RPC
+    queue, every consumer's event queue, the dead letters and the institutions' commands. The institutions' own
+    queues are too (`replicated_queue`)."""
+    events = {f"evt-{e.producer}-{e.name}--{consumer}" for e in CATALOGUE.values() for consumer in e.consumers}
+    return {*(f"rpc-{service}" for service in SERVICES), *events, *map(dead_letter_queue, SERVICES), COMMANDS_QUEUE}
+
+
+def replicated_queue(name: str) -> bool:
+    return name in replicated_queues() or name.startswith(institution_queue(""))
 
 
 # nameko binds a reply queue with a bare UUID as its key (and callers name it as `reply_to`); the gateway's own
@@ -250,15 +275,24 @@ def stored_passwords() -> dict[str, str]:
     return stored
 
 
+def addresses(amqp_uri: str) -> list[str]:
+    """A broker's addresses: `AMQP_URI` may name several nodes of one cluster, separated by `;` (kombu's form for
+    failover), each with the same user and vhost; a client that loses its node connects to the next."""
+    return [address.strip() for address in amqp_uri.split(";") if address.strip()]
+
+
 def with_user(amqp_uri: str, user: str, password: str) -> str:
-    parts = urlsplit(amqp_uri)
-    host = parts.hostname or "127.0.0.1"
-    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}{f':{parts.port}' if parts.port else ''}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    def one(address: str) -> str:
+        parts = urlsplit(address)
+        host = parts.hostname or "127.0.0.1"
+        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}{f':{parts.port}' if parts.port else ''}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+    return ";".join(one(address) for address in addresses(amqp_uri))
 
 
 def user_in(amqp_uri: str) -> str:
-    return unquote(urlsplit(amqp_uri).username or "guest")
+    return unquote(urlsplit(addresses(amqp_uri)[0]).username or "guest")
 
 
 def component_uri(component: str, amqp_uri: str | None = None) -> str:

@@ -32,11 +32,13 @@ class BrokerAdminError(Exception):
 class Management:
     def __init__(self, amqp_uri: str | None = None, admin_uri: str | None = None, url: str | None = None):
         self.amqp_uri = amqp_uri or os.environ.get("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/")
-        admin = urlsplit(admin_uri or os.environ.get("BROKER_ADMIN_URI") or self.amqp_uri)
+        # Users, permissions and queues are the cluster's: any node's API will do, the first address's by default.
+        first = urlsplit(broker.addresses(self.amqp_uri)[0])
+        admin = urlsplit(broker.addresses(admin_uri or os.environ.get("BROKER_ADMIN_URI") or self.amqp_uri)[0])
         self.auth = (unquote(admin.username or "guest"), unquote(admin.password or "guest"))
-        host = urlsplit(self.amqp_uri).hostname or "127.0.0.1"
+        host = first.hostname or "127.0.0.1"
         self.url = (url or os.environ.get("BROKER_MANAGEMENT_URL") or f"http://{host}:15672").rstrip("/")
-        self.vhost = unquote(urlsplit(self.amqp_uri).path.lstrip("/")) or "/"
+        self.vhost = unquote(first.path.lstrip("/")) or "/"
         self.session = requests.Session()
 
     def _call(self, method: str, path: str, body: Any = None, ok: tuple[int, ...] = (200, 201, 204)) -> Any:
@@ -52,8 +54,8 @@ class Management:
     def _v(self) -> str:
         return quote(self.vhost, safe="")
 
-    def put_user(self, user: str, password: str) -> None:
-        self._call("PUT", f"users/{quote(user, safe='')}", {"password": password, "tags": ""})
+    def put_user(self, user: str, password: str, tags: str = "") -> None:
+        self._call("PUT", f"users/{quote(user, safe='')}", {"password": password, "tags": tags})
 
     def delete_user(self, user: str) -> None:
         self._call("DELETE", f"users/{quote(user, safe='')}", ok=(204, 404))
@@ -99,11 +101,35 @@ class Management:
         self._call("PUT", f"exchanges/{self._v()}/{quote(name, safe='')}", {"type": kind, "durable": True})
 
     def declare_queue(self, name: str) -> None:
-        self._call("PUT", f"queues/{self._v()}/{quote(name, safe='')}", {"durable": True, "auto_delete": False})
+        body = {"durable": True, "auto_delete": False, "arguments": broker.QUEUE_ARGUMENTS}
+        self._call("PUT", f"queues/{self._v()}/{quote(name, safe='')}", body)
 
-    def bind(self, exchange: str, queue: str, routing_key: str) -> None:
+    def queues(self) -> list[dict[str, Any]]:
+        """Every queue of this vhost: name, type, durable, exclusive, auto_delete, arguments, consumers, messages."""
+        columns = "name,type,durable,exclusive,auto_delete,arguments,consumers,messages"
+        return list(self._call("GET", f"queues/{self._v()}?columns={columns}") or [])
+
+    def queue(self, name: str) -> dict[str, Any] | None:
+        found = self._call("GET", f"queues/{self._v()}/{quote(name, safe='')}", ok=(200, 404))
+        return found if isinstance(found, dict) and "name" in found else None
+
+    def delete_queue(self, name: str, if_empty: bool = False) -> None:
+        self._call("DELETE", f"queues/{self._v()}/{quote(name, safe='')}{'?if-empty=true' if if_empty else ''}")
+
+    def bindings(self, queue: str) -> list[dict[str, Any]]:
+        """`queue`'s bindings: source (the exchange; "" for the default one), routing_key, arguments, and
+        properties_key (what `unbind` names one by)."""
+        return list(self._call("GET", f"queues/{self._v()}/{quote(queue, safe='')}/bindings") or [])
+
+    def bind(self, exchange: str, queue: str, routing_key: str, arguments: dict[str, Any] | None = None) -> None:
         path = f"bindings/{self._v()}/e/{quote(exchange, safe='')}/q/{quote(queue, safe='')}"
-        self._call("POST", path, {"routing_key": routing_key})
+        self._call("POST", path, {"routing_key": routing_key, "arguments": arguments or {}})
+
+    def unbind(self, binding: dict[str, Any]) -> None:
+        """Remove a binding as `bindings` lists it."""
+        exchange, queue = quote(binding["source"], safe=""), quote(binding["destination"], safe="")
+        key = quote(binding["properties_key"], safe="")
+        self._call("DELETE", f"bindings/{self._v()}/e/{exchange}/q/{queue}/{key}", ok=(204, 404))
 
 
 # --- Components ----------------------------------------------------------------------------------------------------
@@ -121,19 +147,37 @@ def provision(management: Management | None = None) -> dict[str, str]:
     # Each service's dead letters exist from the start, so the operator (who may only read them) can always list.
     management.declare_exchange(broker.DEAD_LETTER_EXCHANGE, "topic")
     for service in SERVICES:
-        management.declare_queue(broker.dead_letter_queue(service))
+        # Declared only when missing: one an earlier version made classic is `cimer-broker migrate-queues`'s.
+        if management.queue(broker.dead_letter_queue(service)) is None:
+            management.declare_queue(broker.dead_letter_queue(service))
         management.bind(broker.DEAD_LETTER_EXCHANGE, broker.dead_letter_queue(service), service)
     broker.store_passwords(passwords)
     return passwords
 
 
 def provision_main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="cimer-broker", description="Set up the broker's users (administrator).")
-    parser.add_argument("command", choices=["provision"])
-    parser.parse_args(argv)
+    parser = argparse.ArgumentParser(
+        prog="cimer-broker",
+        description="Set up the broker (administrator): `provision` every component's user; `migrate-queues` turns "
+        "the classic queues an earlier version declared into the quorum queues this one declares, its services "
+        "stopped (`queue_migration`); `pending-queues` lists what that would migrate.",
+    )
+    parser.add_argument("command", choices=["provision", "migrate-queues", "pending-queues"])
+    args = parser.parse_args(argv)
     management = Management()
-    provision(management)
-    print(f"broker: {len(broker.COMPONENTS)} component users ready in vhost {management.vhost}")
+    if args.command == "provision":
+        provision(management)
+        print(f"broker: {len(broker.COMPONENTS)} component users ready in vhost {management.vhost}")
+        return
+    from cimer_common import queue_migration
+
+    try:
+        if args.command == "pending-queues":
+            print("\n".join(queue_migration.pending(management)) or "no queue to migrate")
+        else:
+            print(queue_migration.report(queue_migration.migrate(management)))
+    except BrokerAdminError as error:
+        sys.exit(f"cimer-broker: {error}")
 
 
 # --- Institutions (SPEC section 10) ------------------------------------------------------------------------------
@@ -150,7 +194,7 @@ def _operator_rpc(amqp_uri: str) -> Any:
 def public_uri(management: Management, user: str, password: str) -> str:
     """The address an institution's system connects to: `BROKER_PUBLIC_URI` (how the world reaches the broker)
     or the system's own, with the institution's credentials."""
-    base = urlsplit(os.environ.get("BROKER_PUBLIC_URI") or management.amqp_uri)
+    base = urlsplit(broker.addresses(os.environ.get("BROKER_PUBLIC_URI") or management.amqp_uri)[0])
     vhost = quote(management.vhost, safe="")
     port = base.port or 5672
     return f"amqp://{quote(user, safe='')}:{quote(password, safe='')}@{base.hostname}:{port}/{vhost}"

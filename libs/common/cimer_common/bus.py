@@ -18,7 +18,7 @@ from kombu.connection import Connection
 from kombu.messaging import Producer
 from nameko.amqp.publish import Publisher
 from nameko.constants import PERSISTENT
-from nameko.rpc import Rpc
+from nameko.rpc import Rpc, RpcConsumer
 
 from cimer_common import broker
 from cimer_common.errors import Forbidden
@@ -40,7 +40,17 @@ nameko.rpc.MethodProxy.publisher_cls = VouchedPublisher
 nameko.rpc.Responder.publisher_cls = VouchedPublisher
 
 
+class ReplicatedRpcConsumer(RpcConsumer):  # type: ignore[misc]
+    """nameko's consumer of a service's RPC queue, declaring it a quorum queue (`broker.QUEUE_ARGUMENTS`)."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.queue.queue_arguments = broker.QUEUE_ARGUMENTS  # read when the consumer starts, after every setup
+
+
 class EntitledRpc(Rpc):  # type: ignore[misc]
+    rpc_consumer = ReplicatedRpcConsumer()
+
     def handle_message(self, body: Any, message: Any) -> None:
         service = self.container.service_name
         sender = message.properties.get("user_id")

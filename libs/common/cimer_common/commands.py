@@ -28,6 +28,7 @@ COMMANDS_QUEUE = Queue(
     exchange=COMMANDS_EXCHANGE,
     bindings=[binding(COMMANDS_EXCHANGE, routing_key=f"*.{command}") for command in broker.COMMANDS],
     durable=True,
+    queue_arguments=broker.QUEUE_ARGUMENTS,
 )
 
 

@@ -48,7 +48,13 @@ LIST_LIMIT = 1000
 
 
 def queue_of(service: str) -> Queue:
-    return Queue(broker.dead_letter_queue(service), exchange=EXCHANGE, routing_key=service, durable=True)
+    return Queue(
+        broker.dead_letter_queue(service),
+        exchange=EXCHANGE,
+        routing_key=service,
+        durable=True,
+        queue_arguments=broker.QUEUE_ARGUMENTS,
+    )
 
 
 class NotApplicable(Exception):

@@ -150,6 +150,7 @@ def consumer_queue(producer: str, event_type: str, consumer: str) -> Queue:
         routing_key=event_type,
         durable=True,
         auto_delete=False,
+        queue_arguments=broker.QUEUE_ARGUMENTS,
     )
 
 
@@ -492,6 +493,11 @@ class EventConsumer(RetriedLater, EventHandler):
     def __init__(self, source_service: str, event_type: str, **kwargs: Any):
         kwargs.setdefault("requeue_on_error", True)
         super().__init__(source_service, event_type, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        if not (self.queue.exclusive or self.queue.auto_delete):  # a broadcast's queue is the process's own
+            self.queue.queue_arguments = broker.QUEUE_ARGUMENTS  # as `consumer_queue` declares it
 
     def handle_message(self, body: Any, message: Any) -> None:
         event = self.read(body, message)

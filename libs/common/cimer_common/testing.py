@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from cimer_common import broker
+from cimer_common import broker, dead_letters
 from cimer_common.envelope import Envelope
 from cimer_common.events import CATALOGUE, Payload, spec
 from cimer_common.migrate import drop_database, upgrade
@@ -83,9 +83,9 @@ def purge_queues(amqp_uri: str) -> None:
                 queue.declare()
                 queue.purge()
         for service in SERVICES:
-            dead = connection.SimpleQueue(broker.dead_letter_queue(service))
-            dead.clear()
-            dead.close()
+            dead = dead_letters.queue_of(service)(channel)
+            dead.declare()
+            dead.purge()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -117,10 +117,14 @@ def token_for(
 
 @pytest.fixture(scope="session")
 def amqp_uri() -> str:
-    """The test vhost, with every component's own broker user set up in it (as `make up` does for its own)."""
-    from cimer_common.broker_admin import provision
+    """The test vhost, with every component's own broker user set up in it (as `make up` does for its own), and
+    the queues an earlier version's run left there migrated as `make up` migrates its own."""
+    from cimer_common import queue_migration
+    from cimer_common.broker_admin import Management, provision
 
-    provision()
+    management = Management()
+    queue_migration.migrate(management)
+    provision(management)
     return get_settings().amqp_uri
 
 
@@ -302,7 +306,8 @@ def publish(amqp_uri: str, envelope: Envelope) -> None:
 def next_event(amqp_uri: str, queue_name: str, timeout: float = 5) -> dict[str, Any]:
     """The next message of `queue_name`, acked and decoded from the JSON it must be; `queue.Empty` if none comes."""
     with Connection(amqp_uri) as connection:
-        simple = connection.SimpleQueue(queue_name)
+        # The queue as it is (its declarer chose its type): read, never declared here.
+        simple = connection.SimpleQueue(Queue(queue_name, no_declare=True))
         try:
             message = simple.get(block=True, timeout=timeout)
             message.ack()

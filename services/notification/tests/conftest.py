@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from nameko.rpc import rpc
 
+from cimer_common.bus import rpc  # declares the RPC queue as the real service does (a quorum queue)
 from cimer_common.errors import NotFound
 from notification.local.mailbox import Mailbox, free_port
 from notification.local.sms_provider import SmsProvider

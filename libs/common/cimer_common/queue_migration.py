@@ -1,0 +1,160 @@
+"""`cimer-broker migrate-queues`: a running deployment's classic queues made quorum queues without losing a message.
+
+A queue's type cannot be changed in place, and a service of this version declaring its queue as quorum over a
+classic one of the same name is refused by the broker (PRECONDITION_FAILED). So, with the services stopped (no
+consumer on a queue: it is refused otherwise), each classic queue the system now declares as quorum
+(`broker.replicated_queue`) is drained into a stand-in and declared again:
+
+1. `<queue>.migrating`, a quorum queue, takes over the queue's bindings. The queue is unbound before the stand-in
+   is bound, so a message published in that instant is returned to its publisher rather than kept twice: every
+   publish of ours is mandatory and confirmed (the outbox keeps an unroutable event and publishes it again, the
+   gateway answers 503), where a second copy of an RPC request would be carried out twice.
+2. Every message moves to the stand-in, each acked at the source only once the broker confirmed its copy, with its
+   properties as they were, `user_id` included (what consumers trust). The broker lets only an impersonator set
+   another user's `user_id`, so the moving is done by a user made for it, and deleted once it is done.
+3. The queue, now empty, is deleted and declared again as a quorum queue; the bindings and the messages come back
+   from the stand-in the same way, and the stand-in is deleted.
+
+An interruption leaves every message in the queue or its stand-in: running it again finishes the work (a queue
+whose stand-in is still there is taken up where it stopped). The bindings of our queues are also what the services
+declare when they start (and `cimer-institution plug` for an institution's), so none is lost for good either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import amqp
+
+from cimer_common import broker
+from cimer_common.broker_admin import BrokerAdminError, Management
+
+STAND_IN_SUFFIX = ".migrating"
+MOVER = "cimer-queue-migration"  # the user that moves messages, for as long as a migration runs
+
+
+@dataclass
+class Migrated:
+    """What one queue's migration did."""
+
+    queue: str
+    messages: int = 0
+    bindings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def pending(management: Management) -> list[str]:
+    """The queues of the vhost still to migrate: classic ones the system declares as quorum, and any stand-in an
+    interrupted run left."""
+    found = []
+    for queue in management.queues():
+        name = queue["name"]
+        if name.endswith(STAND_IN_SUFFIX) and broker.replicated_queue(name.removesuffix(STAND_IN_SUFFIX)):
+            found.append(name.removesuffix(STAND_IN_SUFFIX))
+        elif broker.replicated_queue(name) and queue.get("type") != "quorum":
+            found.append(name)
+    return sorted(set(found))
+
+
+def migrate(management: Management, queues: list[str] | None = None) -> list[Migrated]:
+    """Migrate `queues` (default: every pending one); refused, before anything changes, while any has consumers."""
+    names = pending(management) if queues is None else queues
+    if not names:
+        return []
+    with _mover(management) as mover:
+        busy = [name for name in names if _consumers(mover, name)]
+        if busy:
+            raise BrokerAdminError(f"stop the consumers of these queues first: {', '.join(busy)}")
+        return [_migrate_queue(management, mover, name) for name in names]
+
+
+def _consumers(mover: Any, name: str) -> int:
+    """Consumers on `name` now (the broker's own count: the management API's lags by seconds); 0 if it is gone."""
+    with contextlib.closing(mover.channel()) as channel:
+        try:
+            return int(channel.queue_declare(name, passive=True).consumer_count)
+        except amqp.exceptions.NotFound:
+            return 0
+
+
+def _migrate_queue(management: Management, mover: Any, name: str) -> Migrated:
+    stand_in = name + STAND_IN_SUFFIX
+    done = Migrated(name)
+    queue = management.queue(name)
+    if queue is not None and queue.get("type") != "quorum":
+        management.declare_queue(stand_in)
+        done.bindings = _move_bindings(management, name, stand_in)
+        _move_messages(mover, name, stand_in)
+        management.delete_queue(name, if_empty=True)
+        queue = None
+    if queue is None:
+        management.declare_queue(name)
+    if management.queue(stand_in) is not None:
+        moved = _move_bindings(management, stand_in, name)
+        done.bindings = done.bindings or moved
+        done.messages = _move_messages(mover, stand_in, name)
+        # Unbound, and found empty: nothing reaches it any more (a quorum queue has no delete-if-empty).
+        with contextlib.closing(mover.channel()) as channel:
+            left = channel.queue_declare(stand_in, passive=True).message_count
+        if left:
+            raise BrokerAdminError(f"{stand_in} is not empty after its messages were moved; run again")
+        management.delete_queue(stand_in)
+    return done
+
+
+def _move_bindings(management: Management, source: str, target: str) -> list[dict[str, Any]]:
+    """`source`'s bindings (but the default exchange's) given to `target`: all removed from `source` first."""
+    bindings = [b for b in management.bindings(source) if b["source"]]
+    for binding in bindings:
+        management.unbind(binding)
+    for binding in bindings:
+        management.bind(binding["source"], target, binding["routing_key"], binding.get("arguments") or {})
+    return bindings
+
+
+def _move_messages(mover: Any, source: str, target: str) -> int:
+    """Every message of `source` to `target`, in order. A channel for each move: RabbitMQ 3.10's channel keeps
+    what type a queue was, and fails publishing to one deleted and declared again as another type."""
+    moved = 0
+    with contextlib.closing(mover.channel()) as channel:
+        while (message := channel.basic_get(source, no_ack=False)) is not None:
+            copy = amqp.Message(message.body, **message.properties)
+            channel.basic_publish(copy, exchange="", routing_key=target, mandatory=True)  # waits for the confirm
+            channel.basic_ack(message.delivery_tag)
+            moved += 1
+    return moved
+
+
+@contextlib.contextmanager
+def _mover(management: Management) -> Iterator[Any]:
+    """A connection, publishing in confirm mode, of a user that exists only while the messages are moved: an
+    impersonator (it may publish with another user's `user_id`) with every right on this vhost and no other."""
+    password = secrets.token_urlsafe(24)
+    management.put_user(MOVER, password, tags="impersonator")
+    management.grant(MOVER, broker.Permissions(".*", ".*", ".*", {}))
+    address = urlsplit(broker.addresses(management.amqp_uri)[0])
+    connection = amqp.Connection(
+        host=f"{address.hostname or '127.0.0.1'}:{address.port or 5672}",
+        userid=MOVER,
+        password=password,
+        virtual_host=management.vhost,
+        confirm_publish=True,
+    )
+    try:
+        connection.connect()
+        yield connection
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+        management.delete_user(MOVER)
+
+
+def report(migrated: list[Migrated]) -> str:
+    if not migrated:
+        return "queues: every queue is already what this version declares"
+    lines = [f"{m.queue}: quorum, {m.messages} messages moved, {len(m.bindings)} bindings" for m in migrated]
+    return "\n".join(lines)
