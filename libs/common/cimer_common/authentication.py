@@ -14,9 +14,9 @@ from typing import Any
 import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
+from cimer_common.bus import RpcProxy
 from cimer_common.errors import Unauthorized
 from cimer_common.events import SessionRevoked
 from cimer_common.logs import get_logger

@@ -18,7 +18,7 @@ from kombu.connection import Connection
 from kombu.messaging import Producer
 from nameko.amqp.publish import Publisher
 from nameko.constants import PERSISTENT
-from nameko.rpc import Rpc, RpcConsumer
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer
 
 from cimer_common import broker
 from cimer_common.errors import Forbidden
@@ -62,6 +62,24 @@ class EntitledRpc(Rpc):  # type: ignore[misc]
 
 
 rpc = EntitledRpc.decorator
+
+
+class NodeLocalReplyListener(ReplyListener):  # type: ignore[misc]
+    """nameko's listener for the replies to a service's own calls, on a queue that is not durable. nameko declares
+    it durable; on a cluster, a durable classic queue whose node is down cannot be declared again on another
+    (NOT_FOUND, "home node ... is down"), and that failed the whole container's consumer, every entrypoint with it,
+    until the node came back. A transient queue goes with its node and is declared anew where the consumer
+    reconnects (the replies then in flight are lost, as the calls' timeouts allow)."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.queue.durable = False
+
+
+class RpcProxy(nameko.rpc.RpcProxy):  # type: ignore[misc]
+    """`RpcProxy("identity")`, nameko's, with its replies on a queue that survives the loss of a node."""
+
+    rpc_reply_listener = NodeLocalReplyListener()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ import structlog
 
 # An 11-digit number that may be a national ID must never reach a log line, whatever put it there.
 _NATIONAL_ID = re.compile(r"(?<!\d)[1-9]\d{10}(?!\d)")
+# Nor a password in an address (`amqp://user:password@host`): nameko masks the first of a broker's several
+# addresses in its own lines, not the others.
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s;]+:)([^@\s;/]+)(@)")
 _service = "cimer"
 
 
@@ -28,18 +31,23 @@ def mask_national_ids(text: str) -> str:
     return _NATIONAL_ID.sub(lambda m: mask_national_id(m.group(0)), text)
 
 
+def scrub(text: str) -> str:
+    """`text` with every national ID and every password in an address masked."""
+    return mask_national_ids(_PASSWORD_IN_URL.sub(r"\1********\3", text))
+
+
 def _scrub(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     for key, value in event_dict.items():
         if isinstance(value, str):
-            event_dict[key] = mask_national_ids(value)
+            event_dict[key] = scrub(value)
         elif value is None or isinstance(value, (bool, float)):
             continue  # nothing of eleven digits to hide
         else:
             # Anything else (an int, a container, bytes, an object) reaches the line as its repr or through it
             # (the JSON renderer falls back to repr), so the repr is what is searched, and replaced if it holds one.
             text = repr(value)
-            if _NATIONAL_ID.search(text):
-                event_dict[key] = mask_national_ids(text)
+            if _NATIONAL_ID.search(text) or _PASSWORD_IN_URL.search(text):
+                event_dict[key] = scrub(text)
     return event_dict
 
 

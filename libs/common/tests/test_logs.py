@@ -1,4 +1,4 @@
-"""No national ID reaches a log line, whatever put it there."""
+"""No national ID, and no password in an address, reaches a log line, whatever put it there."""
 
 import json
 import logging
@@ -24,6 +24,19 @@ def test_a_log_line_with_a_national_id_in_any_field_is_masked(capsys):
     assert len(lines) == 2
     assert lines[0]["service"] == "test"
     assert "10*******46" in lines[0]["event"]
+
+
+def test_no_password_of_any_of_a_brokers_addresses_reaches_a_log_line(capsys):
+    """nameko masks the first of several addresses in its own warnings, and prints the others as they are."""
+    logs.configure("test", "json")
+    uri = "pyamqp://cimer-intake:********@127.0.0.1:5681/v;pyamqp://cimer-intake:s3cret-Pw_1@127.0.0.1:5682/v"
+    logging.getLogger("nameko.messaging").warning("Error connecting to broker at %s (refused)", uri)
+    structlog.get_logger("x").warning("lost", uris=[uri.replace("********", "an0ther")])
+    captured = capsys.readouterr()
+    out = captured.err + captured.out
+    assert "s3cret-Pw_1" not in out and "an0ther" not in out
+    assert "pyamqp://cimer-intake:********@127.0.0.1:5682/v" in out
+    assert logs.scrub("http://127.0.0.1:15672/api") == "http://127.0.0.1:15672/api"  # a port is not a password
 
 
 class Applicant:

@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy
 from sqlalchemy.orm import Session
 
 from cimer_common import access
 from cimer_common.access import Action
 from cimer_common.authentication import Authentication
-from cimer_common.bus import rpc
+from cimer_common.bus import RpcProxy, rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED, InvalidRequest, Unauthorized, round_of

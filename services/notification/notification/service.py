@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
-from cimer_common.bus import rpc
+from cimer_common.bus import RpcProxy, rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.envelope import Envelope
