@@ -20,11 +20,14 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
 from prometheus_client import Counter
+from yarl import URL
 
 from cimer_common import broker
 from cimer_common.errors import BY_NAME, DomainError
 
 RPC_EXCHANGE = "nameko-rpc"
+# How soon a lost connection is made again (aio-pika's default is 5 s: requests answered 503 all that while).
+RECONNECT_SECONDS = 1.0
 
 # The correlation id of the HTTP request being served; it travels as the `nameko.correlation_id` header.
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -53,7 +56,8 @@ class RemoteError(Exception):
 
 class RpcClient:
     def __init__(self, amqp_url: str, timeout: float = 10.0, health_timeout: float = 2.0, max_in_flight: int = 0):
-        self._url = amqp_url.replace("pyamqp://", "amqp://")  # one AMQP_URI for kombu and aio-pika alike
+        # One AMQP_URI for kombu and aio-pika alike; several addresses for the nodes of one cluster.
+        self._addresses = [url.replace("pyamqp://", "amqp://") for url in broker.addresses(amqp_url)]
         self._timeout = timeout
         self._max_in_flight = max_in_flight  # 0: no limit
         self.health_timeout = health_timeout
@@ -61,12 +65,28 @@ class RpcClient:
         self._channel: AbstractRobustChannel | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
         self._reply_queue_name = f"rpc.reply-gateway-{uuid.uuid4()}"
-        self._user = broker.user_in(self._url)  # every request says who sent it; the broker checks it is true
+        self._user = broker.user_in(amqp_url)  # every request says who sent it; the broker checks it is true
         # call id → (the reply's future, the broker user the reply must come from)
         self._pending: dict[str, tuple[asyncio.Future[Any], str]] = {}
+        self._follower: asyncio.Task[None] | None = None
+        self._address = 0  # which of the addresses the connection is (or will next be) made to
 
     async def connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(self._url, client_properties={"connection_name": "gateway"})
+        """Connect to the first of the addresses that answers. aio-pika's robust connection then restores the
+        channel, the reply queue and the broadcast queues after a loss; with several addresses the address it
+        reconnects to moves on to the next each second it stays down (`_follow_the_cluster`)."""
+        for index, url in enumerate(self._addresses):
+            try:
+                self._connection = await aio_pika.connect_robust(
+                    url, client_properties={"connection_name": "gateway"}, reconnect_interval=RECONNECT_SECONDS
+                )
+                self._address = index
+                break
+            except (ConnectionError, aio_pika.exceptions.AMQPConnectionError):
+                if index == len(self._addresses) - 1:
+                    raise
+        if len(self._addresses) > 1:
+            self._follower = asyncio.get_running_loop().create_task(self._follow_the_cluster())
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange = await self._existing_exchange(RPC_EXCHANGE)
         queue = await self._channel.declare_queue(self._reply_queue_name, exclusive=True, auto_delete=True)
@@ -112,11 +132,21 @@ class RpcClient:
             assert self._channel is not None
             return await self._channel.get_exchange(name, ensure=False)
 
+    async def _follow_the_cluster(self) -> None:
+        """While the connection is down, point its next attempt at the next node (its node may be the one gone)."""
+        while self._connection is not None and not self._connection.is_closed:
+            await asyncio.sleep(RECONNECT_SECONDS)
+            if not self._connection.connected.is_set():
+                self._address = (self._address + 1) % len(self._addresses)
+                self._connection.url = URL(self._addresses[self._address])
+
     @property
     def connected(self) -> bool:
         return self._connection is not None and not self._connection.is_closed
 
     async def close(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
         for future, _ in self._pending.values():
             future.cancel()
         if self._connection is not None:

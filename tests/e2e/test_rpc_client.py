@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
 import pytest
@@ -144,3 +146,70 @@ def test_beyond_its_limit_of_calls_in_flight_a_client_refuses_at_once(system):
             await connection.close()
 
     assert run(scenario()) < 0.1
+
+
+class Relay:
+    """A node of the broker that can be lost: a TCP relay to the real one, closed with every connection through it."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers += [writer, upstream_writer]
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    async def lose(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for writer in self.writers:
+            writer.transport.abort()
+
+
+def _through(uri: str, port: int) -> str:
+    parts = urlsplit(uri)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit(":", 1)[0] + f":{port}"))
+
+
+def test_with_several_broker_addresses_the_client_passes_over_one_down_and_moves_on_when_its_node_is_lost(system):
+    """AMQP_URI naming several nodes of a cluster: the first that answers is used, and when the connection's node
+    is lost, it reconnects to another (a relay stands for the node lost; a closed port for one that is down)."""
+    uri = component_uri(GATEWAY, os.environ["AMQP_URI"])
+    port = urlsplit(uri).port or 5672
+
+    async def scenario():
+        relay, gone = Relay(port), Relay(port)
+        down = await gone.start()
+        await gone.lose()  # a port nothing listens on any more: a node that is down
+        relayed = await relay.start()
+        client = RpcClient(f"{_through(uri, down)};{_through(uri, relayed)};{uri}", timeout=10)
+        await client.connect()
+        try:
+            assert str(client._connection.url).endswith(f":{relayed}/cimer_test")  # the first that answered
+            assert (await client.call("intake", "health"))["status"] == "ok"
+            await relay.lose()
+            for _ in range(100):  # the robust connection tries again; the follower points it elsewhere
+                await asyncio.sleep(0.1)
+                with contextlib.suppress(ServiceUnavailable):
+                    if (await client.call("intake", "health", timeout=1))["status"] == "ok":
+                        break
+            assert (await client.call("intake", "health"))["status"] == "ok"
+            assert str(client._connection.url).endswith(f":{port}/cimer_test")
+        finally:
+            await client.close()
+
+    run(scenario())
