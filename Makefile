@@ -110,15 +110,22 @@ test: venv infra browser
 ## Faults under load (bench/chaos.py): applications and officers' acts while every service is killed with kill -9
 ## in turn, RabbitMQ and PostgreSQL restarted; then every accepted application checked (lost, duplicated, stuck).
 ## About 12 minutes: 120 kills, 12 broker restarts, 4 PostgreSQL restarts. `make test` runs a one-minute version.
+## Then the same stream on a local three-node RabbitMQ cluster (scripts/rabbitmq-cluster.sh, about 6 minutes): a
+## node stopped, then another, then the whole cluster restarted, and the same check.
 chaos: venv infra
 	$(BIN)/python bench/chaos.py $(CHAOS_ARGS)
+	$(BIN)/python bench/chaos.py --cluster --duration 240 $(CHAOS_ARGS)
 
-## The benchmarks (bench/README.md): the whole system under load beside the machine's floors, then the monthly
-## reports on a synthetic year of 5.5 million applications (loaded once, kept for re-runs). Not part of `make test`.
+## The benchmarks (bench/README.md): the whole system under load beside the machine's floors, the closed loop on a
+## three-node RabbitMQ cluster, then the monthly reports on a synthetic year of 5.5 million applications (loaded
+## once, kept for re-runs). Not part of `make test`.
 ## CIMER_CONCURRENCY (honcho's form, e.g. intake=2,routing=2) sets how many of each process run, as for `make up`.
 BENCH_ENV := DATABASE_PREFIX=cimer_bench_
 bench: venv infra
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	@# What quorum queues cost when a majority of three nodes must write each message: the closed loop again, on the
+	@# local three-node cluster (scripts/rabbitmq-cluster.sh).
+	$(BIN)/python bench/run.py --cluster --quick --output bench/results-cluster.json
 	$(BENCH_ENV) cimer-migrate reporting
 	$(BENCH_ENV) $(BIN)/python bench/reports.py --ensure-loaded --period 2025-03
 

@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import fuzz  # bench/fuzz.py: bad input, as each kind of caller
@@ -52,6 +53,7 @@ from cimer_common.settings import get_settings
 from cimer_common.system import System
 
 OUT = bench.ROOT / "var" / "chaos"
+FAILOVER_S = 10  # `--cluster`: how long a node's loss may keep its queues and clients away
 VICTIMS = ("intake", "routing", "notification", "reporting", "identity")
 OFFICERS = ("gov-06", "gov-34", "pd-06-saglik", "min-saglik")
 SBIN = "/usr/sbin:/sbin:/usr/local/sbin"
@@ -139,6 +141,58 @@ class Faults:
                 restart_postgres()
                 self.done["postgresql restart"] += 1
                 print("   fault: postgresql restarted", flush=True)
+
+
+class NodeFaults:
+    """`--cluster`: the broker is three nodes, every queue of ours a quorum queue. Under the load: one node stopped
+    (the first, which the services reach first and where their queues' leaders start), started again; then a
+    second; then the whole cluster stopped and started. Each step at its share of `--duration`."""
+
+    PLAN = ((0.15, "stop-node", "1"), (0.35, "start-node", "1"), (0.45, "stop-node", "2"), (0.65, "start-node", "2"),
+            (0.75, "stop", None), (0.8, "start", None))  # fmt: skip
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.done: Counter[str] = Counter()
+        self.stop = threading.Event()
+        self.down: dict[str, datetime] = {}
+        self.outages: list[tuple[str, datetime, datetime]] = []  # one node down: (node, from, until)
+
+    def run(self) -> None:
+        started = time.monotonic()
+        for share, command, node in self.PLAN:
+            if self.stop.wait(max(0.0, started + share * self.args.duration - time.monotonic())):
+                break
+            if command == "start-node":
+                self.outages.append((node, self.down.pop(node), datetime.now(UTC)))
+            bench.cluster(command, *([node] if node else []))
+            if command == "stop-node":
+                self.down[node] = datetime.now(UTC)
+            what = f"{command} {node}" if node else f"cluster {command}"
+            self.done[what] += 1
+            print(f"   fault: {what}", flush=True)
+        bench.cluster("start")  # every node up again, however the plan ended
+
+
+def while_a_node_was_down(outages: list[tuple[str, datetime, datetime]]) -> list[dict[str, Any]]:
+    """What the system took in and worked while one node of three was down (from `FAILOVER_S` after it stopped,
+    the time for its queues' leaders to move and its clients to reconnect): applications received at intake, and
+    first assignments routing made (their history lines)."""
+    found = []
+    for node, down, up in outages:
+        since = down + timedelta(seconds=FAILOVER_S)
+        window = {"since": since, "until": up}
+        received = rows(
+            "intake", "SELECT count(*) FROM applications WHERE received_at BETWEEN :since AND :until", **window
+        )
+        assigned = rows(
+            "intake",
+            "SELECT count(*) FROM application_history WHERE status = 'assigned' AND at BETWEEN :since AND :until",
+            **window,
+        )
+        seconds = round((up - since).total_seconds(), 1)
+        found.append({"node": node, "seconds": seconds, "received": received[0][0], "assigned": assigned[0][0]})
+    return found
 
 
 # --- Back-pressure -----------------------------------------------------------------------------------------------
@@ -407,22 +461,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fuzz-at-least", type=int, default=10_000, help="requests the fuzzing must send")
     parser.add_argument("--away", type=float, default=90, help="seconds routing stays down for back-pressure")
     parser.add_argument("--backlog-bound", type=int, default=300, help="intake's BACKLOG_BOUND in this run")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="on a local three-node RabbitMQ cluster: nodes stopped and started instead of processes killed",
+    )
     args = parser.parse_args(argv)
     if args.short:  # (make test fuzzes in its end-to-end tier)
         args.duration, args.kill_every, args.broker_every, args.postgres_every = 60, 6, 6, 0
         args.fuzz_examples, args.away = 0, 0  # (and back-pressure in its interface tier)
+    if args.cluster:  # the node faults alone; back-pressure and bad input are the single node's run's
+        args.fuzz_examples, args.away = 0, 0
     if not shutil.which("rabbitmqctl", path=f"{SBIN}:/usr/bin"):
         raise SystemExit("make chaos restarts the local RabbitMQ: rabbitmqctl is needed")
 
-    bench.OUT = OUT
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = OUT / "cluster" if args.cluster else OUT
+    bench.OUT = out
+    out.mkdir(parents=True, exist_ok=True)
     env = bench.environment(args)
     env["BACKLOG_BOUND"] = str(args.backlog_bound)
+    if args.cluster:
+        bench.on_cluster(env, args.vhost)
     bench.prepare(env)
-    system = System().start(env, OUT / "logs")
+    system = System().start(env, out / "logs")
     base_url = f"http://127.0.0.1:{args.port}"
     supervisor = Supervisor(system)
-    faults = Faults(system, args, supervisor)
+    faults: Faults | NodeFaults = NodeFaults(args) if args.cluster else Faults(system, args, supervisor)
     officers = Officers(base_url, args.seed)
     try:
         system.wait_healthy(base_url)
@@ -450,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
             away["worked_off_s"] = None if worked_off is None else round(worked_off, 1)
             recovered_s = worked_off
         result = {
+            "broker": "three-node cluster, quorum queues" if args.cluster else "one node",
             "seed": args.seed,
             "duration_s": args.duration,
             "rate_per_s": args.rate,
@@ -461,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
             "recovered_s": None if faults_recovered_s is None else round(faults_recovered_s, 1),
             "unsettled": {} if recovered_s is not None else unsettled(env["AMQP_URI"]),
             "back_pressure": away,
+            "while_a_node_was_down": while_a_node_was_down(faults.outages) if isinstance(faults, NodeFaults) else [],
             **check(accepted, officers.done, officers.unsure),
             # Nothing should have been set aside: an outage is waited out, never taken for a poison.
             "dead_letters": [dead_letters.summary(x) for x in dead_letters.list_letters(operator_uri(env))],
@@ -474,12 +540,16 @@ def main(argv: list[str] | None = None) -> int:
         officers.stop.set()
         with supervisor.lock:
             system.stop()
-    (OUT / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+        if args.cluster:
+            bench.cluster("stop")
+    (out / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     # A 5xx other than 503 is a fault let through to the citizen (a 503 says: nothing taken, try again).
     statuses = [result["requests"], result["back_pressure"].get("requests", {})]
     server_errors = sum(n for by in statuses for status, n in by.items() if status.startswith("5") and status != "503")
     failed = result["lost"] or result["duplicated"] or result["stuck"] or server_errors or result["dead_letters"]
+    # With one node of three down, the system keeps taking applications in and working them.
+    failed = failed or any(not (w["received"] and w["assigned"]) for w in result["while_a_node_was_down"])
     if result["back_pressure"]:  # the bound reached and held, everything worked off after
         failed = failed or not result["back_pressure"]["held"] or result["back_pressure"]["worked_off_s"] is None
     if "fuzz" in result:  # a server error to bad input, or too little of it sent to count
