@@ -199,7 +199,7 @@ def test_with_several_broker_addresses_the_client_passes_over_one_down_and_moves
         client = RpcClient(f"{_through(uri, down)};{_through(uri, relayed)};{uri}", timeout=10)
         await client.connect()
         try:
-            assert str(client._connection.url).endswith(f":{relayed}/cimer_test")  # the first that answered
+            assert client._connection.url.port == relayed  # the first that answered
             assert (await client.call("intake", "health"))["status"] == "ok"
             await relay.lose()
             for _ in range(100):  # the robust connection tries again; the follower points it elsewhere
@@ -208,7 +208,7 @@ def test_with_several_broker_addresses_the_client_passes_over_one_down_and_moves
                     if (await client.call("intake", "health", timeout=1))["status"] == "ok":
                         break
             assert (await client.call("intake", "health"))["status"] == "ok"
-            assert str(client._connection.url).endswith(f":{port}/cimer_test")
+            assert client._connection.url.port == port
         finally:
             await client.close()
 
