@@ -633,9 +633,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8780)
     parser.add_argument("--profile", action="store_true", help="py-spy on every service and the gateway")
     parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--quick", action="store_true", help="the closed loop alone, printed, nothing written")
-    parser.add_argument("--cluster", action="store_true", help="on a local three-node RabbitMQ cluster")
+    parser.add_argument(
+        "--quick", action="store_true", help="the closed loop alone, printed (and written to --output if given)"
+    )
+    parser.add_argument("--cluster", action="store_true", help="on a local three-node RabbitMQ cluster (--quick)")
     args = parser.parse_args(argv)
+    if args.cluster and not args.quick:  # the floors are measured on the one node, in a run of their own
+        parser.error("--cluster measures the closed loop alone: add --quick")
     OUT.mkdir(parents=True, exist_ok=True)
     env = environment(args)
     if args.cluster:

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 from prometheus_client import Counter
 from yarl import URL
 
@@ -26,8 +26,10 @@ from cimer_common import broker
 from cimer_common.errors import BY_NAME, DomainError
 
 RPC_EXCHANGE = "nameko-rpc"
-# How soon a lost connection is made again (aio-pika's default is 5 s: requests answered 503 all that while).
+# How soon a lost connection is made again (aio-pika's default is 5 s: requests answered 503 all that while), and
+# how long an attempt may take (a node gone without a word, its packets dropped, would hold one for minutes).
 RECONNECT_SECONDS = 1.0
+CONNECT_TIMEOUT_SECONDS = 3.0
 
 # The correlation id of the HTTP request being served; it travels as the `nameko.correlation_id` header.
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -58,10 +60,12 @@ class RpcClient:
     def __init__(self, amqp_url: str, timeout: float = 10.0, health_timeout: float = 2.0, max_in_flight: int = 0):
         # One AMQP_URI for kombu and aio-pika alike; several addresses for the nodes of one cluster.
         self._addresses = [url.replace("pyamqp://", "amqp://") for url in broker.addresses(amqp_url)]
+        if not self._addresses:
+            raise ValueError("AMQP_URI names no broker")
         self._timeout = timeout
         self._max_in_flight = max_in_flight  # 0: no limit
         self.health_timeout = health_timeout
-        self._connection: AbstractRobustConnection | None = None
+        self._connection: aio_pika.RobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
         self._reply_queue_name = f"rpc.reply-gateway-{uuid.uuid4()}"
@@ -77,14 +81,18 @@ class RpcClient:
         reconnects to moves on to the next each second it stays down (`_follow_the_cluster`)."""
         for index, url in enumerate(self._addresses):
             try:
-                self._connection = await aio_pika.connect_robust(
-                    url, client_properties={"connection_name": "gateway"}, reconnect_interval=RECONNECT_SECONDS
+                connection = await aio_pika.connect_robust(
+                    url,
+                    client_properties={"connection_name": "gateway"},
+                    reconnect_interval=RECONNECT_SECONDS,
+                    timeout=CONNECT_TIMEOUT_SECONDS,
                 )
-                self._address = index
+                self._connection, self._address = connection, index  # type: ignore[assignment]
                 break
-            except (ConnectionError, aio_pika.exceptions.AMQPConnectionError):
+            except (ConnectionError, TimeoutError, aio_pika.exceptions.AMQPConnectionError):
                 if index == len(self._addresses) - 1:
                     raise
+        assert self._connection is not None
         if len(self._addresses) > 1:
             self._follower = asyncio.get_running_loop().create_task(self._follow_the_cluster())
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -133,9 +141,11 @@ class RpcClient:
             return await self._channel.get_exchange(name, ensure=False)
 
     async def _follow_the_cluster(self) -> None:
-        """While the connection is down, point its next attempt at the next node (its node may be the one gone)."""
+        """While the connection is down, point its next attempts at the next node (its node may be the one gone):
+        once an attempt's time, so every address gets an attempt of its own whether it refuses at once or says
+        nothing until the timeout."""
         while self._connection is not None and not self._connection.is_closed:
-            await asyncio.sleep(RECONNECT_SECONDS)
+            await asyncio.sleep(RECONNECT_SECONDS + CONNECT_TIMEOUT_SECONDS)
             if not self._connection.connected.is_set():
                 self._address = (self._address + 1) % len(self._addresses)
                 self._connection.url = URL(self._addresses[self._address])

@@ -1244,6 +1244,11 @@ def test_the_broker_cluster_replicates_every_queue_the_services_declare() -> Non
     for queue in declared:
         assert queue.durable and not queue.exclusive and not queue.auto_delete, queue.name
         assert queue.queue_arguments == quorum, queue.name
+        # What `cimer-broker migrate-queues` binds a queue to, whatever an interrupted run lost: as declared.
+        bound = [(b.exchange.name, b.routing_key) for b in queue.bindings] or [(queue.exchange.name, queue.routing_key)]
+        assert sorted(bound) == sorted(broker.bindings_of(queue.name)), queue.name
+    assert broker.bindings_of("rpc-intake") == [("nameko-rpc", "intake.*")]  # as nameko's RPC consumer binds it
+    assert broker.bindings_of(broker.institution_queue("GOV-06")) == [(broker.INSTITUTIONS_EXCHANGE, "GOV-06")]
 
 
 # --- as kustomize renders them --------------------------------------------------------------------------------------

@@ -136,6 +136,23 @@ def replicated_queue(name: str) -> bool:
     return name in replicated_queues() or name.startswith(institution_queue(""))
 
 
+def bindings_of(queue: str) -> list[tuple[str, str]]:
+    """(exchange, routing key) of each binding the system gives `queue`, one of `replicated_queue`'s."""
+    for service in SERVICES:
+        if queue == f"rpc-{service}":
+            return [(RPC_EXCHANGE, f"{service}.*")]
+        if queue == dead_letter_queue(service):
+            return [(DEAD_LETTER_EXCHANGE, service)]
+    if queue == COMMANDS_QUEUE:
+        return [(COMMANDS_EXCHANGE, f"*.{command}") for command in COMMANDS]
+    if queue.startswith(institution_queue("")):
+        return [(INSTITUTIONS_EXCHANGE, queue.removeprefix(institution_queue("")))]
+    for event in CATALOGUE.values():
+        if queue in {f"evt-{event.producer}-{event.name}--{consumer}" for consumer in event.consumers}:
+            return [(f"{event.producer}.events", event.name)]
+    return []
+
+
 # nameko binds a reply queue with a bare UUID as its key (and callers name it as `reply_to`); the gateway's own
 # client names its reply queue.
 _REPLY_KEYS = (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", r"rpc\.reply-gateway-.*")

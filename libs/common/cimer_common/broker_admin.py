@@ -114,7 +114,9 @@ class Management:
         return found if isinstance(found, dict) and "name" in found else None
 
     def delete_queue(self, name: str, if_empty: bool = False) -> None:
-        self._call("DELETE", f"queues/{self._v()}/{quote(name, safe='')}{'?if-empty=true' if if_empty else ''}")
+        """`if_empty`: only if it holds no message and has no consumer (a classic queue's; a quorum queue has none)."""
+        condition = "?if-empty=true&if-unused=true" if if_empty else ""
+        self._call("DELETE", f"queues/{self._v()}/{quote(name, safe='')}{condition}")
 
     def bindings(self, queue: str) -> list[dict[str, Any]]:
         """`queue`'s bindings: source (the exchange; "" for the default one), routing_key, arguments, and

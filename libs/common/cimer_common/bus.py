@@ -65,15 +65,16 @@ rpc = EntitledRpc.decorator
 
 
 class NodeLocalReplyListener(ReplyListener):  # type: ignore[misc]
-    """nameko's listener for the replies to a service's own calls, on a queue that is not durable. nameko declares
-    it durable; on a cluster, a durable classic queue whose node is down cannot be declared again on another
-    (NOT_FOUND, "home node ... is down"), and that failed the whole container's consumer, every entrypoint with it,
-    until the node came back. A transient queue goes with its node and is declared anew where the consumer
-    reconnects (the replies then in flight are lost, as the calls' timeouts allow)."""
+    """nameko's listener for the replies to a service's own calls, on a queue of its connection's own. nameko
+    declares it durable; on a cluster, a durable classic queue whose node is down cannot be declared again on
+    another (NOT_FOUND, "home node ... is down"), and that failed the whole container's consumer, every entrypoint
+    with it, until the node came back. An exclusive queue goes with its connection (and its node) and is declared
+    anew where the consumer reconnects (the replies then in flight are lost, as the calls' timeouts allow); not
+    merely transient, which RabbitMQ 4.3 refuses for a queue that is not exclusive."""
 
     def setup(self) -> None:
         super().setup()
-        self.queue.durable = False
+        self.queue.durable, self.queue.exclusive = False, True
 
 
 class RpcProxy(nameko.rpc.RpcProxy):  # type: ignore[misc]

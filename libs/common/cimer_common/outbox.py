@@ -425,7 +425,8 @@ class RetriedLater:
     were not an outage.
 
     The failures are counted in the process (by message id), so a restart gives a poison a few more rounds: a
-    bound, not an exact count. A queue type that counts deliveries itself would make it exact."""
+    bound, not an exact count. The quorum queues count deliveries themselves (`x-delivery-count`), but they count
+    an outage's returns too, which must not count here (their delivery limit is only a backstop, `broker.py`)."""
 
     def work_on(self, message: Any, args: tuple[Any, ...]) -> None:
         try:
