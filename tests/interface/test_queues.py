@@ -95,6 +95,8 @@ def old_deployment(amqp_uri: str) -> Iterator[Management]:
             Queue(INSTITUTION, institutions, routing_key="GOV-06", durable=True),
         ):
             queue(channel).declare()
+        # A binding the system does not make itself (an operator's): kept by the migration all the same.
+        channel.queue_bind(INSTITUTION, broker.INSTITUTIONS_EXCHANGE, "GOV-06.legacy")
     management = Management(uri)
     provision(management)  # the components' users, in this vhost too (the classic dead letters stay as they are)
     try:

@@ -78,7 +78,8 @@ class NodeLocalReplyListener(ReplyListener):  # type: ignore[misc]
 
 
 class RpcProxy(nameko.rpc.RpcProxy):  # type: ignore[misc]
-    """`RpcProxy("identity")`, nameko's, with its replies on a queue that survives the loss of a node."""
+    """`RpcProxy("identity")`, nameko's, with its replies on a queue that cannot hold its container back when a
+    node is lost."""
 
     rpc_reply_listener = NodeLocalReplyListener()
 

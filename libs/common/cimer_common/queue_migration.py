@@ -104,7 +104,8 @@ def _migrate_queue(management: Management, mover: Any, name: str) -> Migrated:
         management.declare_queue(name)
     if management.queue(stand_in) is not None:
         moved = _move_messages(mover, stand_in, name)
-        done.bindings = done.bindings or _move_bindings(management, stand_in, name)
+        given_back = _move_bindings(management, stand_in, name)
+        done.bindings = done.bindings or given_back
         late = _move_messages(mover, stand_in, name)  # what arrived while it was bound
         done.messages = moved.copied + late.copied
         done.expired_requests += moved.expired + late.expired
