@@ -165,13 +165,16 @@ class NodeFaults:
                 break
             if command == "start-node":
                 self.outages.append((node, self.down.pop(node), datetime.now(UTC)))
-            bench.cluster(command, *([node] if node else []))
+            if command == "start":
+                bench.start_cluster()
+            else:
+                bench.cluster(command, *([node] if node else []))
             if command == "stop-node":
                 self.down[node] = datetime.now(UTC)
             what = f"{command} {node}" if node else f"cluster {command}"
             self.done[what] += 1
             print(f"   fault: {what}", flush=True)
-        bench.cluster("start")  # every node up again, however the plan ended
+        bench.start_cluster()  # every node up again, however the plan ended
 
 
 def while_a_node_was_down(outages: list[tuple[str, datetime, datetime]]) -> list[dict[str, Any]]:

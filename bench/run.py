@@ -93,15 +93,29 @@ CLUSTER = ROOT / "scripts" / "rabbitmq-cluster.sh"
 def cluster(*command: str, timeout: float = 240) -> str:
     """scripts/rabbitmq-cluster.sh: a local three-node RabbitMQ cluster, on ports of its own beside the one node."""
     done = subprocess.run(
-        [str(CLUSTER), *command], check=True, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        [str(CLUSTER), *command], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
     )
+    if done.returncode:  # what the script says, and the tail of the failing node's log
+        raise RuntimeError(f"rabbitmq-cluster.sh {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout.strip()
+
+
+def start_cluster() -> None:
+    """Every node of the local cluster up. Once in a while RabbitMQ 3.10's nodes, started together after a full
+    stop, find their database partitioned (Mnesia's `inconsistent_database`) and one of them does not come up:
+    then all are stopped and started again, once."""
+    try:
+        cluster("start")
+    except RuntimeError as error:
+        print(f"   {error}\n   the cluster did not come up: stopped and started again", flush=True)
+        cluster("stop")
+        cluster("start")
 
 
 def on_cluster(env: dict[str, str], vhost: str) -> None:
     """Run on the local three-node cluster (started if it is not): `AMQP_URI` names every node, and a client that
     loses its node moves on to the next."""
-    cluster("start")
+    start_cluster()
     env["AMQP_URI"] = cluster("uris", vhost)
     env["BROKER_MANAGEMENT_URL"] = "http://127.0.0.1:15681"  # node 1's
     os.environ.update(env)
