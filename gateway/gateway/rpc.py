@@ -78,7 +78,7 @@ class RpcClient:
     async def connect(self) -> None:
         """Connect to the first of the addresses that answers. aio-pika's robust connection then restores the
         channel, the reply queue and the broadcast queues after a loss; with several addresses the address it
-        reconnects to moves on to the next each second it stays down (`_follow_the_cluster`)."""
+        reconnects to moves on to the next while it stays down (`_follow_the_cluster`)."""
         for index, url in enumerate(self._addresses):
             try:
                 connection = await aio_pika.connect_robust(
