@@ -20,9 +20,10 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 from cimer_common.events import CATALOGUE
 from cimer_common.events import COMMANDS_EXCHANGE as COMMANDS_EXCHANGE
@@ -124,33 +125,42 @@ def dead_letter_queue(service: str) -> str:
     return f"cimer.dead-letters.{service}"
 
 
+def event_queue(producer: str, event_type: str, consumer: str) -> str:
+    """The queue of one consumer (`service.method`) of `producer`'s `event_type`: nameko's name for it."""
+    return f"evt-{producer}-{event_type}--{consumer}"
+
+
+@cache
+def _declared_queues() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each durable queue the system declares by name (as a quorum queue, `QUEUE_ARGUMENTS`), with the (exchange,
+    routing key) of each binding it gives it: each service's RPC queue (bound as nameko binds it), every consumer's
+    event queue, the dead letters and the institutions' commands."""
+    queues: dict[str, tuple[tuple[str, str], ...]] = {}
+    for service in SERVICES:
+        queues[f"rpc-{service}"] = ((RPC_EXCHANGE, f"{service}.*"),)
+        queues[dead_letter_queue(service)] = ((DEAD_LETTER_EXCHANGE, service),)
+    queues[COMMANDS_QUEUE] = tuple((COMMANDS_EXCHANGE, f"*.{command}") for command in COMMANDS)
+    for event in CATALOGUE.values():
+        for consumer in event.consumers:
+            queues[event_queue(event.producer, event.name, consumer)] = ((f"{event.producer}.events", event.name),)
+    return queues
+
+
 def replicated_queues() -> set[str]:
-    """The durable queues the system declares by name (as quorum queues, `QUEUE_ARGUMENTS`): each service's RPC
-    queue, every consumer's event queue, the dead letters and the institutions' commands. The institutions' own
-    queues are too (`replicated_queue`)."""
-    events = {f"evt-{e.producer}-{e.name}--{consumer}" for e in CATALOGUE.values() for consumer in e.consumers}
-    return {*(f"rpc-{service}" for service in SERVICES), *events, *map(dead_letter_queue, SERVICES), COMMANDS_QUEUE}
+    """The durable queues the system declares by name; the institutions' own queues are quorum queues too
+    (`replicated_queue`)."""
+    return set(_declared_queues())
 
 
 def replicated_queue(name: str) -> bool:
-    return name in replicated_queues() or name.startswith(institution_queue(""))
+    return name in _declared_queues() or name.startswith(institution_queue(""))
 
 
 def bindings_of(queue: str) -> list[tuple[str, str]]:
     """(exchange, routing key) of each binding the system gives `queue`, one of `replicated_queue`'s."""
-    for service in SERVICES:
-        if queue == f"rpc-{service}":
-            return [(RPC_EXCHANGE, f"{service}.*")]
-        if queue == dead_letter_queue(service):
-            return [(DEAD_LETTER_EXCHANGE, service)]
-    if queue == COMMANDS_QUEUE:
-        return [(COMMANDS_EXCHANGE, f"*.{command}") for command in COMMANDS]
     if queue.startswith(institution_queue("")):
         return [(INSTITUTIONS_EXCHANGE, queue.removeprefix(institution_queue("")))]
-    for event in CATALOGUE.values():
-        if queue in {f"evt-{event.producer}-{event.name}--{consumer}" for consumer in event.consumers}:
-            return [(f"{event.producer}.events", event.name)]
-    return []
+    return list(_declared_queues().get(queue, ()))
 
 
 # nameko binds a reply queue with a bare UUID as its key (and callers name it as `reply_to`); the gateway's own
@@ -308,8 +318,14 @@ def with_user(amqp_uri: str, user: str, password: str) -> str:
     return ";".join(one(address) for address in addresses(amqp_uri))
 
 
+def first_address(amqp_uri: str) -> SplitResult:
+    """The first of a broker's addresses, parsed: whose user every address shares, and the node whose management
+    API the set-up tools use."""
+    return urlsplit(addresses(amqp_uri)[0])
+
+
 def user_in(amqp_uri: str) -> str:
-    return unquote(urlsplit(addresses(amqp_uri)[0]).username or "guest")
+    return unquote(first_address(amqp_uri).username or "guest")
 
 
 def component_uri(component: str, amqp_uri: str | None = None) -> str:

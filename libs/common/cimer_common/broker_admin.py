@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import requests
 
@@ -33,8 +33,8 @@ class Management:
     def __init__(self, amqp_uri: str | None = None, admin_uri: str | None = None, url: str | None = None):
         self.amqp_uri = amqp_uri or os.environ.get("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/")
         # Users, permissions and queues are the cluster's: any node's API will do, the first address's by default.
-        first = urlsplit(broker.addresses(self.amqp_uri)[0])
-        admin = urlsplit(broker.addresses(admin_uri or os.environ.get("BROKER_ADMIN_URI") or self.amqp_uri)[0])
+        first = broker.first_address(self.amqp_uri)
+        admin = broker.first_address(admin_uri or os.environ.get("BROKER_ADMIN_URI") or self.amqp_uri)
         self.auth = (unquote(admin.username or "guest"), unquote(admin.password or "guest"))
         host = first.hostname or "127.0.0.1"
         self.url = (url or os.environ.get("BROKER_MANAGEMENT_URL") or f"http://{host}:15672").rstrip("/")
@@ -196,7 +196,7 @@ def _operator_rpc(amqp_uri: str) -> Any:
 def public_uri(management: Management, user: str, password: str) -> str:
     """The address an institution's system connects to: `BROKER_PUBLIC_URI` (how the world reaches the broker)
     or the system's own, with the institution's credentials."""
-    base = urlsplit(broker.addresses(os.environ.get("BROKER_PUBLIC_URI") or management.amqp_uri)[0])
+    base = broker.first_address(os.environ.get("BROKER_PUBLIC_URI") or management.amqp_uri)
     vhost = quote(management.vhost, safe="")
     port = base.port or 5672
     return f"amqp://{quote(user, safe='')}:{quote(password, safe='')}@{base.hostname}:{port}/{vhost}"

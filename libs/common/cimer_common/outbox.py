@@ -143,9 +143,8 @@ def apply_once(
 
 def consumer_queue(producer: str, event_type: str, consumer: str) -> Queue:
     """The queue nameko's `event_handler` consumes from, declared identically so either side may create it."""
-    service, method = consumer.split(".")
     return Queue(
-        f"evt-{producer}-{event_type}--{service}.{method}",
+        broker.event_queue(producer, event_type, consumer),
         exchange=get_event_exchange(producer, {}),
         routing_key=event_type,
         durable=True,

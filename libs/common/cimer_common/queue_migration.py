@@ -35,7 +35,6 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import amqp
 
@@ -82,12 +81,19 @@ def migrate(management: Management, queues: list[str] | None = None) -> list[Mig
 
 
 def _consumers(mover: Any, name: str) -> int:
-    """Consumers on `name` now (the broker's own count: the management API's lags by seconds); 0 if it is gone."""
+    """Consumers on `name` now; 0 if it is gone."""
+    found = _counts(mover, name)
+    return int(found.consumer_count) if found is not None else 0
+
+
+def _counts(mover: Any, name: str) -> Any:
+    """`name`'s messages and consumers now, as the broker counts them (the management API's figures lag by
+    seconds); None if there is no such queue."""
     with contextlib.closing(mover.channel()) as channel:
         try:
-            return int(channel.queue_declare(name, passive=True).consumer_count)
+            return channel.queue_declare(name, passive=True)
         except amqp.exceptions.NotFound:
-            return 0
+            return None
 
 
 def _migrate_queue(management: Management, mover: Any, name: str) -> Migrated:
@@ -110,9 +116,7 @@ def _migrate_queue(management: Management, mover: Any, name: str) -> Migrated:
         done.messages = moved.copied + late.copied
         done.expired_requests += moved.expired + late.expired
         # Unbound, and found empty: nothing reaches it any more (a quorum queue has no delete-if-empty).
-        with contextlib.closing(mover.channel()) as channel:
-            left = channel.queue_declare(stand_in, passive=True).message_count
-        if left:
+        if _counts(mover, stand_in).message_count:
             raise BrokerAdminError(f"{stand_in} is not empty after its messages were moved; run again")
         management.delete_queue(stand_in)
     for exchange, routing_key in broker.bindings_of(name):  # (binding again is harmless)
@@ -161,7 +165,7 @@ def _mover(management: Management, queues: list[str]) -> Iterator[Any]:
     password = secrets.token_urlsafe(24)
     names = [re.escape(name) for queue in queues for name in (queue, queue + STAND_IN_SUFFIX)]
     only = f"^({'|'.join(names)})$"
-    address = urlsplit(broker.addresses(management.amqp_uri)[0])
+    address = broker.first_address(management.amqp_uri)
     connection = amqp.Connection(
         host=f"{address.hostname or '127.0.0.1'}:{address.port or 5672}",
         userid=MOVER,
