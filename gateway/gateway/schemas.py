@@ -61,7 +61,7 @@ class UserUpdate(Strict):
 InstitutionType = Literal[
     "presidency", "ministry", "ministry_unit", "governorship", "district_governorship", "provincial_directorate",
     "regional_directorate", "ethics_board", "disciplinary_board", "provincial_hr_board", "district_hr_board",
-    "hr_presidency",
+    "hr_presidency", "information_review_board",
 ]  # fmt: skip
 
 

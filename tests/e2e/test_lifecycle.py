@@ -138,8 +138,23 @@ def test_a_local_matter_never_reaches_a_ministry(api, login):
             "district": "Çankaya", "applicant": APPLICANT}  # fmt: skip
     accepted = file(api, login, road, "cc-06")
     wait_until_held_by(api, accepted, "GOV-06")
-    refused = act(api, login, "gov-06", accepted, "forward", to_institution="PRESIDENCY")
+    # Whatever reason the officer gives.
+    refused = act(api, login, "gov-06", accepted, "forward", to_institution="PRESIDENCY", note="Bakanlığın konusu.")
     assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"]["code"] == "forward_not_allowed"
+
+
+def test_a_governorship_sends_a_ministry_s_matter_up_only_with_a_reason(api, login):
+    # A health matter naming no district: Ankara has a health directorate, and it may still go up, with a reason.
+    accepted = file(api, login, {**PETITION, "province": "06"})
+    wait_until_held_by(api, accepted, "GOV-06")
+    for note in (None, "   "):
+        refused = act(api, login, "gov-06", accepted, "forward", to_institution="PRESIDENCY", note=note)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"]["code"] == "reason_required"
+    moved = act(api, login, "gov-06", accepted, "forward", to_institution="PRESIDENCY", note="Bakanlık düzeyinde.")
+    assert moved.status_code == 200, moved.text
+    wait_until_held_by(api, accepted, "PRESIDENCY")
 
 
 def test_an_information_request_is_extended_once_with_a_reason(api, login):
@@ -189,8 +204,8 @@ def held_by_holder(api, login, holder):
     """A fresh application brought to `holder` the way the rules bring it there."""
     if holder == "GOV-06":
         accepted = file(api, login, {**PETITION, "province": "06"})
-    elif holder == "GOV-06/justice":  # a matter of a ministry with no office in the province
-        accepted, holder = file(api, login, {**PETITION, "subject": "justice", "province": "06"}), "GOV-06"
+    elif holder == "GOV-06/district":  # a matter naming a district: locally solvable
+        accepted, holder = file(api, login, {**PETITION, "province": "06", "district": "Çankaya"}), "GOV-06"
     elif holder in ("PRESIDENCY", "MIN-SAGLIK"):
         accepted = file(api, login, {**PETITION, "target_institution": "MIN-SAGLIK", "province": "06"})
         if holder == "MIN-SAGLIK":
@@ -211,8 +226,8 @@ EDGES = [
     ("GOV-06", "gov-06", "PD-06-SAGLIK", True),  # its provincial directorates
     ("GOV-06", "gov-06", "RD-UAB-KGM-4", True),  # the regional directorates seated in its province
     ("GOV-06", "gov-06", "DG-34-KADIKOY", False),  # not another province's
-    ("GOV-06", "gov-06", "PRESIDENCY", False),  # a health matter Ankara's directorate can settle stays local
-    ("GOV-06/justice", "gov-06", "PRESIDENCY", True),  # a ministry's matter goes up
+    ("GOV-06", "gov-06", "PRESIDENCY", True),  # a ministry's matter goes up, with the officer's reason (the note)
+    ("GOV-06/district", "gov-06", "PRESIDENCY", False),  # a district's matter stays local
     ("PRESIDENCY", "presidency", "MIN-SAGLIK", True),
     ("PRESIDENCY", "presidency", "GOV-34", True),
     ("PRESIDENCY", "presidency", "ETHICS-BOARD", True),
@@ -233,7 +248,8 @@ EDGES = [
 @pytest.mark.parametrize(("holder", "officer", "target", "allowed"), EDGES, ids=lambda v: str(v))
 def test_every_forwarding_edge_of_section_4(api, login, holder, officer, target, allowed):
     accepted = held_by_holder(api, login, holder)
-    response = act(api, login, officer, accepted, "forward", to_institution=target)
+    # Every move with a note: the send-up to the Presidency needs one, and no other move minds it.
+    response = act(api, login, officer, accepted, "forward", to_institution=target, note="Sınama notu.")
     assert response.status_code == (200 if allowed else 422), response.text
     if allowed:
         wait_until_held_by(api, accepted, target)

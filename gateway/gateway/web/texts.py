@@ -306,6 +306,7 @@ INSTITUTION_TYPES: dict[str, tuple[str, str]] = {
     "provincial_hr_board": ("İl insan hakları kurulu", "Provincial human-rights board"),
     "district_hr_board": ("İlçe insan hakları kurulu", "District human-rights board"),
     "hr_presidency": ("İnsan Hakları Başkanlığı", "Human-rights presidency"),
+    "information_review_board": ("Bilgi Edinme Değerlendirme Kurulu", "Information review board"),
 }
 
 # The API's name of a field → the words of its label, so a form's summary of errors names each field.

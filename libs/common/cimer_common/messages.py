@@ -128,6 +128,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "note_too_long": ("Not çok uzun (en fazla 2000 karakter).", "The note is too long (2,000 characters at most)."),
     "invalid_note": ("Not geçersiz.", "The note is not valid."),
+    "reason_required": (
+        "Başvuruyu Cumhurbaşkanlığına göndermek için gerekçe yazılmalıdır: konunun neden ilde çözülemeyip "
+        "bakanlıkça ele alınması gerektiğini nota yazın.",
+        "Sending the application up to the Presidency needs a reason: write in the note why the ministry, not the "
+        "province, must settle it.",
+    ),
     "already_answered": ("Başvuru zaten cevaplanmış.", "The application has already been answered."),
     "invalid_outcome": ("Sonuç olumlu ya da olumsuz olmalıdır.", "The outcome is positive or negative."),
     "answer_text_required": (

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from cimer_common import geography
+from cimer_common import appeals, geography
 from cimer_common.errors import Conflict, InvalidRequest
 from cimer_common.events import ApplicationReceived
 from cimer_common.schemas import SUBJECT_MINISTRY
@@ -26,11 +26,15 @@ from cimer_common.schemas import SUBJECT_MINISTRY
 PRESIDENCY = "PRESIDENCY"
 ETHICS_BOARD = "ETHICS-BOARD"
 HR_PRESIDENCY = "HR-PRESIDENCY"
+# Bilgi Edinme Değerlendirme Kurulu: hears appeals of refused information requests (SPEC sections 3 and 12).
+INFORMATION_REVIEW_BOARD = appeals.INFORMATION_REVIEW_BOARD
 
 GENERAL_DIRECTOR_OR_ABOVE = "general_director_or_above"
 
 # Bodies with a national remit: an application naming one is for the Presidency to evaluate and forward.
-CENTRAL_TYPES = frozenset({"presidency", "ministry", "ministry_unit", "ethics_board", "hr_presidency"})
+CENTRAL_TYPES = frozenset(
+    {"presidency", "ministry", "ministry_unit", "ethics_board", "hr_presidency", "information_review_board"}
+)
 
 
 def ministry(code: str) -> str:
@@ -90,12 +94,71 @@ class Directory(Protocol):
 Rule = Callable[[ApplicationReceived, Directory], str]
 
 
+# Staff of these serve in a province, under its governor: the governorship's İl Disiplin Kurulu hears their cases
+# when their institution has no board of its own (a provincial directorate's, a Kaymakamlık's, a regional
+# directorate's, a provincial or district board's).
+PROVINCIAL_STAFF_TYPES = frozenset(
+    {
+        "governorship",
+        "district_governorship",
+        "provincial_directorate",
+        "regional_directorate",
+        "provincial_hr_board",
+        "district_hr_board",
+    }
+)
+
+
+def _ministry_above(code: str, directory: Directory) -> str | None:
+    """The nearest active ministry among `code`'s ancestors, `code` included (`MIN-UAB` for `MU-UAB-KGM`); a
+    retired ancestor is passed over and a cycle in the data ends the walk, as in `coordinators_of`."""
+    seen: set[str] = set()
+    current: str | None = code
+    while current is not None and current not in seen:
+        seen.add(current)
+        if directory.type_of(current) == "ministry":
+            return current
+        current = directory.parent_of(current)
+    return None
+
+
+def disciplinary_board_for(institution: str, directory: Directory) -> str:
+    """The disciplinary board with jurisdiction over an official of `institution` below general-director rank
+    (SPEC section 4), the first of these that is an active institution:
+    (a) the institution's own board (`DISC-<institution>`);
+    (b) for staff serving in a province (`PROVINCIAL_STAFF_TYPES`), the provincial disciplinary board of that
+        province's governorship (`DISC-GOV-<plate>`);
+    (c) for a ministry and anything in its subtree (its units; a provincial or regional directorate too, when its
+        province has no board), that ministry's board (`DISC-MIN-<ministry>`);
+    (d) the Ethics Board, which takes what no board is there for (an unknown or retired institution too).
+    A disciplinary board's members are officials of the institution it belongs to, and are judged as such.
+    """
+    kind = directory.type_of(institution)
+    parent = directory.parent_of(institution)
+    if kind == "disciplinary_board" and parent is not None and directory.exists(parent):
+        institution, kind = parent, directory.type_of(parent)
+    own = disciplinary_board(institution)
+    if directory.exists(own):
+        return own
+    if kind is None:
+        return ETHICS_BOARD
+    province = directory.province_of(institution)
+    if province is not None and kind in PROVINCIAL_STAFF_TYPES:
+        provincial = disciplinary_board(governorship(province))
+        if directory.exists(provincial):
+            return provincial
+    ministry_above = _ministry_above(institution, directory)
+    if ministry_above is not None:
+        ministerial = disciplinary_board(ministry_above)
+        if directory.exists(ministerial):
+            return ministerial
+    return ETHICS_BOARD
+
+
 def _ethics_complaint(application: ApplicationReceived, directory: Directory) -> str:
     if application.official_rank == GENERAL_DIRECTOR_OR_ABOVE or application.official_institution is None:
         return ETHICS_BOARD
-    board = disciplinary_board(application.official_institution)
-    # An institution without a disciplinary board of its own in the directory: the Ethics Board decides.
-    return board if directory.exists(board) else ETHICS_BOARD
+    return disciplinary_board_for(application.official_institution, directory)
 
 
 def _human_rights(application: ApplicationReceived, directory: Directory) -> str:
@@ -213,6 +276,7 @@ TYPES = frozenset(
         "provincial_hr_board",
         "district_hr_board",
         "hr_presidency",
+        "information_review_board",
     }
 )
 # What a type is "one per" in SPEC section 3, and so cannot do without; the routing rules and `coordinators_of`
@@ -346,10 +410,6 @@ class ForwardingDirectory(Directory, Protocol):
         """The ministry whose subtree the institution lies in (`SAGLIK` for `MIN-SAGLIK` and `PD-06-SAGLIK`)."""
         ...
 
-    def has_regional_directorate(self, province: str, ministry_code: str) -> bool:
-        """Whether an active regional directorate of the ministry is seated in the province."""
-        ...
-
 
 @dataclass(frozen=True)
 class ApplicationFacts:
@@ -362,34 +422,27 @@ class ApplicationFacts:
     district: str | None = None
 
 
-# Subjects a governorship answers itself, with its own police, gendarmerie, registry office and local services.
+# Subjects a governorship answers itself, as the Ministry of the Interior in the province: its police and
+# gendarmerie, its registry office, its local administrations.
 GOVERNORSHIP_SUBJECTS = frozenset({"security", "civil_registry", "local_services"})
 
 
-def locally_solvable(application: ApplicationFacts, directory: ForwardingDirectory, province: str | None) -> bool:
-    """SPEC section 4: "locally solvable applications must end locally". An application in `province` (the
-    holding governorship's) is locally solvable, and so never goes up to the Presidency, when any of these holds:
+def locally_solvable(application: ApplicationFacts) -> bool:
+    """SPEC section 4: "locally solvable applications must end locally; a phone application about a district's
+    road never reaches a ministry". An application is locally solvable, and so a governorship never sends it up to
+    the Presidency, when any of these holds:
     - it names a district (a district's road, school or clinic is the business of bodies in the province);
     - its subject is one the governorship handles itself (`GOVERNORSHIP_SUBJECTS`);
-    - its subject belongs to no ministry (`other`): there is no ministry for the Presidency to send it to;
-    - the subject's ministry (`schemas.SUBJECT_MINISTRY`) has an active provincial directorate in the province, or
-      an active regional directorate seated in it.
-    What is left belongs to a ministry with no office in the province (justice, foreign affairs, defence, energy,
-    and transport where no highways region is seated): that the governorship may send to the Presidency.
+    - its subject belongs to no ministry (`other` in `schemas.SUBJECT_MINISTRY`): there is no ministry for the
+      Presidency to send it to.
+    Anything else belongs to a ministry, and the governorship may send it up, but only with its reason
+    (`REASON_REQUIRED`): even where the ministry has an office in the province, the matter may be one only the
+    ministry can settle, and the officer who judges so must say why.
     """
-    if application.district:
+    if application.district or application.subject in GOVERNORSHIP_SUBJECTS:
         return True
     subject = application.subject
-    if subject in GOVERNORSHIP_SUBJECTS:
-        return True
-    ministry_code = SUBJECT_MINISTRY.get(subject) if subject else None
-    if ministry_code is None:
-        return True
-    if province is None:
-        return False
-    return directory.exists(provincial_directorate(province, ministry_code)) or directory.has_regional_directorate(
-        province, ministry_code
-    )
+    return (SUBJECT_MINISTRY.get(subject) if subject else None) is None
 
 
 # A relation between the holder and the target that an edge of the table requires.
@@ -417,7 +470,7 @@ def _same_ministry(application: ApplicationFacts, holder: str, target: str, dire
 def _belongs_to_a_ministry(
     application: ApplicationFacts, holder: str, target: str, directory: ForwardingDirectory
 ) -> bool:
-    return not locally_solvable(application, directory, directory.province_of(holder))
+    return not locally_solvable(application)
 
 
 # The edges of SPEC section 4, as data: holder's type → (target's type, what must hold between them).
@@ -427,7 +480,7 @@ FORWARDING: dict[str, tuple[tuple[str, Relation], ...]] = {
         ("district_governorship", _same_province),  # its district governorships
         ("provincial_directorate", _same_province),  # its province's provincial directorates
         ("regional_directorate", _same_province),  # the regional directorates seated in its province
-        ("presidency", _belongs_to_a_ministry),  # only what is not locally solvable
+        ("presidency", _belongs_to_a_ministry),  # only what is not locally solvable, with a reason
     ),
     "presidency": (
         ("ministry", _anywhere),
@@ -446,8 +499,25 @@ FORWARDING: dict[str, tuple[tuple[str, Relation], ...]] = {
     ),
 }
 
+# Edges (holder's type, target's type) taken only with a reason, the forward's note, which travels with the
+# application to its new holder (`application_assigned`). Sending a matter up to the Presidency is the governorship
+# judging that the ministry, not the province's own bodies, must settle it: the officer says why.
+REASON_REQUIRED = frozenset({("governorship", "presidency")})
+
+
+def reason_required(holder: str, target: str, directory: Directory) -> bool:
+    """Whether a forward from `holder` to `target` needs the officer's reason (`REASON_REQUIRED`); a return never
+    does."""
+    return (directory.type_of(holder), directory.type_of(target)) in REASON_REQUIRED
+
+
 FORWARDED = "forwarded"
 RETURNED = "returned"
+# After the answer (SPEC section 12): an appeal moves the application to the information review board, and the
+# board's order to answer moves it back to the institution that refused. Each starts custody anew: nothing before
+# it can be returned to.
+APPEALED = "appealed"
+ORDERED = "ordered"
 
 
 def forward_reason(
@@ -537,11 +607,16 @@ def check_forward(
     target: str,
     directory: ForwardingDirectory,
     sender: str | None,
+    note: str | None = None,
 ) -> str:
-    """The reason of an allowed move, or `InvalidRequest("forward_not_allowed", "to_institution")`."""
+    """The reason of an allowed move, or `InvalidRequest("forward_not_allowed", "to_institution")`; a forward
+    along an edge of `REASON_REQUIRED` without a `note` that says something is `InvalidRequest("reason_required",
+    "note")`. (`may_forward` and `forward_targets` answer whether the edge is there, whatever the note.)"""
     reason = forward_reason(application, holder, target, directory, sender)
     if reason is None:
         raise InvalidRequest("forward_not_allowed", "to_institution")
+    if reason == FORWARDED and reason_required(holder, target, directory) and not (note and note.strip()):
+        raise InvalidRequest("reason_required", "note")
     return reason
 
 
@@ -575,12 +650,15 @@ class Custody:
     def sender(self) -> str | None:
         return sender_after(list(self.moves))
 
-    def forward(self, application: ApplicationFacts, target: str, directory: ForwardingDirectory) -> Custody:
-        """The custody after the holder sends the application to `target`; `Conflict("already_answered")` once it
-        is answered, `InvalidRequest("forward_not_allowed", "to_institution")` off the edges."""
+    def forward(
+        self, application: ApplicationFacts, target: str, directory: ForwardingDirectory, note: str | None = None
+    ) -> Custody:
+        """The custody after the holder sends the application to `target` with the officer's `note`;
+        `Conflict("already_answered")` once it is answered, and `check_forward`'s refusals: `forward_not_allowed`
+        off the edges, `reason_required` up to the Presidency without a note."""
         if self.answered:
             raise Conflict("already_answered")
-        reason = check_forward(application, self.holder, target, directory, self.sender)
+        reason = check_forward(application, self.holder, target, directory, self.sender, note)
         return Custody((*self.moves, (reason, target)))
 
     def answer(self) -> Custody:

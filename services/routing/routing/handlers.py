@@ -101,21 +101,6 @@ class DatabaseDirectory(_Directory):
             self._rows[code] = self._session.get(Institution, code)
         return self._rows[code]
 
-    def has_regional_directorate(self, province: str, ministry_code: str) -> bool:
-        return (
-            self._session.scalar(
-                select(Institution.code)
-                .where(
-                    Institution.type == "regional_directorate",
-                    Institution.province == province,
-                    Institution.ministry == ministry_code,
-                    Institution.active,
-                )
-                .limit(1)
-            )
-            is not None
-        )
-
 
 class DirectorySnapshot(_Directory):
     """The whole directory held in memory, for the hot path: a new application's first destination asked four or
@@ -126,17 +111,9 @@ class DirectorySnapshot(_Directory):
     def __init__(self, token: uuid.UUID | None, entries: dict[str, _Entry]):
         self.token = token
         self._entries = entries
-        self._regional = {
-            (entry.province, entry.ministry)
-            for entry in entries.values()
-            if entry.type == "regional_directorate" and entry.active
-        }
 
     def _get(self, code: str) -> _Entry | None:
         return self._entries.get(code)
-
-    def has_regional_directorate(self, province: str, ministry_code: str) -> bool:
-        return (province, ministry_code) in self._regional
 
 
 _SNAPSHOTS: dict[str, DirectorySnapshot] = {}
@@ -452,7 +429,7 @@ def forward(
     note = domain.check_note(note)
     holder = assignment.institution
     custody = domain.Custody(tuple((h.reason, h.to_institution) for h in _moves(session, assignment)))
-    moved = custody.forward(_facts(assignment), to_institution, directory)
+    moved = custody.forward(_facts(assignment), to_institution, directory, note)
     reason = moved.moves[-1][0]
     at = datetime.now(UTC)
     assignment.institution = to_institution

@@ -35,10 +35,12 @@ ROWS = {
     "PRESIDENCY": ("presidency", None, None),
     "ETHICS-BOARD": ("ethics_board", None, "PRESIDENCY"),
     "HR-PRESIDENCY": ("hr_presidency", None, "PRESIDENCY"),
+    "BEDK": ("information_review_board", None, "PRESIDENCY"),
     "MIN-SAGLIK": ("ministry", None, "PRESIDENCY"),
     "MIN-ADALET": ("ministry", None, "PRESIDENCY"),
     "MIN-UAB": ("ministry", None, "PRESIDENCY"),
-    "MU-UAB-KGM": ("ministry_unit", None, "MIN-UAB"),
+    "MU-UAB-KGM": ("ministry_unit", None, "MIN-UAB"),  # MIN-UAB has no disciplinary board here, on purpose
+    "MU-SAGLIK-TITCK": ("ministry_unit", None, "MIN-SAGLIK"),
     "DISC-MIN-SAGLIK": ("disciplinary_board", None, "MIN-SAGLIK"),
     "GOV-06": ("governorship", "06", "PRESIDENCY"),
     "GOV-34": ("governorship", "34", "PRESIDENCY"),
@@ -91,6 +93,7 @@ WEB = [
     ("names the Presidency", {"target_institution": "PRESIDENCY"}, "PRESIDENCY"),
     ("names the Ethics Board", {"target_institution": "ETHICS-BOARD"}, "PRESIDENCY"),
     ("names the Human Rights Presidency", {"target_institution": "HR-PRESIDENCY"}, "PRESIDENCY"),
+    ("names the information review board", {"target_institution": "BEDK"}, "PRESIDENCY"),
     ("names a ministry's disciplinary board", {"target_institution": "DISC-MIN-SAGLIK"}, "PRESIDENCY"),
     (
         "names a ministry, no province",
@@ -159,32 +162,36 @@ def test_in_person(case, overrides, expected):
     assert destination(channel="in_person", **overrides) == expected
 
 
+def below(institution):
+    return {"official_rank": "below_general_director", "official_institution": institution}
+
+
 ETHICS = [
     (
         "general director or above",
         {"official_rank": "general_director_or_above", "official_institution": "MIN-SAGLIK"},
         "ETHICS-BOARD",
     ),
-    (
-        "below general director: the institution's disciplinary board",
-        {"official_rank": "below_general_director", "official_institution": "MIN-SAGLIK"},
-        "DISC-MIN-SAGLIK",
-    ),
-    (
-        "below, at a governorship",
-        {"official_rank": "below_general_director", "official_institution": "GOV-06"},
-        "DISC-GOV-06",
-    ),
-    (
-        "below, at an institution without a board",
-        {"official_rank": "below_general_director", "official_institution": "PD-06-SAGLIK"},
-        "ETHICS-BOARD",
-    ),
-    (
-        "below, at an unknown institution",
-        {"official_rank": "below_general_director", "official_institution": "XYZ-1"},
-        "ETHICS-BOARD",
-    ),
+    ("below general director: the institution's disciplinary board", below("MIN-SAGLIK"), "DISC-MIN-SAGLIK"),
+    ("below, at a governorship", below("GOV-06"), "DISC-GOV-06"),
+    # Staff serving in a province, in an institution without a board: the governorship's İl Disiplin Kurulu.
+    ("below, at a provincial directorate: the province's board", below("PD-06-SAGLIK"), "DISC-GOV-06"),
+    ("below, at a Kaymakamlık: the province's board", below("DG-06-CANKAYA"), "DISC-GOV-06"),
+    ("below, at a regional directorate: the province of its seat", below("RD-UAB-KGM-4"), "DISC-GOV-06"),
+    ("below, at a provincial human-rights board", below("HRB-06"), "DISC-GOV-06"),
+    ("below, at a district human-rights board", below("DHRB-06-CANKAYA"), "DISC-GOV-06"),
+    # A ministry's units: the ministry's board.
+    ("below, at a ministry unit: its ministry's board", below("MU-SAGLIK-TITCK"), "DISC-MIN-SAGLIK"),
+    # No board there for them: the Ethics Board.
+    ("below, at a unit of a ministry without a board", below("MU-UAB-KGM"), "ETHICS-BOARD"),
+    ("below, in a province whose governorship has no board", below("DG-34-KADIKOY"), "ETHICS-BOARD"),
+    ("below, under a ministry missing from the directory", below("PD-35-MEB"), "ETHICS-BOARD"),
+    ("below, at the Presidency", below("PRESIDENCY"), "ETHICS-BOARD"),
+    ("below, at the information review board", below("BEDK"), "ETHICS-BOARD"),
+    ("below, at an unknown institution", below("XYZ-1"), "ETHICS-BOARD"),
+    # A board's members are officials of the institution it belongs to.
+    ("below, on a governorship's disciplinary board", below("DISC-GOV-06"), "DISC-GOV-06"),
+    ("below, on a ministry's disciplinary board", below("DISC-MIN-SAGLIK"), "DISC-MIN-SAGLIK"),
     (
         "rank decides whatever the channel",
         {
@@ -197,12 +204,7 @@ ETHICS = [
     ),
     (
         "in person at a Kaymakamlık, still the board",
-        {
-            "channel": "in_person",
-            "recorded_by": "DG-06-CANKAYA",
-            "official_rank": "below_general_director",
-            "official_institution": "GOV-06",
-        },
+        {"channel": "in_person", "recorded_by": "DG-06-CANKAYA", **below("GOV-06")},
         "DISC-GOV-06",
     ),
 ]
@@ -211,6 +213,38 @@ ETHICS = [
 @pytest.mark.parametrize(("case", "overrides", "expected"), ETHICS, ids=[c for c, _, _ in ETHICS])
 def test_ethics_complaint(case, overrides, expected):
     assert destination(kind="ethics_complaint", petition_type=None, **overrides) == expected
+
+
+@pytest.mark.parametrize(
+    ("retired", "institution", "expected"),
+    [
+        # The province's board retired: the ministry above the directorate hears it.
+        ({"DISC-GOV-06"}, "PD-06-SAGLIK", "DISC-MIN-SAGLIK"),
+        # ... and for a Kaymakamlık, with no ministry above it, the Ethics Board.
+        ({"DISC-GOV-06"}, "DG-06-CANKAYA", "ETHICS-BOARD"),
+        # The ministry's board retired: the Ethics Board, not another ministry's.
+        ({"DISC-MIN-SAGLIK"}, "MU-SAGLIK-TITCK", "ETHICS-BOARD"),
+        # The official's own institution retired: whose staff they are is no longer known.
+        ({"PD-06-SAGLIK"}, "PD-06-SAGLIK", "ETHICS-BOARD"),
+        # A retired unit between an institution and its ministry is passed over, not stopped at.
+        ({"MU-UAB-KGM"}, "RD-UAB-KGM-4", "DISC-GOV-06"),
+    ],
+)
+def test_a_retired_board_or_institution_passes_the_complaint_on(retired, institution, expected):
+    assert domain.disciplinary_board_for(institution, FakeDirectory(ROWS, retired=retired)) == expected
+
+
+def test_the_ministry_is_found_above_a_retired_unit_and_a_cycle_ends_the_walk():
+    rows = {
+        **ROWS,
+        "MU-SAGLIK-X": ("ministry_unit", None, "MU-SAGLIK-TITCK"),
+        "LOOP-A": ("ministry_unit", None, "LOOP-B"),
+        "LOOP-B": ("ministry_unit", None, "LOOP-A"),
+    }
+    assert domain.disciplinary_board_for("MU-SAGLIK-X", FakeDirectory(rows, retired={"MU-SAGLIK-TITCK"})) == (
+        "DISC-MIN-SAGLIK"
+    )
+    assert domain.disciplinary_board_for("LOOP-A", FakeDirectory(rows)) == "ETHICS-BOARD"
 
 
 HUMAN_RIGHTS = [
@@ -288,13 +322,40 @@ def test_codes_of_the_rules_are_those_of_the_seeded_directory():
             },
             "DISC-GOV-81",
         ),
+        ({"kind": "ethics_complaint", "petition_type": None, **below("PD-06-SAGLIK")}, "DISC-GOV-06"),
+        ({"kind": "ethics_complaint", "petition_type": None, **below("DG-34-KADIKOY")}, "DISC-GOV-34"),
+        ({"kind": "ethics_complaint", "petition_type": None, **below("RD-UAB-KGM-18")}, "DISC-GOV-36"),
+        ({"kind": "ethics_complaint", "petition_type": None, **below("MU-ICISLERI-EGM")}, "DISC-MIN-ICISLERI"),
         ({"channel": "phone", "recorded_by": "GOV-35", "province": None, "district": None}, "GOV-35"),
         ({"target_institution": "RD-UAB-KGM-18", "province": None, "district": None}, "GOV-36"),
         ({"target_institution": "MU-ICISLERI-EGM"}, "PRESIDENCY"),
+        ({"target_institution": "BEDK"}, "PRESIDENCY"),
         ({"kind": "human_rights", "petition_type": None, "province": "06"}, "HRB-06"),
     ]
     for overrides, expected in cases:
         assert domain.first_destination(received(**overrides), seeded) == expected, overrides
+
+
+# The seeded bodies whose staff no disciplinary board of the seed is there for: the central bodies outside every
+# ministry.
+ETHICS_BOARD_ONLY = {"presidency", "ethics_board", "hr_presidency", "information_review_board"}
+
+
+def test_in_the_seeded_directory_every_official_below_general_director_has_a_disciplinary_board():
+    """Nearly no complaint falls back to the Ethics Board any more: each goes to a seeded disciplinary board, the
+    province's for staff serving in one, the ministry's for its central organisation and units."""
+    for e in directory.entries():
+        board = domain.disciplinary_board_for(e.code, SEEDED)
+        if e.type in ETHICS_BOARD_ONLY:
+            assert board == "ETHICS-BOARD", e.code
+        elif e.type == "disciplinary_board":
+            assert board == e.code, e.code  # its members are officials of the institution it belongs to
+        elif e.type in domain.PROVINCIAL_STAFF_TYPES:
+            assert board == f"DISC-GOV-{e.province}", e.code
+        else:
+            assert e.type in ("ministry", "ministry_unit"), e.code
+            assert board == f"DISC-MIN-{e.ministry}", e.code
+        assert SEEDED.type_of(board) in ("disciplinary_board", "ethics_board"), e.code
 
 
 # --- Coordinators --------------------------------------------------------------------------------------------
@@ -338,6 +399,9 @@ SEEDED_COORDINATORS = [
     ("MU-ICISLERI-EGM", ["MIN-ICISLERI", "PRESIDENCY"]),
     ("GOV-34", ["PRESIDENCY"]),
     ("ETHICS-BOARD", ["PRESIDENCY"]),
+    ("BEDK", ["PRESIDENCY"]),
+    ("DISC-GOV-34", ["GOV-34", "PRESIDENCY"]),
+    ("MU-SAGLIK-KHGM", ["MIN-SAGLIK", "PRESIDENCY"]),
     ("HR-PRESIDENCY", ["PRESIDENCY"]),
     ("PRESIDENCY", []),
 ]
@@ -465,6 +529,16 @@ VALID_NEW = [
     (
         "a board with no ministry",
         {"code": "DISC-PD-06-SAGLIK", "type": "disciplinary_board", "ministry": None, "parent": "PD-06-SAGLIK"},
+    ),
+    (
+        "an information review board",
+        {
+            "code": "BEDK-2",
+            "type": "information_review_board",
+            "province": None,
+            "parent": "PRESIDENCY",
+            "ministry": None,
+        },
     ),
 ]
 
@@ -596,6 +670,6 @@ def test_every_type_of_the_spec_is_known():
     assert {
         "presidency", "ministry", "ministry_unit", "governorship", "district_governorship", "provincial_directorate",
         "regional_directorate", "ethics_board", "disciplinary_board", "provincial_hr_board", "district_hr_board",
-        "hr_presidency",
+        "hr_presidency", "information_review_board",
     } == domain.TYPES  # fmt: skip
     assert {e.type for e in directory.entries()} <= domain.TYPES

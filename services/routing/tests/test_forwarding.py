@@ -37,12 +37,6 @@ class FakeDirectory:
     def ministry_of(self, code):
         return self._field(code, 3)
 
-    def has_regional_directorate(self, province, ministry_code):
-        return any(
-            self.exists(code) and row[0] == "regional_directorate" and row[1] == province and row[3] == ministry_code
-            for code, row in self.rows.items()
-        )
-
 
 ROWS = {
     "PRESIDENCY": ("presidency", None, None, None),
@@ -68,8 +62,10 @@ ROWS = {
     "DHRB-34-KADIKOY": ("district_hr_board", "34", "HRB-34", None),
 }
 DIRECTORY = FakeDirectory(ROWS)
-# A web petition about justice in Ankara naming no district: belongs to a ministry with no office in the province.
+# A web petition about justice in Ankara naming no district: belongs to a ministry, so it may go up (with a reason).
 MINISTERIAL = domain.ApplicationFacts(kind="petition", channel="web", subject="justice", province="06")
+# The same about health: the ministry has an office in the province, and the matter may still go up (with a reason).
+HEALTH = domain.ApplicationFacts(kind="petition", channel="web", subject="health", province="06")
 LOCAL = domain.ApplicationFacts(kind="petition", channel="phone", subject="transport", province="06", district="Mamak")
 
 
@@ -83,6 +79,7 @@ def targets(holder, application=MINISTERIAL, sender=None, directory=DIRECTORY):
 
 def test_a_governorship_sends_to_its_own_province_and_up_only_what_belongs_to_a_ministry():
     assert targets("GOV-06") == {"DG-06-CANKAYA", "PD-06-SAGLIK", "RD-UAB-KGM-4", "PRESIDENCY"}
+    assert targets("GOV-06", HEALTH) == {"DG-06-CANKAYA", "PD-06-SAGLIK", "RD-UAB-KGM-4", "PRESIDENCY"}
     assert targets("GOV-06", LOCAL) == {"DG-06-CANKAYA", "PD-06-SAGLIK", "RD-UAB-KGM-4"}
     assert targets("GOV-34") == {"DG-34-KADIKOY", "PD-34-SAGLIK", "PRESIDENCY"}
 
@@ -109,6 +106,16 @@ def test_a_ministry_sends_to_its_units_and_provincial_directorates():
 
 def test_the_ethics_board_sends_to_a_disciplinary_board():
     assert targets("ETHICS-BOARD") == {"DISC-MIN-SAGLIK", "DISC-GOV-06"}
+
+
+def test_the_ethics_board_sends_to_every_seeded_disciplinary_board_and_nothing_else():
+    seeded = FakeDirectory(SEEDED_ROWS)
+    boards = {code for code, row in SEEDED_ROWS.items() if row[0] == "disciplinary_board"}
+    assert len(boards) == 17 + 81  # each ministry's, each governorship's İl Disiplin Kurulu
+    allowed = {code for code in SEEDED_ROWS if domain.may_forward(MINISTERIAL, "ETHICS-BOARD", code, seeded, None)}
+    assert allowed == boards
+    # No reason is asked of the Ethics Board.
+    assert domain.check_forward(MINISTERIAL, "ETHICS-BOARD", "DISC-GOV-35", seeded, None) == "forwarded"
 
 
 def test_a_provincial_human_rights_board_sends_to_its_district_boards_and_the_human_rights_presidency():
@@ -180,37 +187,71 @@ def facts(subject, district=None, province="06"):
 
 
 @pytest.mark.parametrize(
-    ("application", "province", "local"),
+    ("application", "local"),
     [
-        (facts("transport", district="Çankaya"), "06", True),  # a district's road never reaches a ministry
-        (facts("justice", district="Çankaya"), "06", True),
-        (facts("security"), "06", True),  # the governorship's own police and gendarmerie
-        (facts("civil_registry"), "34", True),
-        (facts("local_services"), "34", True),
-        (facts("other"), "06", True),  # belongs to no ministry
-        (facts("health"), "06", True),  # PD-06-SAGLIK
-        (facts("transport"), "06", True),  # RD-UAB-KGM-4 is seated in Ankara
-        (facts("transport"), "34", False),  # no highways region seated in İstanbul in this directory
-        (facts("justice"), "06", False),  # no provincial justice directorate
-        (facts("education"), "06", False),  # no PD-06-MEB in this directory
-        (facts("health"), None, False),
+        (facts("transport", district="Çankaya"), True),  # a district's road never reaches a ministry
+        (facts("justice", district="Çankaya"), True),
+        (facts("other"), True),  # belongs to no ministry
+        (facts(None), True),
+        (facts("justice"), False),  # no provincial justice directorate
+        (facts("health"), False),  # PD-06-SAGLIK is there, and the matter may still be the ministry's
+        (facts("transport"), False),  # so is Karayolları 4. Bölge
+        # The governorship's own business, as the Ministry of the Interior in the province: never sent up.
+        (facts("security"), True),
+        (facts("civil_registry"), True),
+        (facts("local_services", province=None), True),
     ],
 )
-def test_locally_solvable(application, province, local):
-    assert domain.locally_solvable(application, DIRECTORY, province) is local
+def test_locally_solvable(application, local):
+    assert domain.locally_solvable(application) is local
 
 
-def test_locally_solvable_with_the_seeded_directory():
-    rows = {e.code: (e.type, e.province, e.parent, e.ministry) for e in directory.entries()}
-    seeded = FakeDirectory(rows)
-    assert domain.locally_solvable(facts("transport", province="06"), seeded, "06")  # Karayolları 4. Bölge
-    assert not domain.locally_solvable(facts("transport", province="01"), seeded, "01")
-    assert domain.locally_solvable(facts("education", province="01"), seeded, "01")  # PD-01-MEB
-    assert not domain.locally_solvable(facts("energy", province="01"), seeded, "01")
+def test_up_to_the_presidency_only_with_a_reason():
+    for note in (None, "", "   \n "):
+        with pytest.raises(InvalidRequest) as refused:
+            domain.check_forward(HEALTH, "GOV-06", "PRESIDENCY", DIRECTORY, None, note)
+        assert refused.value.args == ("reason_required", "note")
+    assert domain.check_forward(HEALTH, "GOV-06", "PRESIDENCY", DIRECTORY, None, "Bakanlığın konusu.") == "forwarded"
+    # What is locally solvable stays local, whatever the reason.
+    with pytest.raises(InvalidRequest) as refused:
+        domain.check_forward(LOCAL, "GOV-06", "PRESIDENCY", DIRECTORY, None, "Bakanlığın konusu.")
+    assert refused.value.args == ("forward_not_allowed", "to_institution")
+
+
+def test_no_other_move_asks_for_a_reason():
+    assert domain.reason_required("GOV-06", "PRESIDENCY", DIRECTORY)
+    assert not domain.reason_required("GOV-06", "PD-06-SAGLIK", DIRECTORY)
+    assert not domain.reason_required("PRESIDENCY", "GOV-06", DIRECTORY)
+    assert not domain.reason_required("HRB-06", "HR-PRESIDENCY", DIRECTORY)
+    assert domain.check_forward(LOCAL, "GOV-06", "DG-06-CANKAYA", DIRECTORY, None) == "forwarded"
+    assert domain.check_forward(LOCAL, "PRESIDENCY", "MIN-SAGLIK", DIRECTORY, None) == "forwarded"
+    # Sent down by the Presidency, the governorship returns it without one: a return, not a send-up.
+    assert domain.check_forward(LOCAL, "GOV-06", "PRESIDENCY", DIRECTORY, "PRESIDENCY") == "returned"
+
+
+def test_custody_takes_the_reason_with_the_move():
+    custody = domain.Custody((("initial", "GOV-06"),))
+    with pytest.raises(InvalidRequest) as refused:
+        custody.forward(MINISTERIAL, "PRESIDENCY", DIRECTORY)
+    assert refused.value.args == ("reason_required", "note")
+    moved = custody.forward(MINISTERIAL, "PRESIDENCY", DIRECTORY, "Adalet Bakanlığının konusu.")
+    assert (moved.holder, moved.sender) == ("PRESIDENCY", "GOV-06")
+
+
+def test_up_to_the_presidency_with_the_seeded_directory():
+    seeded = FakeDirectory(SEEDED_ROWS)
+    reason = "Bakanlık düzeyinde çözülmesi gereken bir konu."
+    # Adana has a provincial health directorate; the governorship may still send a health matter up, with a reason.
+    assert domain.check_forward(facts("health", province="01"), "GOV-01", "PRESIDENCY", seeded, None, reason) == (
+        "forwarded"
+    )
+    assert domain.may_forward(facts("energy", province="01"), "GOV-01", "PRESIDENCY", seeded, None)
     assert not domain.may_forward(
         facts("health", district="Seyhan", province="01"), "GOV-01", "PRESIDENCY", seeded, None
     )
-    assert domain.may_forward(facts("energy", province="01"), "GOV-01", "PRESIDENCY", seeded, None)
+    with pytest.raises(InvalidRequest) as refused:
+        domain.check_forward(facts("transport", province="06"), "GOV-06", "PRESIDENCY", seeded, None)
+    assert refused.value.args == ("reason_required", "note")
 
 
 @pytest.mark.parametrize(
@@ -405,24 +446,31 @@ EDGES = {
     ("HRB-34", "DHRB-34-KADIKOY"),
     ("HRB-34", "HR-PRESIDENCY"),
 }
-# Up to the Presidency only what is not locally solvable (a justice matter naming no district).
+# Up to the Presidency only what is not locally solvable (a ministry's matter naming no district), and only with
+# the officer's reason.
 UP_EDGES = {("GOV-06", "PRESIDENCY"), ("GOV-34", "PRESIDENCY")}
 CODES = [*sorted(ROWS), "GOV-99"]  # with one the directory does not know
-
-step = st.one_of(st.tuples(st.just("forward"), st.sampled_from(CODES)), st.just(("answer", None)))
+NOTES = [None, "  ", "Bakanlığın konusu."]
 
 
 @settings(max_examples=200, derandomize=True, deadline=None)
 @given(
-    application=st.sampled_from([MINISTERIAL, LOCAL]),
+    application=st.sampled_from([MINISTERIAL, HEALTH, LOCAL]),
     first=st.sampled_from(sorted(ROWS)),
-    steps=st.lists(step, max_size=30),
+    data=st.data(),
 )
-def test_moves_stay_on_the_edges_and_one_institution_holds_it_until_the_answer(application, first, steps):
-    edges = EDGES | (UP_EDGES if application is MINISTERIAL else set())
+def test_moves_stay_on_the_edges_and_one_institution_holds_it_until_the_answer(application, first, data):
+    edges = EDGES | (UP_EDGES if application is not LOCAL else set())
     custody = domain.Custody((("initial", first),))
     senders = [first]  # the model's own stack: a forward pushes the new holder, a return pops the old one
-    for action, target in steps:
+    for _ in range(data.draw(st.integers(0, 30), label="moves")):
+        action = data.draw(st.sampled_from(["forward"] * 7 + ["answer"]), label="action")
+        # Half the time a target next to the holder by the hand-written edges (or its sender), otherwise any code,
+        # so that moves are accepted often enough to walk the tree, and refused often enough too.
+        near = sorted({t for h, t in edges if h == custody.holder} | set(senders[-2:-1]))
+        anywhere = not near or data.draw(st.booleans(), label="anywhere")
+        target = data.draw(st.sampled_from(CODES if anywhere else near), label="target")
+        note = data.draw(st.sampled_from(NOTES), label="note")
         holder = custody.holder
         if action == "answer":
             if custody.answered:
@@ -434,17 +482,22 @@ def test_moves_stay_on_the_edges_and_one_institution_holds_it_until_the_answer(a
         sender = senders[-2] if len(senders) >= 2 else None
         on_edge = (holder, target) in edges
         returning = target == sender and target != holder
+        without_reason = (holder, target) in UP_EDGES and not returning and not (note and note.strip())
         try:
-            moved = custody.forward(application, target, DIRECTORY)
+            moved = custody.forward(application, target, DIRECTORY, note)
         except Conflict:
             assert custody.answered  # (b) after the answer nothing moves
             continue
         except InvalidRequest as refused:
-            assert refused.args == ("forward_not_allowed", "to_institution")
             assert not custody.answered
-            assert not on_edge and not returning, (holder, target, sender)  # every allowed move is accepted
             assert custody.holder == holder  # a refused move leaves the holder as it was
+            if refused.args == ("reason_required", "note"):
+                assert on_edge and without_reason, (holder, target, note)  # asked on a send-up only
+                continue
+            assert refused.args == ("forward_not_allowed", "to_institution")
+            assert not on_edge and not returning, (holder, target, sender)  # every allowed move is accepted
             continue
+        assert not without_reason, (holder, target)  # never up without a reason
         # (a) an accepted move is on an edge or a return to the sender, and never to itself
         assert not custody.answered
         assert target != holder and (on_edge or returning), (holder, target, sender)

@@ -14,7 +14,8 @@ InstitutionType = Annotated[
     str | None,
     Query(
         pattern=r"^(presidency|ministry|ministry_unit|governorship|district_governorship|provincial_directorate|"
-        r"regional_directorate|ethics_board|disciplinary_board|provincial_hr_board|district_hr_board|hr_presidency)$"
+        r"regional_directorate|ethics_board|disciplinary_board|provincial_hr_board|district_hr_board|hr_presidency|"
+        r"information_review_board)$"
     ),
 ]
 
