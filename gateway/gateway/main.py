@@ -17,7 +17,7 @@ from cimer_common import logs
 from cimer_common.broker import GATEWAY, component_uri
 from cimer_common.revocations import Revocations
 from gateway import errors, web
-from gateway.api.routes import admin, applications, auth, health, institutions, reports
+from gateway.api.routes import admin, applications, auth, health, institutions, open_data, reports
 from gateway.auth import RevocationsFollower, Verifier
 from gateway.limits import BodyLimit
 from gateway.metrics import RequestMetrics
@@ -89,6 +89,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         applications.overview_router,
         institutions.router,
         reports.router,
+        open_data.router,
         admin.router,
     ):
         app.include_router(router)

@@ -169,6 +169,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_format": ("Belge biçimi csv ya da pdf olmalıdır.", "The document format is csv or pdf."),
     "report_not_found": ("Bu dönemin raporu henüz hazırlanmadı.", "This month's report has not been produced yet."),
     "period_in_future": ("Henüz gelmemiş bir dönemin raporu olmaz.", "There is no report for a month yet to come."),
+    "period_not_finished": (
+        "Açık veri yalnızca tamamlanmış aylar için yayımlanır; bu ayın verisi ay bitince yayımlanacaktır.",
+        "Open data is published for finished months only; this month's will be published once it is over.",
+    ),
     "invalid_period": ("Dönem YYYY-AA biçiminde olmalıdır.", "The period must be given as YYYY-MM."),
     # Operators' dead letters (`cimer-dead-letters`)
     "dead_letter_not_found": (

@@ -229,6 +229,18 @@ def is_reported(code: str) -> bool:
     return code.startswith(("GOV-", "MIN-"))
 
 
+def reported_institutions(seen: Iterable[str], provinces: Iterable[str], ministries: Iterable[str]) -> list[str]:
+    """Every governorship and ministry, each to get its month's report (SPEC section 6), a quiet one a report of
+    zeros: the governorship of each of the state's `provinces` (plate codes) and each of its `ministries` (as
+    `cimer_common.geography` lists them, the reference data the directory is seeded from), whether or not anything
+    has reached them, and any other governorship or ministry `seen` in the events (one the directory gained since).
+
+    Not the institutions seen alone: the events name an institution only once something has reached it or its
+    subtree, and a governorship to which nothing came would get no report and its coordinators no mail."""
+    standing = {*(f"GOV-{plate}" for plate in provinces), *(f"MIN-{code}" for code in ministries)}
+    return sorted(standing | {code for code in seen if is_reported(code)})
+
+
 def recipients(institution: str | None) -> list[str]:
     """Who a produced report goes to (SPEC section 6): the state's to the Presidency, a ministry's to the
     ministry, a governorship's to the governorship and the Ministry of the Interior."""
@@ -249,3 +261,109 @@ def may_read_report(
     if institution is None:
         return False
     return institution == principal_institution or principal_institution in set(coordinators_of_institution)
+
+
+# --- Open data (SPEC sections 8 and 12) ---------------------------------------------------------------------------
+#
+# What anyone may read about a finished month, without logging in: counts per institution and subject, nothing
+# personal, and no count below `OPEN_DATA_THRESHOLD`, so that no one can be singled out. Three counts, each a table
+# of its own, with the month's bounds as the monthly report takes them (in Turkey):
+# - received: the applications received in the month (`period`), by first institution (the first destination
+#   routing gave them, which a later forward does not change) and subject;
+# - positive, negative: the applications answered in the month (`answered_at`, whatever month they were received
+#   in) with that outcome, by the institution that answered and subject.
+# An application whose institution is not known yet (its assignment or answer not heard) counts in the state-wide
+# `other` row; one whose subject is not known yet (its receipt not heard), in its institution's `other` row.
+#
+# Not published, because each would let a reader subtract and recover a count that the rule keeps back
+# (complementary disclosure):
+# - `answered` as a count of its own: it is positive + negative, so next to them answered minus a shown positive
+#   would give a negative count below the threshold (and the other way round). A reader adds the two where both
+#   are shown.
+# - any total (per institution, per subject, per table, for the state): a total minus its shown parts gives what
+#   was merged or suppressed.
+# Each shown count is then a sum over a set of applications that no other shown count of its table shares, and no
+# shown count contains another: no difference of shown counts isolates anything. Only finished months are published:
+# the counts of a month still running change by the hour, and two readings compared would single out what arrived in
+# between.
+
+OPEN_DATA_THRESHOLD = 5  # the smallest count shown
+OTHER = "other"  # the subject, and the state-wide institution, that small counts are merged into
+OPEN_DATA_MEASURES = ("received", "positive", "negative")
+
+
+def check_open_data_period(period: str, today: date) -> str:
+    """A well-formed month that has ended by `today`: one not begun is refused as the monthly report refuses it
+    (`period_in_future`), the month still running with `period_not_finished`."""
+    check_not_future(period, today)
+    if period == today.strftime("%Y-%m"):
+        raise InvalidRequest("period_not_finished", "period")
+    return period
+
+
+def merge_small_counts(
+    counts: Iterable[tuple[str | None, str | None, int]], threshold: int = OPEN_DATA_THRESHOLD
+) -> list[dict[str, Any]]:
+    """`(institution, subject, count)` groups as the rows to publish, `{institution, subject, count}`, none with a
+    count below `threshold`:
+
+    1. the counts are added up per institution and subject (a subject not known is `other`);
+    2. within an institution, every subject with a count below the threshold goes into that institution's `other`
+       row, together with its `other` subject (so `other` is the rest of the institution's applications);
+    3. an institution's `other` row still below the threshold goes into the state-wide row (institution `other`,
+       subject `other`), together with the counts whose institution is not known;
+    4. the state-wide row still below the threshold is suppressed: not shown, and nothing else shown lets it be
+       worked out (no totals are published).
+
+    Rows are sorted by institution and subject, each institution's `other` after its subjects and the state-wide
+    row last; a count of zero is never a row."""
+    cells: dict[str, dict[str, int]] = {}
+    unplaced = 0  # counts whose institution is not known: the state-wide row's from the start
+    for institution, subject, count in counts:
+        if count <= 0:
+            continue
+        if institution is None:
+            unplaced += count
+            continue
+        subjects = cells.setdefault(institution, {})
+        key = subject or OTHER
+        subjects[key] = subjects.get(key, 0) + count
+
+    shown: list[dict[str, Any]] = []
+    state_other = unplaced
+    for institution in sorted(cells):
+        subjects = cells[institution]
+        rest = subjects.get(OTHER, 0)
+        for subject in sorted(subjects):
+            if subject == OTHER:
+                continue
+            if subjects[subject] >= threshold:
+                shown.append({"institution": institution, "subject": subject, "count": subjects[subject]})
+            else:
+                rest += subjects[subject]
+        if rest >= threshold:
+            shown.append({"institution": institution, "subject": OTHER, "count": rest})
+        else:
+            state_other += rest
+    if state_other >= threshold:
+        shown.append({"institution": OTHER, "subject": OTHER, "count": state_other})
+    return shown
+
+
+def open_data(
+    period: str,
+    received: Iterable[tuple[str | None, str | None, int]],
+    positive: Iterable[tuple[str | None, str | None, int]],
+    negative: Iterable[tuple[str | None, str | None, int]],
+    threshold: int = OPEN_DATA_THRESHOLD,
+) -> dict[str, Any]:
+    """A month's open data from its `(institution, subject, count)` groups: each table merged on its own
+    (`merge_small_counts`). No identity ties a count of one table to counts of another (the received of a month
+    are not its answered, and an answer is either positive or negative), so none can be worked out from the
+    others."""
+    tables = dict(zip(OPEN_DATA_MEASURES, (received, positive, negative), strict=True))
+    return {
+        "period": period,
+        "threshold": threshold,
+        **{measure: merge_small_counts(groups, threshold) for measure, groups in tables.items()},
+    }

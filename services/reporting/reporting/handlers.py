@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause
 
-from cimer_common import retention
+from cimer_common import geography, retention
 from cimer_common.events import (
     ApplicationAnswered,
     ApplicationAssigned,
@@ -237,16 +237,17 @@ def monthly_report(session: Session, period: str, institution: str | None, today
 
 
 def reported_institutions(session: Session) -> list[str]:
-    """The governorships and ministries seen, as holders or as coordinators."""
+    """Every governorship and ministry (`domain.reported_institutions`): the state's, from the reference data every
+    service reads, and any other seen, as a holder or as a coordinator."""
     held = select(Institution.code)
     coordinating = select(func.unnest(Institution.coordinators))
-    codes = session.scalars(held.union(coordinating)).all()
-    return sorted(code for code in codes if domain.is_reported(code))
+    seen = session.scalars(held.union(coordinating)).all()
+    return domain.reported_institutions(seen, geography.provinces(), geography.ministries())
 
 
 def reports_due(session: Session, period: str, today: date) -> list[str]:
     """The finished month's reports not stored yet: the state's (`domain.STATE`) and every governorship's and
-    ministry's seen."""
+    ministry's, those to which nothing came included (a report of zeros)."""
     domain.check_finished(period, today)
     stored = set(session.scalars(select(MonthlyReport.institution).where(MonthlyReport.period == period)))
     return [key for key in [domain.STATE, *reported_institutions(session)] if key not in stored]
@@ -292,6 +293,29 @@ def stored_report(session: Session, period: str, institution: str | None) -> dic
         select(MonthlyReport.report).where(MonthlyReport.period == period, MonthlyReport.institution == key)
     )
     return dict(found) if found is not None else None
+
+
+def open_data(session: Session, period: str, today: date) -> dict[str, Any]:
+    """A finished month's open data (SPEC section 12): what is counted, and how small counts are merged, in
+    `domain` ("Open data")."""
+    domain.check_open_data_period(period, today)
+    start, end = domain.month_bounds(period)
+    received = session.execute(
+        select(Application.first_institution, Application.subject, func.count())
+        .where(Application.period == period)
+        .group_by(Application.first_institution, Application.subject)
+    )
+    answers = session.execute(
+        select(Application.answered_by, Application.subject, Application.outcome, func.count())
+        .where(Application.answered_at >= start, Application.answered_at < end)
+        .group_by(Application.answered_by, Application.subject, Application.outcome)
+    ).all()
+    return domain.open_data(
+        period,
+        [(institution, subject, count) for institution, subject, count in received],
+        [(institution, subject, count) for institution, subject, outcome, count in answers if outcome == "positive"],
+        [(institution, subject, count) for institution, subject, outcome, count in answers if outcome == "negative"],
+    )
 
 
 def erase_delivered_events(session: Session, now: datetime, policy: Retention) -> dict[str, int]:

@@ -36,6 +36,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from cimer_common import calendar
+from reporting.domain import OPEN_DATA_MEASURES
 
 # --- CSV -----------------------------------------------------------------------------------------------------------
 
@@ -97,6 +98,22 @@ def from_csv(text: str) -> dict[str, Any]:
                 target = target.setdefault(part, {})
         target[key] = _value(value)
     return report
+
+
+OPEN_DATA_HEADER = ("period", "measure", "institution", "subject", "count")
+
+
+def open_data_to_csv(data: Mapping[str, Any], bom: bool = False) -> str:
+    """A month's open data (`domain.open_data`) as one row per count shown, `period,measure,institution,subject,
+    count` (long form, as open-data portals load it), a header row first; the measures in `OPEN_DATA_MEASURES`'
+    order. `bom` as in `to_csv`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(OPEN_DATA_HEADER)
+    for measure in OPEN_DATA_MEASURES:
+        for row in data.get(measure, []):
+            writer.writerow((data["period"], measure, row["institution"], row["subject"], row["count"]))
+    return ("\ufeff" if bom else "") + out.getvalue()
 
 
 # --- Labels --------------------------------------------------------------------------------------------------------

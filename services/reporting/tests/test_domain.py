@@ -1,10 +1,12 @@
 """Unit tests of reporting's rules: no broker, no database."""
 
+import random
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
+from cimer_common import geography
 from cimer_common.errors import InvalidRequest
 from reporting import domain
 
@@ -183,3 +185,149 @@ def test_recipients_of_a_report():
         False,
         False,
     ]
+
+
+# --- Every governorship and ministry gets its report ------------------------------------------------------------
+
+
+def test_every_governorship_and_ministry_is_reported_whether_anything_reached_it_or_not():
+    seen = ["GOV-06", "DG-06-CANKAYA", "PD-06-SAGLIK", "PRESIDENCY", "MIN-YENI"]
+    reported = domain.reported_institutions(seen, ["01", "06"], ["SAGLIK"])
+    assert reported == ["GOV-01", "GOV-06", "MIN-SAGLIK", "MIN-YENI"]
+    # Nothing seen yet (a quiet month, a new system): still each of them, for a report of zeros.
+    assert domain.reported_institutions([], ["81"], ["MEB"]) == ["GOV-81", "MIN-MEB"]
+
+
+def test_the_state_s_governorships_and_ministries_come_from_the_reference_data():
+    reported = domain.reported_institutions([], geography.provinces(), geography.ministries())
+    assert len(reported) == 81 + 17
+    assert {"GOV-01", "GOV-06", "GOV-81", "MIN-SAGLIK", "MIN-ICISLERI", "MIN-MEB"} <= set(reported)
+    assert all(domain.is_reported(code) for code in reported)
+
+
+# --- Open data ------------------------------------------------------------------------------------------------------
+
+
+def row(institution, subject, count):
+    return {"institution": institution, "subject": subject, "count": count}
+
+
+def test_a_month_with_small_counts_merges_them_into_other():
+    groups = [
+        ("GOV-06", "health", 12),
+        ("GOV-06", "education", 3),  # small: into GOV-06's other,
+        ("GOV-06", "transport", 2),  # with this,
+        ("GOV-06", "other", 1),  # and GOV-06's own `other` subject: 6, shown
+        ("GOV-34", "transport", 7),
+        ("GOV-34", "health", 4),  # small, and GOV-34's other stays 4: into the state-wide row
+        ("DG-06-CANKAYA", "transport", 2),  # an institution with only small counts: all to the state-wide row
+        ("MIN-SAGLIK", "health", 5),  # exactly the threshold: shown
+    ]
+    assert domain.merge_small_counts(groups) == [
+        row("GOV-06", "health", 12),
+        row("GOV-06", "other", 6),
+        row("GOV-34", "transport", 7),
+        row("MIN-SAGLIK", "health", 5),
+        row("other", "other", 6),  # GOV-34's 4 and DG-06-CANKAYA's 2
+    ]
+
+
+def test_a_state_wide_rest_below_the_threshold_is_suppressed_and_no_total_gives_it_away():
+    groups = [("GOV-06", "health", 9), ("GOV-34", "transport", 3), ("DG-06-CANKAYA", "education", 1)]
+    shown = domain.merge_small_counts(groups)
+    assert shown == [row("GOV-06", "health", 9)]  # the 4 others: nowhere, not even as a total
+    data = domain.open_data("2026-03", groups, [], [])
+    assert set(data) == {"period", "threshold", "received", "positive", "negative"}
+    assert "total" not in str(data)
+
+
+def test_counts_of_one_institution_and_subject_are_added_up_before_the_rule():
+    # The answers arrive grouped by outcome too, and an unknown subject is `other`: 3 + 2 is 5, shown.
+    assert domain.merge_small_counts([("GOV-06", "health", 3), ("GOV-06", "health", 2)]) == [row("GOV-06", "health", 5)]
+    assert domain.merge_small_counts([("GOV-06", None, 3), ("GOV-06", "other", 3)]) == [row("GOV-06", "other", 6)]
+
+
+def test_an_institution_not_known_yet_counts_in_the_state_wide_row():
+    assert domain.merge_small_counts([(None, "health", 6)]) == [row("other", "other", 6)]
+    # With the small rest of the institutions known: 2 + 3 is 5, shown; 2 + 2 is not.
+    assert domain.merge_small_counts([(None, "health", 2), ("GOV-06", "health", 3)]) == [row("other", "other", 5)]
+    assert domain.merge_small_counts([(None, "health", 2), ("GOV-06", "health", 2)]) == []
+
+
+def test_zero_and_empty_months_show_nothing():
+    assert domain.merge_small_counts([]) == []
+    assert domain.merge_small_counts([("GOV-06", "health", 0), ("GOV-06", "other", 0)]) == []
+    assert domain.open_data("2026-03", [], [], []) == {
+        "period": "2026-03",
+        "threshold": 5,
+        "received": [],
+        "positive": [],
+        "negative": [],
+    }
+
+
+def test_the_threshold_can_be_set():
+    assert domain.merge_small_counts([("GOV-06", "health", 9)], threshold=10) == []
+    assert domain.merge_small_counts([("GOV-06", "health", 9), ("GOV-34", "health", 1)], threshold=10) == [
+        row("other", "other", 10)
+    ]
+
+
+def test_each_table_is_merged_on_its_own_and_answered_is_not_published():
+    data = domain.open_data(
+        "2026-03",
+        received=[("GOV-06", "health", 8)],
+        positive=[("GOV-06", "health", 40)],
+        negative=[("GOV-06", "health", 2), ("GOV-34", "health", 6)],
+    )
+    assert data["received"] == [row("GOV-06", "health", 8)]
+    assert data["positive"] == [row("GOV-06", "health", 40)]
+    # GOV-06's 2 negative answers: were `answered` (42) shown beside the 40 positive, 42 - 40 would give them away.
+    assert data["negative"] == [row("GOV-34", "health", 6)]
+    assert "answered" not in data
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_whatever_the_month_no_count_below_the_threshold_is_shown_and_nothing_is_lost_but_a_small_rest(seed):
+    rng = random.Random(seed)
+    institutions = [None, "GOV-06", "GOV-34", "DG-06-CANKAYA", "MIN-SAGLIK", "PD-06-SAGLIK"]
+    subjects = [None, "health", "education", "transport", "other", "energy"]
+    groups = [
+        (rng.choice(institutions), rng.choice(subjects), rng.choice([0, 1, 1, 2, 3, 4, 4, 5, 6, 9, 20]))
+        for _ in range(rng.randint(0, 25))
+    ]
+    shown = domain.merge_small_counts(groups)
+
+    assert all(r["count"] >= domain.OPEN_DATA_THRESHOLD for r in shown)
+    keys = [(r["institution"], r["subject"]) for r in shown]
+    assert len(keys) == len(set(keys))  # one row per institution and subject
+    total = sum(count for _, _, count in groups)
+    suppressed = total - sum(r["count"] for r in shown)
+    assert 0 <= suppressed < domain.OPEN_DATA_THRESHOLD  # only a small state-wide rest is left out
+    assert (suppressed == 0) or ("other", "other") not in keys  # left out only when the state-wide row is not shown
+
+    # A subject's row shows exactly its count, and only when that is at least the threshold.
+    cells: dict[tuple[str, str], int] = {}
+    for institution, subject, count in groups:
+        if institution is not None:
+            cells[(institution, subject or "other")] = cells.get((institution, subject or "other"), 0) + count
+    for (institution, subject), count in cells.items():
+        if subject != "other":
+            assert ((institution, subject) in keys) == (count >= domain.OPEN_DATA_THRESHOLD)
+    for r in shown:
+        if r["subject"] != "other":
+            assert r["count"] == cells[(r["institution"], r["subject"])]
+    # The rows come in order, the state-wide row last.
+    assert keys == sorted(keys, key=lambda k: (k[0] == "other", k[0], k[1] == "other", k[1]))
+
+
+def test_open_data_is_for_finished_months_only():
+    today = date(2026, 4, 15)
+    assert domain.check_open_data_period("2026-03", today) == "2026-03"
+    assert domain.check_open_data_period("2025-12", today) == "2025-12"
+    refused = [("2026-04", "period_not_finished"), ("2026-05", "period_in_future"), ("2026-4", "invalid_period")]
+    for period, code in refused:
+        with pytest.raises(InvalidRequest) as caught:
+            domain.check_open_data_period(period, today)
+        assert (caught.value.code, caught.value.field) == (code, "period")
+

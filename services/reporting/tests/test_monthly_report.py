@@ -28,14 +28,14 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from cimer_common import calendar, testing
+from cimer_common import calendar, geography, testing
 from cimer_common.envelope import Envelope
 from cimer_common.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
 from cimer_common.events import ApplicationAnswered, DeadlineExtended, DeadlinePassed, Payload
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
 from cimer_common.testing import assigned_event, next_event, no_event, publish, received_event, token_for
-from reporting import handlers
+from reporting import domain, handlers
 from reporting.models import Application, Institution, MonthlyReport
 
 pytestmark = pytest.mark.interface
@@ -324,6 +324,11 @@ def first_of_april(monkeypatch):
     monkeypatch.setattr(calendar, "today", lambda: date(2026, 4, 1))
 
 
+# Every month's reports: the state's, then every governorship's and ministry's (81 and 17), whatever reached them.
+REPORTED = [None, *domain.reported_institutions([], geography.provinces(), geography.ministries())]
+THE_MONTH_S = [None, "GOV-06", "GOV-34", "MIN-SAGLIK"]  # the reports March's applications are in
+
+
 def produce(container):
     with entrypoint_hook(container, "produce_reports") as produce_reports:
         return produce_reports()
@@ -340,10 +345,12 @@ def test_the_month_is_produced_once_on_the_first_and_announced(
 ):
     second = start_service("reporting", fresh_database=False)  # another worker on the same database
     workers = [eventlet.spawn(produce, container) for container in (reporting, second)]
-    assert sum(worker.wait() for worker in workers) == 4
+    assert sum(worker.wait() for worker in workers) == len(REPORTED)
 
-    events = announced(amqp_uri, 4)
-    assert [(e["period"], e["institution"], e["recipients"]) for e in events] == [
+    events = announced(amqp_uri, len(REPORTED))
+    assert [e["institution"] for e in events] == REPORTED
+    by_institution = {e["institution"]: e for e in events}
+    assert [(e["period"], e["institution"], e["recipients"]) for e in map(by_institution.get, THE_MONTH_S)] == [
         ("2026-03", None, ["PRESIDENCY"]),
         ("2026-03", "GOV-06", ["GOV-06", "MIN-ICISLERI"]),
         ("2026-03", "GOV-34", ["GOV-34", "MIN-ICISLERI"]),
@@ -363,7 +370,7 @@ def test_the_month_is_produced_once_on_the_first_and_announced(
     no_event(amqp_uri, PRODUCED)
     with Session(engine) as session:
         stored = dict(session.execute(select(MonthlyReport.institution, MonthlyReport.report)).all())
-    assert sorted(stored) == ["GOV-06", "GOV-34", "MIN-SAGLIK", "STATE"]
+    assert sorted(stored) == sorted(["STATE", *REPORTED[1:]])
     assert stored["STATE"] == state
     assert stored["GOV-06"] == report(reporting, "2026-03", "GOV-06")
 
@@ -374,8 +381,8 @@ def test_a_report_that_is_already_stored_is_neither_stored_nor_announced_again(
     with Session(engine) as session:
         session.add(MonthlyReport(period="2026-03", institution="GOV-06", report={"stored": "first"}))
         session.commit()
-    assert produce(reporting) == 3
-    assert [e["institution"] for e in announced(amqp_uri, 3)] == [None, "GOV-34", "MIN-SAGLIK"]
+    assert produce(reporting) == len(REPORTED) - 1
+    assert [e["institution"] for e in announced(amqp_uri, len(REPORTED) - 1)] == [k for k in REPORTED if k != "GOV-06"]
     with Session(engine) as session:
         assert handlers.stored_report(session, "2026-03", "GOV-06") == {"stored": "first"}
 
@@ -394,3 +401,26 @@ def test_a_month_not_ended_is_not_produced(reporting, engine):
     with Session(engine) as session, pytest.raises(InvalidRequest) as caught:
         handlers.reports_due(session, "2026-04", date(2026, 4, 30))
     assert caught.value.code == "period_in_future"
+
+
+def test_a_governorship_and_a_ministry_to_which_nothing_came_get_a_report_of_zeros(
+    start_service, amqp_uri, engine, first_of_april
+):
+    """SPEC section 6: each governorship and each ministry has its report, and its coordinators their mail, in a
+    month in which nothing reached it: here no application at all, so no institution was ever seen."""
+    quiet = start_service("reporting")
+    assert produce(quiet) == len(REPORTED)
+
+    events = {e["institution"]: e for e in announced(amqp_uri, len(REPORTED))}
+    assert set(events) == set(REPORTED)
+    assert events["GOV-81"]["recipients"] == ["GOV-81", "MIN-ICISLERI"]
+    assert events["MIN-MEB"]["recipients"] == ["MIN-MEB"]
+    for event in events.values():
+        figures = ("received", "answered", "open", "overdue", "positive_share", "median_days")
+        assert [event[k] for k in figures] == [0, 0, 0, 0, None, None], event["institution"]
+
+    with Session(engine) as session:
+        stored = handlers.stored_report(session, "2026-03", "GOV-81")
+    assert stored == report(quiet, "2026-03", "GOV-81") and stored["received"]["total"] == 0
+    with entrypoint_hook(quiet, "stored_report_document") as document:  # what notification attaches
+        assert b64decode(document("2026-03", "GOV-81")["body"]).startswith(b"%PDF")

@@ -133,3 +133,20 @@ def test_pdf_renders_to_an_image(tmp_path):
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 1
     assert all(page.read_bytes().startswith(b"\x89PNG") for page in pages)
+
+
+def test_open_data_as_csv_is_one_row_per_count_shown():
+    data = {
+        "period": "2026-03",
+        "threshold": 5,
+        "received": [{"institution": "GOV-06", "subject": "health", "count": 12}],
+        "positive": [],
+        "negative": [{"institution": "other", "subject": "other", "count": 6}],
+    }
+    text = render.open_data_to_csv(data, bom=True)
+    assert text.startswith("\ufeff")
+    assert text.removeprefix("\ufeff").splitlines() == [
+        "period,measure,institution,subject,count",
+        "2026-03,received,GOV-06,health,12",
+        "2026-03,negative,other,other,6",
+    ]

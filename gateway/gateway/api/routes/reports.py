@@ -16,12 +16,22 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 FORMATS = {"text/csv": "csv", "application/pdf": "pdf"}
 
 
-def wanted_format(accept: str | None) -> str:
+def wanted_format(accept: str | None, formats: dict[str, str] = FORMATS) -> str:
+    """The first media type of `accept` that `formats` knows, as reporting's name for it; JSON otherwise."""
     for part in (accept or "").split(","):
         media_type = part.split(";")[0].strip().lower()
-        if media_type in FORMATS:
-            return FORMATS[media_type]
+        if media_type in formats:
+            return formats[media_type]
     return "json"
+
+
+def document_response(document: dict[str, str], headers: dict[str, str] | None = None) -> Response:
+    """A document reporting rendered (`{content_type, filename, body}`, the body base64) as a download."""
+    return Response(
+        content=base64.b64decode(document["body"]),
+        media_type=document["content_type"],
+        headers={"Content-Disposition": f'attachment; filename="{document["filename"]}"', **(headers or {})},
+    )
 
 
 @router.get(
@@ -52,8 +62,4 @@ async def monthly_report(
         institution=institution,
         form=form,
     )
-    return Response(
-        content=base64.b64decode(document["body"]),
-        media_type=document["content_type"],
-        headers={"Content-Disposition": f'attachment; filename="{document["filename"]}"'},
-    )
+    return document_response(document)
