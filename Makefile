@@ -89,6 +89,7 @@ lint: venv
 	ruff check .
 	ruff format --check .
 	mypy libs/common/cimer_common/events.py libs/common/cimer_common/geography.py libs/common/cimer_common/broker.py \
+		libs/common/cimer_common/appeals.py libs/common/cimer_common/calendar.py \
 		$(foreach s,$(SERVICES),services/$(s)/$(s)/domain.py) services/routing/routing/directory.py
 
 unit: venv

@@ -95,6 +95,25 @@ class ExtendRequest(Strict):
     reason: str = Field(min_length=10, max_length=2000, description="sent to the applicant")
 
 
+class AppealRequest(Strict):
+    access_code: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=10, max_length=5000, description="why the refusal is wrong; the board reads it")
+
+
+class FeedbackRequest(Strict):
+    access_code: str = Field(min_length=1, max_length=32)
+    rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (very good)")
+    solved: bool = Field(description="whether the answer solved the matter")
+    comment: str | None = Field(default=None, max_length=2000, description="read by the answering institution")
+
+
+class AppealDecisionRequest(Strict):
+    decision: Literal["upheld", "answer_ordered"] = Field(
+        description="`upheld`: the refusal stands; `answer_ordered`: the institution that refused must answer"
+    )
+    text: str = Field(min_length=10, max_length=10_000, description="the decision, sent to the applicant")
+
+
 class InstitutionRef(BaseModel):
     code: str
     name: str
@@ -108,6 +127,9 @@ class ForwardTargets(BaseModel):
     targets: list[InstitutionRef] = Field(description="where a forward may go, by name")
     may_answer: bool
     may_extend: bool = Field(description="an information request, not extended yet, its deadline not passed")
+    may_decide_appeal: bool = Field(
+        default=False, description="the information review board holds it on appeal: only its decision is left"
+    )
 
 
 class OverviewItem(BaseModel):

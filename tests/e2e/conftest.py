@@ -43,6 +43,7 @@ TEST_ENV = {
     "SMS_DIR": str(SMS_DIR),
     "NOTIFY_INTERVAL_SECONDS": "0.5",
     "REPORT_PRODUCE_INTERVAL_SECONDS": "2",  # last month's reports, produced and sent during the run
+    "DEADLINE_SCAN_SECONDS": "1",  # the deadline and closing watch: a test that moves an answer back sees it closed
     # Each process's metrics on the Procfile's port plus this (19100 the gateway's, 19101 intake's, ...): apart from
     # a running `make up`'s.
     "METRICS_PORT_OFFSET": os.environ.get("E2E_METRICS_PORT_OFFSET", "10000"),

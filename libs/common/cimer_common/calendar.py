@@ -7,7 +7,7 @@ library (the religious holidays move every year; no list of ours). A half-day ev
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,10 @@ INFORMATION_REQUEST_WORKING_DAYS = 15  # Law 4982, article 11
 EXTENSION_WORKING_DAYS = 15  # once, for an information request, with the reason sent to the applicant
 PETITION_DAYS = 30  # Law 3071, article 7
 APPROACHING_WORKING_DAYS = 3  # when the holder and its coordinator are warned
+# Law 4982, article 13: a refused information request may be appealed to the information review board (BEDK)
+# within 15 days of the refusal; SPEC section 12 closes every answered application when that time is over.
+APPEAL_DAYS = 15
+BOARD_WORKING_DAYS = 30  # the board decides within 30 working days of the appeal
 
 
 @cache
@@ -69,6 +73,43 @@ def deadline(kind: str, received_at: datetime) -> date:
 
 def extended_deadline(current: date) -> date:
     return add_working_days(current, EXTENSION_WORKING_DAYS)
+
+
+def appeal_window_ends(answered_at: datetime) -> date:
+    """The last day on which an answer may be appealed: 15 days after the day it was given, in Turkey, a last
+    day that falls on a holiday moving to the next working day (as for a deadline). The same day ends the time in
+    which an answered application stays open: it is closed once the day is over (SPEC section 12)."""
+    answered = answered_at.astimezone(TURKEY).date()
+    return next_working_day(answered + timedelta(days=APPEAL_DAYS))
+
+
+def may_appeal(answered_at: datetime, today: date) -> bool:
+    return today <= appeal_window_ends(answered_at)
+
+
+def closes_after(answered_at: datetime, today: date) -> bool:
+    """True once an answered, unappealed application is to be closed: its appeal window is over."""
+    return today > appeal_window_ends(answered_at)
+
+
+def closing_cutoff(today: date) -> datetime:
+    """The answers given before this instant have their appeal window over by `today`: exactly those are closed.
+    (A window's end is monotonic in the day of the answer, so the closable answers are all before one day.)"""
+    day = today - timedelta(days=APPEAL_DAYS + 1)
+    while not today > next_working_day(day + timedelta(days=APPEAL_DAYS)):
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time.min, TURKEY)
+
+
+def board_deadline(appealed_at: datetime) -> date:
+    """The board's own deadline: 30 working days from the day the appeal reached it (SPEC section 12)."""
+    return add_working_days(appealed_at.astimezone(TURKEY).date(), BOARD_WORKING_DAYS)
+
+
+def ordered_answer_deadline(ordered_at: datetime) -> date:
+    """When the board orders the institution to answer, it has an information request's time again: 15 working
+    days from the order."""
+    return add_working_days(ordered_at.astimezone(TURKEY).date(), INFORMATION_REQUEST_WORKING_DAYS)
 
 
 # Month names for what people read (reports, notices), Turkish first.

@@ -57,7 +57,9 @@ class ApplicationAssigned(Payload):
     tracking_number: str
     institution: str
     previous_institution: str | None = None
-    reason: Literal["initial", "forwarded", "returned"]
+    # `appealed`: a refused information request reopened at the information review board (BEDK); `ordered`: the
+    # board sent it back to the institution that refused, to answer.
+    reason: Literal["initial", "forwarded", "returned", "appealed", "ordered"]
     assigned_at: datetime
     # The institutions that coordinate `institution` (its ancestors in the directory and its province's
     # governorship): their coordinators may see the application (`cimer_common.access`).
@@ -65,6 +67,9 @@ class ApplicationAssigned(Payload):
     note: str | None = None  # what the forwarding officer wrote to the next holder
     # The new holder has its own system plugged into the bus (SPEC section 10): intake sends it the application.
     institution_system: bool = False
+    # The application's deadline from now on, when this assignment set a new one (an appeal, an order to answer);
+    # None: the deadline stays as it was (a deadline runs from receipt and is not reset by forwarding).
+    deadline: date | None = None
 
 
 class ApplicationAnswered(Payload):
@@ -74,6 +79,40 @@ class ApplicationAnswered(Payload):
     outcome: Literal["positive", "negative"]
     text: str  # the answer, sent to the applicant as it is
     answered_at: datetime
+    # After an appeal: `upheld`, the board's decision keeping the refusal; `ordered`, the answer the institution
+    # gave on the board's order. None: the application's first answer.
+    appeal: Literal["upheld", "ordered"] | None = None
+
+
+class ApplicationAppealed(Payload):
+    """The applicant appealed a refused information request to the board (SPEC section 12); the reason stays with
+    intake, beside the application."""
+
+    application_id: uuid.UUID
+    tracking_number: str
+    answered_at: datetime  # the answer appealed
+    appealed_at: datetime
+
+
+class ApplicationClosed(Payload):
+    """An answered application's appeal window is over and it was not appealed: it is closed."""
+
+    application_id: uuid.UUID
+    tracking_number: str
+    institution: str  # the institution whose answer stands
+    answered_at: datetime  # the answer it closes on
+    closed_at: datetime
+
+
+class FeedbackGiven(Payload):
+    """The applicant rated the answer, once (SPEC section 12); the comment stays with intake."""
+
+    application_id: uuid.UUID
+    tracking_number: str
+    institution: str  # the institution that answered
+    rating: int  # 1..5
+    solved: bool
+    given_at: datetime
 
 
 class DeadlineExtended(Payload):
@@ -210,6 +249,30 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             ),
             payload=ApplicationAnswered,
             summary="The holder answered the application, positively or negatively, with the text for the applicant.",
+        ),
+        EventType(
+            name="application_appealed",
+            version=1,
+            producer="intake",
+            consumers=("routing.handle_application_appealed",),
+            payload=ApplicationAppealed,
+            summary="The applicant appealed a refused information request: it reopens at the information review board.",
+        ),
+        EventType(
+            name="application_closed",
+            version=1,
+            producer="routing",
+            consumers=("intake.handle_application_closed", "reporting.handle_application_closed"),
+            payload=ApplicationClosed,
+            summary="An answered application's appeal window passed without an appeal: it is closed.",
+        ),
+        EventType(
+            name="feedback_given",
+            version=1,
+            producer="intake",
+            consumers=("reporting.handle_feedback_given",),
+            payload=FeedbackGiven,
+            summary="The applicant rated the answer (1-5, solved or not); reports show the ratings.",
         ),
         EventType(
             name="deadline_extended",

@@ -153,6 +153,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Uzatmanın başvuru sahibine bildirilecek gerekçesi yazılmalıdır (en az 10 karakter).",
         "Write the reason for the extension, which the applicant is told (at least 10 characters).",
     ),
+    # After the answer (SPEC section 12)
+    "appeal_not_allowed": (
+        "Yalnızca olumsuz cevaplanan bilgi edinme başvurularına Bilgi Edinme Değerlendirme Kuruluna itiraz edilebilir.",
+        "Only a negative answer to an information request can be appealed to the information review board.",
+    ),
+    "not_answered_yet": ("Başvuru henüz cevaplanmadı.", "The application has not been answered yet."),
+    "already_appealed": ("Bu başvuru için zaten itiraz edildi.", "This application has already been appealed."),
+    "appeal_window_over": (
+        "İtiraz süresi doldu: cevaptan sonraki 15 gün içinde itiraz edilebilir.",
+        "The time to appeal is over: an answer can be appealed within 15 days.",
+    ),
+    "appeal_reason_required": (
+        "İtirazın gerekçesi yazılmalıdır (en az 10, en çok 5000 karakter).",
+        "Write the reason for the appeal (10 to 5,000 characters).",
+    ),
+    "invalid_decision": (
+        "Karar, reddin yerinde olduğu (upheld) ya da kurumun cevap vermesi (answer_ordered) olmalıdır.",
+        "The decision is `upheld` (the refusal stands) or `answer_ordered` (the institution must answer).",
+    ),
+    "decision_text_required": (
+        "Başvuru sahibine gidecek karar metni yazılmalıdır (en az 10 karakter).",
+        "Write the decision's text for the applicant (at least 10 characters).",
+    ),
+    "not_under_appeal": (
+        "Bu başvuru hakkında Kurulun karar vereceği bir itiraz yok.",
+        "There is no appeal on this application for the board to decide.",
+    ),
+    "appeal_decision_required": (
+        "Bu başvuru itiraz üzerine Kuruldadır: yalnızca itiraz hakkında karar verilebilir.",
+        "This application is before the board on appeal: only a decision on the appeal can be made.",
+    ),
+    "already_closed": ("Başvuru kapatılmış.", "The application has been closed."),
+    "feedback_not_allowed": (
+        "Başvuru cevaplandıktan sonra değerlendirilebilir.",
+        "An application can be rated once it has been answered.",
+    ),
+    "already_rated": ("Bu cevap zaten değerlendirildi.", "This answer has already been rated."),
+    "invalid_rating": ("Puan 1 ile 5 arasında bir tam sayı olmalıdır.", "The rating is a whole number from 1 to 5."),
+    "invalid_solved": (
+        "Sorunun çözülüp çözülmediği doğru ya da yanlış olarak belirtilmelidir.",
+        "`solved` must be true or false.",
+    ),
+    "comment_too_long": (
+        "Yorum çok uzun (en fazla 2000 karakter).",
+        "The comment is too long (2,000 characters at most).",
+    ),
     "too_many_lookups": (
         "Çok fazla hatalı sorgulama; lütfen bir süre sonra yeniden deneyin.",
         "Too many failed look-ups; please try again later.",

@@ -135,6 +135,11 @@ class ApplicationStatus(BaseModel):
     history: list[HistoryEntry]
     answer: dict[str, str | None] | None = None  # {outcome, text, answered_at, institution} once answered
     extension: dict[str, str | None] | None = None  # {reason, extended_at}: an information request's one extension
+    # After the answer (SPEC section 12): when it closed; the appeal made ({appealed_at, reason, decision}) or, while
+    # one may be made, {may_appeal_until}; the applicant's rating ({rating, solved, comment, given_at}).
+    closed_at: str | None = None
+    appeal: dict[str, str | None] | None = None
+    feedback: dict[str, int | bool | str | None] | None = None
 
 
 class InstitutionPublic(BaseModel):

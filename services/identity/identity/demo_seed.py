@@ -39,6 +39,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("min-saglik", "MIN-SAGLIK", ("officer", "coordinator")),
     ("ethics-board", "ETHICS-BOARD", ("board",)),
     ("hrb-06", "HRB-06", ("board",)),
+    ("bedk", "BEDK", ("board",)),  # hears appeals of refused information requests (SPEC section 12)
     ("admin", "PRESIDENCY", ("admin",)),
     ("bureau-dg-06-cankaya", "DG-06-CANKAYA", ("bureau",)),
 )

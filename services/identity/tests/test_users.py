@@ -220,7 +220,7 @@ def test_the_demo_seed_creates_the_specification_s_officers_once(identity, call,
 
     monkeypatch.setenv("CIMER_DEMO_PASSWORD", "demo-password")
     demo_seed.main()
-    assert "11 demo users added" in capsys.readouterr().out
+    assert "12 demo users added" in capsys.readouterr().out
     demo_seed.main()
     assert "0 demo users added" in capsys.readouterr().out
     with Session(identity_db) as session:
@@ -231,7 +231,8 @@ def test_the_demo_seed_creates_the_specification_s_officers_once(identity, call,
     assert emails == {username: f"{username}@demo.cimer.gov.tr" for username in emails}
     assert users["admin"] == ("PRESIDENCY", ["admin"])
     assert users["bureau-dg-06-cankaya"] == ("DG-06-CANKAYA", ["bureau"])
-    assert len(users) == 11
+    assert users["bedk"] == ("BEDK", ["board"])  # hears appeals (SPEC section 12)
+    assert len(users) == 12
     pair = call(identity, "login", "hrb-06", "demo-password", ADDRESS)
     principal = verify_access_token(read_key(get_settings().jwt_public_key_file), pair["access_token"])
     assert principal.institution == "HRB-06" and principal.roles == {"board"}
@@ -245,7 +246,7 @@ def test_the_demo_seed_gives_existing_demo_users_without_an_address_theirs(ident
     add_user("admin", "PRESIDENCY", ("admin",), email="root@cimer.gov.tr")
     add_user("someone-else", "GOV-06", ("officer",))  # not a demo user: left alone
     demo_seed.main()
-    assert "9 demo users added" in capsys.readouterr().out
+    assert "10 demo users added" in capsys.readouterr().out
     with Session(identity_db) as session:
         emails = {u.username: u.email for u in session.scalars(select(User))}
         lines = session.scalars(select(AuditRecord).where(AuditRecord.action == "user_email_changed")).all()

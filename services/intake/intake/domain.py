@@ -24,7 +24,7 @@ from stdnum.tr import tckimlik
 from cimer_common import access, geography
 from cimer_common.access import Action
 from cimer_common.calendar import TURKEY
-from cimer_common.errors import Forbidden, InvalidApplication, InvalidRequest, Unauthorized
+from cimer_common.errors import Conflict, Forbidden, InvalidApplication, InvalidRequest, Unauthorized
 from cimer_common.logs import mask_national_id
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.tokens import Principal
@@ -340,3 +340,29 @@ def overview(counts: Iterable[tuple[str, int, int]]) -> dict[str, Any]:
         "overdue": sum(overdue for _, _, overdue in rows),
         "items": [{"institution": code, "open": open_, "overdue": overdue} for code, open_, overdue in rows],
     }
+
+
+# --- The applicant's rating of the answer (SPEC section 12) ---------------------------------------------------------
+
+COMMENT_MAX = 2_000
+
+
+def check_feedback(
+    answered_at: datetime | None, rated_at: datetime | None, rating: object, solved: object, comment: object
+) -> tuple[int, bool, str | None]:
+    """A rating of the answer: once, after the answer; 1 to 5 (a bool is not a number here), solved or not, and
+    an optional comment."""
+    if answered_at is None:
+        raise Conflict("feedback_not_allowed")
+    if rated_at is not None:
+        raise Conflict("already_rated")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidRequest("invalid_rating", "rating")
+    if not isinstance(solved, bool):
+        raise InvalidRequest("invalid_solved", "solved")
+    if comment is not None and not isinstance(comment, str):
+        raise InvalidRequest("comment_too_long", "comment")
+    stripped = comment.strip() if comment else ""
+    if len(stripped) > COMMENT_MAX:
+        raise InvalidRequest("comment_too_long", "comment")
+    return rating, solved, stripped or None

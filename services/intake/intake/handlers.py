@@ -9,19 +9,36 @@ from functools import cache
 from typing import Any
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import ColumnElement, Select, String, bindparam, collate, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    collate,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
-from cimer_common import access, calendar, retention
+from cimer_common import access, appeals, calendar, retention
 from cimer_common.access import Action, ApplicationScope
 from cimer_common.errors import DomainError, NotFound, TooManyRequests
 from cimer_common.events import (
     ActivityRecorded,
     ApplicationAnswered,
+    ApplicationAppealed,
     ApplicationAssigned,
+    ApplicationClosed,
     ApplicationReceived,
     DeadlineExtended,
+    FeedbackGiven,
     officer_activity,
 )
 from cimer_common.logs import get_logger
@@ -327,6 +344,8 @@ def erase_personal_data(session: Session, outbox: OutboxWriter, now: datetime, p
                 body=domain.ERASED_TEXT,
                 answer_text=None,
                 extension_reason=None,
+                appeal_reason=None,
+                feedback_comment=None,
                 official_name=None,
                 access_code_sealed=None,
                 personal_data_erased_at=now,
@@ -365,15 +384,25 @@ def _union(column: Any, added: Any) -> Any:
 
 @cache
 def _assign() -> Any:
-    """One statement: the application takes its new holder (unless answered or closed, whatever arrives late) and
-    its history the line, in one round trip; it returns whether the application was there to take it."""
+    """One statement: the application takes its new holder and its history the line, in one round trip; it returns
+    whether the application was there to take it. Once answered or closed, only an appeal or the board's order
+    made after the answer reopens it: any other assignment, or one from before the answer, arriving late changes
+    nothing."""
     applications, history = Application.__table__, HistoryEntry.__table__
+    at = bindparam("at", type_=history.c.at.type)
     held = (
         update(applications)
-        .where(applications.c.id == bindparam("target"), applications.c.status.not_in(["answered", "closed"]))
+        .where(
+            applications.c.id == bindparam("target"),
+            or_(
+                applications.c.status.not_in(["answered", "closed"]),
+                and_(bindparam("reopens", type_=Boolean), applications.c.answered_at < at),
+            ),
+        )
         .values(
             status="assigned",
             institution=bindparam("holder"),
+            deadline=func.coalesce(bindparam("deadline", type_=applications.c.deadline.type), applications.c.deadline),
             held_by=_union(applications.c.held_by, array([bindparam("holder")], type_=ARRAY(String(64)))),
             coordinators=_union(applications.c.coordinators, bindparam("added", type_=ARRAY(String(64)))),
             updated_at=func.now(),
@@ -381,12 +410,17 @@ def _assign() -> Any:
         .returning(applications.c.id)
         .cte("held")
     )
-    line = select(held.c.id, bindparam("at", type_=history.c.at.type), literal("assigned"), bindparam("holder"))
+    line = select(held.c.id, at, bindparam("line", type_=history.c.status.type), bindparam("holder"))
     return (
         insert(history)
         .from_select(["application_id", "at", "status", "institution"], line)
         .returning(history.c.application_id)
     )
+
+
+# The moves that reopen an answered application (SPEC section 12), and what the public history says of each;
+# every other move is `assigned` at its holder.
+HISTORY_LINES = {"appealed": "appealed", "ordered": "answer_ordered"}
 
 
 def record_assignment(session: Session, outbox: OutboxWriter, event: ApplicationAssigned) -> None:
@@ -395,8 +429,18 @@ def record_assignment(session: Session, outbox: OutboxWriter, event: Application
         "holder": event.institution,
         "added": sorted(set(event.coordinators)),
         "at": event.assigned_at,
+        "deadline": event.deadline,
+        "line": HISTORY_LINES.get(event.reason, "assigned"),
+        "reopens": event.reason in HISTORY_LINES,
     }
     if session.execute(_assign(), values).first() is not None:
+        if event.reason == "ordered":
+            session.execute(
+                update(Application)
+                .where(Application.id == event.application_id)
+                .values(appeal_decision=appeals.ANSWER_ORDERED)
+                .execution_options(synchronize_session=False)
+            )
         if event.institution_system:
             send_to_institution_system(session, outbox, event)
         return
@@ -483,13 +527,21 @@ def _locked(session: Session, application_id: Any, what: str) -> Application:
 
 
 def record_answer(session: Session, event: ApplicationAnswered) -> None:
-    """The holder answered: the application is answered for good, whatever arrives after (an earlier assignment
-    delivered late changes nothing, see `record_assignment`). A second, different answer is ignored: the first
-    one is what the applicant was sent."""
+    """The holder answered: the application is answered, whatever arrives after (an earlier assignment delivered
+    late changes nothing, see `record_assignment`). A second answer counts only when it came later than the one
+    recorded, after an appeal (the board's decision, or the answer it ordered): the same answer delivered twice,
+    or a different one from before, is ignored."""
     application = _locked(session, event.application_id, "answer")
-    if application.status in ("answered", "closed"):
+    if application.answered_at is not None and event.answered_at <= application.answered_at:
+        return
+    if application.status in ("answered", "closed") and event.appeal is None:
         return
     application.status = "answered"
+    application.closed_at = None
+    if event.appeal == "upheld":
+        application.appeal_decision = appeals.UPHELD
+    elif event.appeal == "ordered":
+        application.appeal_decision = appeals.ANSWER_ORDERED
     application.institution = event.institution
     application.held_by = sorted({*application.held_by, event.institution})
     application.answer_outcome = event.outcome
@@ -498,6 +550,18 @@ def record_answer(session: Session, event: ApplicationAnswered) -> None:
     application.answered_by = event.institution
     application.updated_at = datetime.now(UTC)
     _record_history(session, application, event.answered_at, "answered", event.institution)
+
+
+def record_closing(session: Session, event: ApplicationClosed) -> None:
+    """The appeal window after the answer passed without an appeal. Only the answer it closes on is closed: an
+    appeal or a later answer recorded in the meantime wins."""
+    application = _locked(session, event.application_id, "closing")
+    if application.status != "answered" or application.answered_at != event.answered_at:
+        return
+    application.status = "closed"
+    application.closed_at = event.closed_at
+    application.updated_at = datetime.now(UTC)
+    _record_history(session, application, event.closed_at, "closed", event.institution)
 
 
 def record_extension(session: Session, event: DeadlineExtended) -> None:
@@ -535,15 +599,17 @@ def _history(application: Application) -> list[dict[str, Any]]:
     return [{"at": h.at.isoformat(), "status": h.status, "institution": h.institution} for h in application.history]
 
 
-def status(
+def _applicants_own(
     session: Session,
     tracking_number: str,
     access_code: str,
     pepper: str,
     client_address: str | None,
     now: datetime,
-) -> Outcome:
-    """The public status; a wrong pair is answered exactly like a number that does not exist.
+    for_update: bool = False,
+) -> Application | DomainError:
+    """The application the pair opens, or the refusal: a wrong pair is answered exactly like a number that does
+    not exist. Everything the applicant does with the pair (the status, an appeal, a rating) comes through here.
 
     Throttled against guessing, before the pair is checked: an address (an IPv6 /64) with
     `MAX_STATUS_LOOKUP_FAILURES` failed look-ups in the window, or a tracking number with
@@ -568,10 +634,11 @@ def status(
             waits.append(domain.throttle_retry_after(recent, now, limit))
         wait = domain.longest_wait(waits)
         if wait is not None:
-            return Outcome(refusal=TooManyRequests("too_many_lookups", str(wait)))
+            return TooManyRequests("too_many_lookups", str(wait))
     application = None
     if number is not None:
-        application = session.scalars(select(Application).where(Application.tracking_number == number)).first()
+        statement = select(Application).where(Application.tracking_number == number)
+        application = session.scalars(statement.with_for_update() if for_update else statement).first()
     # Compare against a hash even when there is no such application, so the time taken does not tell them apart.
     stored = application.access_code_hash if application else "0" * 64
     matches = domain.access_code_matches(pepper, number or "", access_code, stored)
@@ -582,20 +649,152 @@ def status(
             session.execute(
                 delete(StatusLookupFailure).where(StatusLookupFailure.at <= now - domain.STATUS_LOOKUP_WINDOW)
             )
-        return Outcome(refusal=NotFound("application_not_found"))
-    return Outcome(
-        result={
-            "tracking_number": application.tracking_number,
-            "status": application.status,
-            "kind": application.kind,
-            "received_at": application.received_at.isoformat(),
-            "deadline": application.deadline.isoformat(),
-            "institution": application.institution,
-            "history": _history(application),
-            "answer": _answer(application),
-            "extension": _extension(application),
+        return NotFound("application_not_found")
+    return application
+
+
+def status(
+    session: Session,
+    tracking_number: str,
+    access_code: str,
+    pepper: str,
+    client_address: str | None,
+    now: datetime,
+) -> Outcome:
+    """The public status, for the tracking number and access code (`_applicants_own`)."""
+    application = _applicants_own(session, tracking_number, access_code, pepper, client_address, now)
+    if isinstance(application, DomainError):
+        return Outcome(refusal=application)
+    return Outcome(result=_public_status(application, calendar.today()))
+
+
+def _public_status(application: Application, today: date) -> dict[str, Any]:
+    return {
+        "tracking_number": application.tracking_number,
+        "status": application.status,
+        "kind": application.kind,
+        "received_at": application.received_at.isoformat(),
+        "deadline": application.deadline.isoformat(),
+        "institution": application.institution,
+        "history": _history(application),
+        "answer": _answer(application),
+        "extension": _extension(application),
+        "closed_at": application.closed_at.isoformat() if application.closed_at else None,
+        "appeal": _appeal(application, today),
+        "feedback": _feedback(application),
+    }
+
+
+def _appeal(application: Application, today: date) -> dict[str, Any] | None:
+    """The appeal made, or, while one may be made, until when (so the applicant is told their right)."""
+    if application.appealed_at is not None:
+        return {
+            "appealed_at": application.appealed_at.isoformat(),
+            "reason": application.appeal_reason,
+            "decision": application.appeal_decision,
         }
+    if appeals.refusal(application.kind, application.answer_outcome, application.answered_at, None, today):
+        return None
+    assert application.answered_at is not None  # checked
+    return {"may_appeal_until": calendar.appeal_window_ends(application.answered_at).isoformat()}
+
+
+def _feedback(application: Application) -> dict[str, Any] | None:
+    if application.feedback_at is None:
+        return None
+    return {
+        "rating": application.feedback_rating,
+        "solved": application.feedback_solved,
+        "comment": application.feedback_comment,
+        "given_at": application.feedback_at.isoformat(),
+    }
+
+
+def appeal(
+    session: Session,
+    outbox: OutboxWriter,
+    tracking_number: str,
+    access_code: str,
+    reason: object,
+    pepper: str,
+    client_address: str | None,
+    now: datetime,
+) -> Outcome:
+    """The applicant appeals a refused information request to the information review board (SPEC section 12):
+    checked here against the answer they read and its window, kept with the reason, and announced to routing,
+    which moves the application to the board. Once only."""
+    application = _applicants_own(session, tracking_number, access_code, pepper, client_address, now, for_update=True)
+    if isinstance(application, DomainError):
+        return Outcome(refusal=application)
+    try:
+        reason = appeals.check_appeal(
+            application.kind,
+            application.answer_outcome,
+            application.answered_at,
+            application.appealed_at,
+            now.astimezone(calendar.TURKEY).date(),
+            reason,
+        )
+    except DomainError as refused:
+        return Outcome(refusal=refused)
+    assert application.answered_at is not None  # checked
+    application.appealed_at = now
+    application.appeal_reason = reason
+    application.updated_at = now
+    outbox.add(
+        session,
+        "application_appealed",
+        ApplicationAppealed(
+            application_id=application.id,
+            tracking_number=application.tracking_number,
+            answered_at=application.answered_at,
+            appealed_at=now,
+        ),
     )
+    return Outcome(result=_public_status(application, now.astimezone(calendar.TURKEY).date()))
+
+
+def give_feedback(
+    session: Session,
+    outbox: OutboxWriter,
+    tracking_number: str,
+    access_code: str,
+    rating: object,
+    solved: object,
+    comment: object,
+    pepper: str,
+    client_address: str | None,
+    now: datetime,
+) -> Outcome:
+    """The applicant rates the answer, once (SPEC section 12); reporting counts the rating for the institution
+    that answered. The comment stays here, read by the institution's officers with the application."""
+    application = _applicants_own(session, tracking_number, access_code, pepper, client_address, now, for_update=True)
+    if isinstance(application, DomainError):
+        return Outcome(refusal=application)
+    try:
+        rating, solved, comment = domain.check_feedback(
+            application.answered_at, application.feedback_at, rating, solved, comment
+        )
+    except DomainError as refused:
+        return Outcome(refusal=refused)
+    assert application.answered_by is not None  # answered
+    application.feedback_rating = rating
+    application.feedback_solved = solved
+    application.feedback_comment = comment
+    application.feedback_at = now
+    outbox.add(
+        session,
+        "feedback_given",
+        FeedbackGiven(
+            application_id=application.id,
+            tracking_number=application.tracking_number,
+            institution=application.answered_by,
+            rating=rating,
+            solved=solved,
+            given_at=now,
+        ),
+    )
+    return Outcome(result=_public_status(application, now.astimezone(calendar.TURKEY).date()))
 
 
 def scope_of(application: Application) -> ApplicationScope:
@@ -726,6 +925,9 @@ def application_for_officer(
         "history": _history(application),
         "answer": _answer(application),
         "extension": _extension(application),
+        "closed_at": application.closed_at.isoformat() if application.closed_at else None,
+        "appeal": _appeal(application, calendar.today()),
+        "feedback": _feedback(application),
         # Once set, the applicant and the texts are gone for good (KVKK retention, `erase_personal_data`).
         "personal_data_erased_at": erased.isoformat() if (erased := application.personal_data_erased_at) else None,
     }

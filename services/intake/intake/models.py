@@ -6,7 +6,20 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Sequence, String, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Sequence,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -63,6 +76,16 @@ class Application(Base):
     # An information request's one extension (`deadline_extended`); `deadline` holds the extended date.
     extension_reason: Mapped[str | None] = mapped_column(Text)
     extended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # After the answer (SPEC section 12): `closed` once the appeal window is over (routing's `application_closed`);
+    # the applicant's one appeal to the information review board; the applicant's one rating of the answer.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appeal_reason: Mapped[str | None] = mapped_column(Text)
+    appeal_decision: Mapped[str | None] = mapped_column(String(16))  # `upheld` or `answer_ordered`, once decided
+    feedback_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    feedback_solved: Mapped[bool | None] = mapped_column(Boolean)
+    feedback_comment: Mapped[str | None] = mapped_column(Text)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the retention period after the answer ended (`handlers.erase_personal_data`): the applicant and the
     # texts are gone, the facts that are counted stay.
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

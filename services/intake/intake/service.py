@@ -19,7 +19,7 @@ from cimer_common.bus import rpc
 from cimer_common.db import Database, HealthCheck
 from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED, InvalidApplication, InvalidRequest, NotFound, round_of
-from cimer_common.events import ApplicationAnswered, ApplicationAssigned, DeadlineExtended
+from cimer_common.events import ApplicationAnswered, ApplicationAssigned, ApplicationClosed, DeadlineExtended
 from cimer_common.logs import get_logger
 from cimer_common.metrics import Metrics
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
@@ -102,10 +102,7 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
     def get_status(self, tracking_number: str, access_code: str, client_address: str | None = None) -> dict[str, Any]:
         """The public status; `client_address` (the caller's IP, from the gateway) is what the guessing throttle
         counts failed look-ups by. The refusal is raised after the commit, so the failure stays counted."""
-        if not isinstance(tracking_number, str) or not isinstance(access_code, str):
-            raise NotFound("application_not_found")
-        if client_address is not None and not isinstance(client_address, str):
-            client_address = None
+        tracking_number, access_code, client_address = _pair(tracking_number, access_code, client_address)
         with self.db.transaction() as session:
             outcome = handlers.status(
                 session,
@@ -118,6 +115,43 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
         if outcome.refusal is not None and outcome.refusal.code == "too_many_lookups":
             log.info("status look-up throttled", client_address=client_address)
         return outcome.unwrap()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def appeal(
+        self, tracking_number: str, access_code: str, reason: str, client_address: str | None = None
+    ) -> dict[str, Any]:
+        """The applicant's appeal of a refused information request (SPEC section 12), with the tracking number and
+        access code, throttled as the status is; answers with the public status."""
+        tracking_number, access_code, client_address = _pair(tracking_number, access_code, client_address)
+        with self.db.transaction() as session:
+            outcome = handlers.appeal(
+                session, self.outbox, tracking_number, access_code, reason,
+                self.config["ACCESS_CODE_PEPPER"], client_address, datetime.now(UTC),
+            )  # fmt: skip
+        result = outcome.unwrap()
+        log.info("application appealed", tracking_number=result["tracking_number"])
+        return result
+
+    @rpc(expected_exceptions=EXPECTED)
+    def give_feedback(
+        self,
+        tracking_number: str,
+        access_code: str,
+        rating: int,
+        solved: bool,
+        comment: str | None = None,
+        client_address: str | None = None,
+    ) -> dict[str, Any]:
+        """The applicant's one rating of the answer (SPEC section 12), with the tracking number and access code."""
+        tracking_number, access_code, client_address = _pair(tracking_number, access_code, client_address)
+        with self.db.transaction() as session:
+            outcome = handlers.give_feedback(
+                session, self.outbox, tracking_number, access_code, rating, solved, comment,
+                self.config["ACCESS_CODE_PEPPER"], client_address, datetime.now(UTC),
+            )  # fmt: skip
+        result = outcome.unwrap()
+        log.info("answer rated", tracking_number=result["tracking_number"])
+        return result
 
     @rpc(expected_exceptions=EXPECTED)
     def inbox(
@@ -194,8 +228,22 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
             self.db, ProcessedEvent, events, lambda session, _, payload: handlers.record_answer(session, payload)
         )
 
+    @on_events("routing", "application_closed")
+    def handle_application_closed(self, events: Batch[ApplicationClosed]) -> None:
+        apply_batch_once(
+            self.db, ProcessedEvent, events, lambda session, _, payload: handlers.record_closing(session, payload)
+        )
+
     @on_events("routing", "deadline_extended")
     def handle_deadline_extended(self, events: Batch[DeadlineExtended]) -> None:
         apply_batch_once(
             self.db, ProcessedEvent, events, lambda session, _, payload: handlers.record_extension(session, payload)
         )
+
+
+def _pair(tracking_number: object, access_code: object, client_address: object) -> tuple[str, str, str | None]:
+    """What the applicant's calls take: a tracking number and an access code (anything else is answered as a
+    missing application), and the caller's address when it is one."""
+    if not isinstance(tracking_number, str) or not isinstance(access_code, str):
+        raise NotFound("application_not_found")
+    return tracking_number, access_code, client_address if isinstance(client_address, str) else None

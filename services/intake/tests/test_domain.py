@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cimer_common.errors import InvalidApplication
+from cimer_common.errors import DomainError, InvalidApplication
 from cimer_common.schemas import ApplicationCreate
 from intake import domain
 
@@ -195,3 +195,33 @@ def test_the_overview_puts_the_most_overdue_first_then_the_most_open_and_totals_
         ],
     }
     assert domain.overview([]) == {"open": 0, "overdue": 0, "items": []}
+
+
+# --- The applicant's rating of the answer (SPEC section 12) ---------------------------------------------------------
+
+
+def test_a_rating_after_the_answer_is_taken_once():
+    answered = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert domain.check_feedback(answered, None, 4, True, "  Thank you.  ") == (4, True, "Thank you.")
+    assert domain.check_feedback(answered, None, 1, False, None) == (1, False, None)
+    assert domain.check_feedback(answered, None, 5, False, "   ") == (5, False, None)
+
+
+@pytest.mark.parametrize(
+    ("answered", "rated", "rating", "solved", "comment", "code"),
+    [
+        (False, False, 4, True, None, "feedback_not_allowed"),
+        (True, True, 4, True, None, "already_rated"),
+        (True, False, 0, True, None, "invalid_rating"),
+        (True, False, 6, True, None, "invalid_rating"),
+        (True, False, True, True, None, "invalid_rating"),
+        (True, False, 4.5, True, None, "invalid_rating"),
+        (True, False, 4, "yes", None, "invalid_solved"),
+        (True, False, 4, True, "x" * 2_001, "comment_too_long"),
+    ],
+)
+def test_a_rating_that_breaks_a_rule_is_refused(answered, rated, rating, solved, comment, code):
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with pytest.raises(DomainError) as refused:
+        domain.check_feedback(at if answered else None, at if rated else None, rating, solved, comment)
+    assert refused.value.code == code

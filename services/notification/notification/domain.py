@@ -33,7 +33,21 @@ NEW_ASSIGNMENT = "new_assignment"  # to the officers of the institution that now
 DIGEST = "digest"  # once a day per institution: the day's new assignments
 MONTHLY_REPORT = "monthly_report"  # a finished month's report, with its PDF, to the coordinators it is meant for
 
-APPLICANT_KINDS = frozenset({RECEIPT, ANSWER, EXTENSION, STATUS_30_DAYS})
+# After an appeal of a refused information request (SPEC section 12), each step to the applicant:
+APPEAL_RECEIVED = "appeal_received"  # the appeal reached the information review board, which decides by a date
+ANSWER_ORDERED = "answer_ordered"  # the board found the appeal justified: the institution must answer by a date
+APPEAL_UPHELD = "appeal_upheld"  # the board kept the refusal, with its reasons
+ORDERED_ANSWER = "ordered_answer"  # the answer the institution gave on the board's order
+
+APPLICANT_KINDS = frozenset(
+    {RECEIPT, ANSWER, EXTENSION, STATUS_30_DAYS, APPEAL_RECEIVED, ANSWER_ORDERED, APPEAL_UPHELD, ORDERED_ANSWER}
+)
+
+# The applicant's notice of an answer, by `ApplicationAnswered.appeal`: each answer of an application's life is a
+# notice of its own kind, so it is sent once however often its event arrives, and a later one is not taken for it.
+ANSWER_KINDS: dict[str | None, str] = {None: ANSWER, "upheld": APPEAL_UPHELD, "ordered": ORDERED_ANSWER}
+# The applicant's notice of a move after the answer, by `ApplicationAssigned.reason` (other moves tell officers).
+APPEAL_STEPS = {"appealed": APPEAL_RECEIVED, "ordered": ANSWER_ORDERED}
 
 APPLICANT = "applicant"
 PENDING = "pending"  # owed, not yet sent
@@ -136,10 +150,11 @@ def notices_for_passed(event: DeadlinePassed) -> list[NoticeDue]:
     return dues
 
 
-def notices_for_assigned(event: ApplicationAssigned) -> list[NoticeDue]:
-    """The new holder's officers are told at once (and again in the day's digest)."""
+def notices_for_assigned(event: ApplicationAssigned, reach: Reach | None) -> list[NoticeDue]:
+    """The new holder's officers are told at once (and again in the day's digest); after an appeal, the applicant
+    too: where the application now is, by when it must be decided or answered, and the board's words."""
     facts = {"institution": event.institution, "reason": event.reason, "assigned_at": event.assigned_at.isoformat()}
-    return [
+    dues = [
         NoticeDue(
             kind=NEW_ASSIGNMENT,
             recipient=institution_recipient(event.institution),
@@ -147,6 +162,15 @@ def notices_for_assigned(event: ApplicationAssigned) -> list[NoticeDue]:
             facts=facts,
         )
     ]
+    step = APPEAL_STEPS.get(event.reason)
+    if step is not None:
+        told = {
+            "institution": event.institution,
+            "deadline": event.deadline.isoformat() if event.deadline else None,
+            "text": event.note or "",
+        }
+        dues += applicant_notice(step, reach, facts=told)
+    return dues
 
 
 def notices_for_report(event: MonthlyReportProduced) -> list[NoticeDue]:

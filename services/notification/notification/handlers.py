@@ -133,7 +133,8 @@ def record_answered(session: Session, event: ApplicationAnswered) -> int:
         .values(answered_at=event.answered_at)
     )
     facts = {"institution": event.institution, "outcome": event.outcome, "text": event.text}
-    dues = domain.applicant_notice(domain.ANSWER, _reach(session, event.application_id), facts=facts)
+    kind = domain.ANSWER_KINDS[event.appeal]
+    dues = domain.applicant_notice(kind, _reach(session, event.application_id), facts=facts)
     return _record(session, event.application_id, event.tracking_number, dues)
 
 
@@ -155,7 +156,8 @@ def record_extended(session: Session, event: DeadlineExtended) -> int:
 
 
 def record_assigned(session: Session, event: ApplicationAssigned) -> int:
-    """Keep the assignment (for the day's digest and the 30-day notice) and tell the new holder's officers."""
+    """Keep the assignment (for the day's digest and the 30-day notice) and tell the new holder's officers (and,
+    after an appeal, the applicant)."""
     session.execute(
         KEEP_ASSIGNMENT,
         {
@@ -167,7 +169,9 @@ def record_assigned(session: Session, event: ApplicationAssigned) -> int:
             "assigned_at": event.assigned_at,
         },
     )
-    return _record(session, event.application_id, event.tracking_number, domain.notices_for_assigned(event))
+    reach = _reach(session, event.application_id) if event.reason in domain.APPEAL_STEPS else None
+    dues = domain.notices_for_assigned(event, reach)
+    return _record(session, event.application_id, event.tracking_number, dues)
 
 
 # --- Scheduled --------------------------------------------------------------------------------------------------

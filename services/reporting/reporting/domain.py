@@ -177,6 +177,15 @@ class Answered:
     median_days: float | Decimal | None = None
 
 
+@dataclass(frozen=True)
+class Ratings:
+    """The applicants' ratings given in the month (SPEC section 12), as the database sums them."""
+
+    count: int = 0
+    mean: float | Decimal | None = None
+    solved: int = 0
+
+
 def monthly_report(
     period: str,
     institution: str | None,
@@ -184,6 +193,8 @@ def monthly_report(
     answered: Answered,
     open_at_month_end: int,
     overdue_at_month_end: int,
+    closed: int = 0,
+    ratings: Ratings = Ratings(),
 ) -> dict[str, Any]:
     """The month's report as plain JSON-ready data; `institution` None is the state."""
     received = monthly_received(period, institution, received_groups)
@@ -206,6 +217,13 @@ def monthly_report(
         "response_days": {"mean": days(answered.mean_days), "median": days(answered.median_days)},
         "open_at_month_end": open_at_month_end,
         "overdue_at_month_end": overdue_at_month_end,
+        # Answered applications whose appeal window ended in the month (SPEC section 12).
+        "closed": closed,
+        "ratings": {
+            "count": ratings.count,
+            "mean": _round(ratings.mean, 2),
+            "solved_share": share(ratings.solved, ratings.count),
+        },
     }
 
 

@@ -20,9 +20,11 @@ from cimer_common import geography, retention
 from cimer_common.events import (
     ApplicationAnswered,
     ApplicationAssigned,
+    ApplicationClosed,
     ApplicationReceived,
     DeadlineExtended,
     DeadlinePassed,
+    FeedbackGiven,
     MonthlyReportProduced,
 )
 from cimer_common.outbox import OutboxWriter
@@ -142,12 +144,28 @@ def _first_wins(session: Session, application_id: Any, stamp: str, values: dict[
 
 
 def record_answer(session: Session, event: ApplicationAnswered) -> None:
-    """The first answer counts (routing answers once); the holder is the answering institution."""
+    """The first answer counts: the month's figures are of the first answer, which an appeal's decision or the
+    answer it ordered does not undo; the holder is the answering institution."""
     _first_wins(
         session,
         event.application_id,
         "answered_at",
         {"answered_at": event.answered_at, "outcome": event.outcome, "answered_by": event.institution},
+    )
+
+
+def record_closing(session: Session, event: ApplicationClosed) -> None:
+    """Closed when the appeal window after its answer passed; the first closing counts."""
+    _first_wins(session, event.application_id, "closed_at", {"closed_at": event.closed_at})
+
+
+def record_feedback(session: Session, event: FeedbackGiven) -> None:
+    """The applicant's one rating (intake takes one only)."""
+    _first_wins(
+        session,
+        event.application_id,
+        "rated_at",
+        {"rated_at": event.given_at, "rating": event.rating, "solved": event.solved},
     )
 
 
@@ -216,6 +234,18 @@ def compute_report(session: Session, period: str, institution: str | None = None
         open_count += opened
         overdue_count += overdue
 
+    closed = session.scalar(
+        _in_scope(select(func.count()).where(Application.closed_at >= start, Application.closed_at < end), institution)
+    )
+    rated, mean_rating, solved = session.execute(
+        _in_scope(
+            select(func.count(), func.avg(Application.rating), func.count().filter(Application.solved)).where(
+                Application.rated_at >= start, Application.rated_at < end
+            ),
+            institution,
+        )
+    ).one()
+
     return domain.monthly_report(
         period,
         institution,
@@ -223,6 +253,8 @@ def compute_report(session: Session, period: str, institution: str | None = None
         domain.Answered(total, positive, negative, mean_days, median_days),
         open_count,
         overdue_count,
+        closed=closed or 0,
+        ratings=domain.Ratings(rated, mean_rating, solved),
     )
 
 

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Index, String, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, DateTime, Index, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -45,6 +45,12 @@ class Application(Base):
     answered_by: Mapped[str | None] = mapped_column(String(64))  # the institution that answered
     # From `deadline_extended`: `deadline` then holds the extended date, whatever order the events came in.
     extended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # From `application_closed`: the appeal window after the answer passed (SPEC section 12); the first counts.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # From `feedback_given`: the applicant's one rating of the answer, 1..5, and whether it solved the matter.
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    solved: Mapped[bool | None] = mapped_column(Boolean)
     # From `deadline_passed`: when routing saw the deadline pass unanswered (overdue when set).
     overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Whose monthly reports it counts in: every institution that held it and every coordinator the assignment
@@ -72,6 +78,19 @@ class Application(Base):
             "received_at",
             postgresql_where=text("answered_at IS NULL"),
             postgresql_include=["deadline", "scope"],
+        ),
+        # Closed and rated in a month: a few rows of the month each, read from the index alone.
+        Index(
+            "ix_applications_closed_at",
+            "closed_at",
+            postgresql_where=text("closed_at IS NOT NULL"),
+            postgresql_include=["scope"],
+        ),
+        Index(
+            "ix_applications_rated_at",
+            "rated_at",
+            postgresql_where=text("rated_at IS NOT NULL"),
+            postgresql_include=["rating", "solved", "scope"],
         ),
         # Whatever else asks for an institution's applications.
         Index("ix_applications_scope", "scope", postgresql_using="gin"),

@@ -4,12 +4,15 @@ that `domain.monthly_report` builds.
     {"period": "2026-03", "institution": "GOV-06" or None (the state),
      "received": {"total", "by_kind": {...}, "by_subject": {...}, "by_channel": {...}},
      "answered": {"total", "positive", "negative", "positive_share", "negative_share"},
-     "response_days": {"mean", "median"}, "open_at_month_end", "overdue_at_month_end"}
+     "response_days": {"mean", "median"}, "open_at_month_end", "overdue_at_month_end", "closed",
+     "ratings": {"count", "mean", "solved_share"}}
 
 The CSV has one row per figure (`section,key,value`; nested sections dotted, such as `received.by_subject`, and the
 report's own scalars under `report`), so `from_csv(to_csv(report)) == report`. The PDF is set in DejaVu Sans, whose
 glyphs cover Turkish (ReportLab's built-in Helvetica has no ğ, ş, ı): the system's TTF, or one named by
 `CIMER_REPORT_FONT`.
+
+A month's open data (`domain.open_data`) has a CSV of its own, one row per count shown (`open_data_to_csv`).
 """
 
 from __future__ import annotations
@@ -139,6 +142,10 @@ TEXT = {
         "month_end": "Ay sonu durumu",
         "open": "Açık (cevap bekleyen)",
         "overdue": "Süresi geçmiş",
+        "closed": "Kapanan başvurular (itiraz süresi dolan)",
+        "ratings": "Başvuru sahiplerinin değerlendirmeleri",
+        "rating_mean": "Ortalama puan (1-5)",
+        "solved_share": "Sorunu çözülenlerin oranı",
         "outcomes_chart": "Cevapların sonucu",
         "subjects_chart": "Konularına göre alınan başvurular",
         "response_chart": "Cevaplama süresi (gün)",
@@ -167,6 +174,10 @@ TEXT = {
         "month_end": "At month end",
         "open": "Open (awaiting an answer)",
         "overdue": "Overdue",
+        "closed": "Applications closed (appeal time over)",
+        "ratings": "Applicants' ratings",
+        "rating_mean": "Mean rating (1-5)",
+        "solved_share": "Share solved",
         "outcomes_chart": "Outcome of the answers",
         "subjects_chart": "Applications received by subject",
         "response_chart": "Response time (days)",
@@ -475,6 +486,7 @@ def to_pdf(report: Mapping[str, Any], language: str = "tr", institution_name: st
     received = _received(report)
     answered: Mapping[str, Any] = report.get("answered") or {}
     response: Mapping[str, Any] = report.get("response_days") or {}
+    ratings: Mapping[str, Any] = report.get("ratings") or {}
     heading = title(report, institution_name, language)
 
     style_title = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=15, leading=19, alignment=TA_CENTER)
@@ -502,6 +514,10 @@ def to_pdf(report: Mapping[str, Any], language: str = "tr", institution_name: st
         [f"{words['response']} — {words['median']}", number(response.get("median"), language, 1)],
         [f"{words['month_end']} — {words['open']}", number(report.get("open_at_month_end"), language)],
         [f"{words['month_end']} — {words['overdue']}", number(report.get("overdue_at_month_end"), language)],
+        [words["closed"], number(report.get("closed"), language)],
+        [f"{words['ratings']} — {words['count']}", number(ratings.get("count"), language)],
+        [f"{words['ratings']} — {words['rating_mean']}", number(ratings.get("mean"), language, 2)],
+        [f"{words['ratings']} — {words['solved_share']}", percent(ratings.get("solved_share"), language)],
     ]
     outcomes = [
         [words["answered"], words["count"], words["share"]],

@@ -22,9 +22,11 @@ from cimer_common.errors import EXPECTED, Forbidden, InvalidRequest, NotFound
 from cimer_common.events import (
     ApplicationAnswered,
     ApplicationAssigned,
+    ApplicationClosed,
     ApplicationReceived,
     DeadlineExtended,
     DeadlinePassed,
+    FeedbackGiven,
 )
 from cimer_common.logs import get_logger
 from cimer_common.metrics import Metrics
@@ -141,6 +143,14 @@ class ReportingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Appl
     @on_events("routing", "deadline_extended")
     def handle_deadline_extended(self, events: Batch[DeadlineExtended]) -> None:
         self._each(events, handlers.record_extension)
+
+    @on_events("routing", "application_closed")
+    def handle_application_closed(self, events: Batch[ApplicationClosed]) -> None:
+        self._each(events, handlers.record_closing)
+
+    @on_events("intake", "feedback_given")
+    def handle_feedback_given(self, events: Batch[FeedbackGiven]) -> None:
+        self._each(events, handlers.record_feedback)
 
     @on_events("routing", "deadline_passed")
     def handle_deadline_passed(self, events: Batch[DeadlinePassed]) -> None:

@@ -331,3 +331,16 @@ def test_open_data_is_for_finished_months_only():
             domain.check_open_data_period(period, today)
         assert (caught.value.code, caught.value.field) == (code, "period")
 
+
+def test_a_report_counts_the_closed_and_the_applicants_ratings():
+    report = domain.monthly_report(
+        "2026-03", "GOV-06", [], domain.Answered(), 0, 0, closed=7, ratings=domain.Ratings(3, Decimal("3.6667"), 2)
+    )
+    assert report["closed"] == 7
+    assert report["ratings"] == {"count": 3, "mean": 3.67, "solved_share": 0.667}
+
+
+def test_a_month_without_ratings_has_no_mean_or_share():
+    report = domain.monthly_report("2026-03", None, [], domain.Answered(), 0, 0)
+    assert report["closed"] == 0
+    assert report["ratings"] == {"count": 0, "mean": None, "solved_share": None}

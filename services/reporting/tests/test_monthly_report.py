@@ -31,7 +31,14 @@ from sqlalchemy.orm import Session
 from cimer_common import calendar, geography, testing
 from cimer_common.envelope import Envelope
 from cimer_common.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
-from cimer_common.events import ApplicationAnswered, DeadlineExtended, DeadlinePassed, Payload
+from cimer_common.events import (
+    ApplicationAnswered,
+    ApplicationClosed,
+    DeadlineExtended,
+    DeadlinePassed,
+    FeedbackGiven,
+    Payload,
+)
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
 from cimer_common.testing import assigned_event, next_event, no_event, publish, received_event, token_for
@@ -54,6 +61,8 @@ HANDLERS = {
     "application_answered": "handle_application_answered",
     "deadline_extended": "handle_deadline_extended",
     "deadline_passed": "handle_deadline_passed",
+    "application_closed": "handle_application_closed",
+    "feedback_given": "handle_feedback_given",
 }
 TRACKING_NUMBER = "260000012345"
 
@@ -103,6 +112,29 @@ def answered(application_id, institution, outcome, answered_at):
             answered_at=answered_at,
         ),
     )
+
+
+def closed(application_id, institution, answered_at, closed_at):
+    payload = ApplicationClosed(
+        application_id=application_id,
+        tracking_number=TRACKING_NUMBER,
+        institution=institution,
+        answered_at=answered_at,
+        closed_at=closed_at,
+    )
+    return routing_event("application_closed", payload)
+
+
+def rated(application_id, institution, rating, solved, given_at):
+    payload = FeedbackGiven(
+        application_id=application_id,
+        tracking_number=TRACKING_NUMBER,
+        institution=institution,
+        rating=rating,
+        solved=solved,
+        given_at=given_at,
+    )
+    return testing.event("intake", "feedback_given", payload)
 
 
 def march():
@@ -158,6 +190,15 @@ def march():
             ),
         ),
         answered(h, "GOV-34", "negative", at(3, 31, 21)),
+        # After the answer (SPEC section 12): A and F closed in March (A's closing delivered twice, under two ids:
+        # the first counts), A and B rated in March, H in April; H's rating arrives before anything else of it
+        # would, were it new (here, after).
+        closed(a, "DG-06-CANKAYA", at(3, 7, 15), at(3, 23, 1)),
+        closed(a, "DG-06-CANKAYA", at(3, 7, 15), at(3, 24, 1)),
+        closed(f, "GOV-34", at(3, 3), at(3, 19, 1)),
+        rated(a, "DG-06-CANKAYA", 5, True, at(3, 8)),
+        rated(b, "PD-06-SAGLIK", 2, False, at(3, 16)),
+        rated(h, "GOV-34", 4, True, at(4, 2)),
     ]
 
 
@@ -218,6 +259,8 @@ def test_the_state_report(reporting):
         "response_days": {"mean": 7.1, "median": 6.0},  # 5.25, 10, 6
         "open_at_month_end": 4,  # C and H (answered in April), D and E
         "overdue_at_month_end": 2,  # C (due 31 March) and E; not D, not H (extended)
+        "closed": 2,  # A and F
+        "ratings": {"count": 2, "mean": 3.5, "solved_share": 0.5},  # A and B; H's is April's
     }
 
 
@@ -235,6 +278,8 @@ def test_a_governorship_report_covers_its_subtree_and_what_passed_through_it(rep
         "response_days": {"mean": 7.6, "median": 7.6},  # 5.25 and 10: 7.625
         "open_at_month_end": 2,  # C, E
         "overdue_at_month_end": 2,
+        "closed": 1,  # A; F was GOV-34's
+        "ratings": {"count": 2, "mean": 3.5, "solved_share": 0.5},  # A and B
     }
     gov34 = report(reporting, "2026-03", "GOV-34")
     assert gov34["received"]["total"] == 2  # C (forwarded in) and H
@@ -263,6 +308,8 @@ def test_a_ministry_report_covers_its_provincial_directorates(reporting):
         "response_days": {"mean": 10.0, "median": 10.0},
         "open_at_month_end": 1,  # D
         "overdue_at_month_end": 0,
+        "closed": 0,
+        "ratings": {"count": 1, "mean": 2.0, "solved_share": 0.0},  # B
     }
 
 
@@ -271,6 +318,8 @@ def test_april_takes_what_march_left(reporting):
     assert april["received"]["total"] == 1  # G
     assert april["answered"]["total"] == 2  # C and H
     assert april["open_at_month_end"] == 3  # D, E, G
+    assert april["ratings"] == {"count": 1, "mean": 4.0, "solved_share": 1.0}  # H
+    assert april["closed"] == 0
 
 
 def test_scope_and_coordinators_are_kept_whatever_the_order(reporting, engine):

@@ -626,7 +626,9 @@ def sender_after(moves: list[tuple[str, str]]) -> str | None:
     whoever sent the application to the current holder, and a second return goes one step further back."""
     holders: list[str] = []
     for reason, to_institution in moves:
-        if reason == RETURNED and holders:
+        if reason in (APPEALED, ORDERED):
+            holders = [to_institution]
+        elif reason == RETURNED and holders:
             holders.pop()
         else:
             holders.append(to_institution)

@@ -11,12 +11,14 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from cimer_common import access, calendar, geography, retention
+from cimer_common import access, appeals, calendar, geography, retention
 from cimer_common.access import Action
 from cimer_common.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from cimer_common.events import (
     ApplicationAnswered,
+    ApplicationAppealed,
     ApplicationAssigned,
+    ApplicationClosed,
     ApplicationReceived,
     DeadlineApproaching,
     DeadlineExtended,
@@ -386,12 +388,19 @@ def _reachable(
 
 
 def _workable(session: Session, officer: Principal, tracking_number: object) -> tuple[Assignment, DatabaseDirectory]:
-    """The assignment, locked, when the officer's institution holds it and it is not answered yet."""
+    """The assignment, locked, when the officer's institution holds it and it is not answered yet. Before the
+    board on appeal, only the board's decision is left (`decide_appeal`)."""
     assignment, scope, directory = _reachable(session, officer, tracking_number, for_update=True)
     access.require(officer, Action.WORK_APPLICATION, scope)
-    if assignment.status == "answered":
-        raise Conflict("already_answered")
+    if assignment.status != "assigned":
+        raise Conflict("already_closed" if assignment.status == "closed" else "already_answered")
+    if _before_the_board(assignment):
+        raise Conflict("appeal_decision_required")
     return assignment, directory
+
+
+def _before_the_board(assignment: Assignment) -> bool:
+    return assignment.appealed_at is not None and assignment.institution == appeals.INFORMATION_REVIEW_BOARD
 
 
 def _audit(
@@ -442,6 +451,7 @@ def forward(
             to_institution=to_institution,
             reason=reason,
             at=at,
+            note=note,
         )
     )
     outbox.add(
@@ -495,6 +505,8 @@ def answer(
             outcome=outcome,
             text=text,
             answered_at=at,
+            # After the board's order, this answer is the one the order asked for.
+            appeal="ordered" if assignment.appealed_at is not None else None,
         ),
     )
     _audit(outbox, session, officer, "answer", assignment.tracking_number, client_address, at)
@@ -589,8 +601,14 @@ def forward_targets(
     assignment, scope, directory = _reachable(session, officer, tracking_number, for_update=False)
     access.require(officer, Action.WORK_APPLICATION, scope)
     limit = max(1, min(limit if isinstance(limit, int) else 20, FORWARD_TARGETS_MAX))
-    if assignment.status == "answered":
-        return {"return_to": None, "targets": [], "may_answer": False, "may_extend": False}
+    if assignment.status != "assigned" or _before_the_board(assignment):
+        return {
+            "return_to": None,
+            "targets": [],
+            "may_answer": False,
+            "may_extend": False,
+            "may_decide_appeal": assignment.status == "assigned",
+        }
     holder = assignment.institution
     sender = domain.Custody(tuple((h.reason, h.to_institution) for h in _moves(session, assignment))).sender
     application = _facts(assignment)
@@ -618,6 +636,7 @@ def forward_targets(
         "may_extend": domain.may_extend(
             assignment.kind, assignment.extended, assignment.deadline, today or calendar.today()
         ),
+        "may_decide_appeal": False,
     }
 
 
@@ -625,7 +644,7 @@ def history(session: Session, officer: Principal, tracking_number: str) -> list[
     """The moves of an application between institutions, first destination first."""
     assignment, _, _ = _reachable(session, officer, tracking_number, for_update=False)
     return [
-        {"from": h.from_institution, "to": h.to_institution, "reason": h.reason, "at": h.at.isoformat()}
+        {"from": h.from_institution, "to": h.to_institution, "reason": h.reason, "at": h.at.isoformat(), "note": h.note}
         for h in _moves(session, assignment)
     ]
 
@@ -694,6 +713,162 @@ def watch_deadlines(session: Session, outbox: OutboxWriter, today: date, limit: 
             assignment.approaching_notified_at = now
     session.flush()
     return len(due)
+
+
+# --- After the answer (SPEC section 12) -------------------------------------------------------------------------
+
+
+def _move_to(
+    session: Session,
+    outbox: OutboxWriter,
+    assignment: Assignment,
+    to_institution: str,
+    reason: str,
+    deadline: date,
+    at: datetime,
+    note: str | None = None,
+) -> None:
+    """The application reopens at `to_institution` with a deadline of its own: an appeal, or the board's order."""
+    holder = assignment.institution
+    directory = DatabaseDirectory(session)
+    assignment.status = "assigned"
+    assignment.institution = to_institution
+    assignment.previous_institution = holder
+    assignment.assigned_at = at
+    assignment.deadline = deadline
+    assignment.closed_at = None
+    assignment.approaching_notified_at = None  # the new deadline is watched as the first was
+    assignment.passed_notified_at = None
+    session.add(
+        AssignmentHistory(
+            application_id=assignment.application_id,
+            from_institution=holder,
+            to_institution=to_institution,
+            reason=reason,
+            at=at,
+            note=note,
+        )
+    )
+    outbox.add(
+        session,
+        "application_assigned",
+        ApplicationAssigned(
+            application_id=assignment.application_id,
+            tracking_number=assignment.tracking_number,
+            institution=to_institution,
+            previous_institution=holder,
+            reason=reason,
+            assigned_at=at,
+            coordinators=domain.coordinators_of(to_institution, directory),
+            note=note,
+            institution_system=directory.has_system(to_institution),
+            deadline=deadline,
+        ),
+    )
+
+
+def reopen_on_appeal(session: Session, outbox: OutboxWriter, event: ApplicationAppealed) -> str | None:
+    """Intake took the applicant's appeal of a refused information request (it checked the window and the answer
+    the applicant read): the application moves to the information review board, with the board's own deadline,
+    even if the closing watch closed it in the meantime (the appeal was made in time). Once only: a second
+    delivery changes nothing. Returns the board's code when it moved."""
+    assignment = session.scalars(
+        select(Assignment).where(Assignment.application_id == event.application_id).with_for_update()
+    ).first()
+    if assignment is None:
+        # Intake only takes an appeal of what routing answered: a broken invariant, not a race. Fail loudly and
+        # let the message be retried rather than forget the appeal.
+        raise LookupError(f"appeal of unknown application {event.application_id}")
+    if assignment.appealed_at is not None:
+        return None
+    if assignment.status == "assigned" or assignment.answered_at is None:
+        raise LookupError(f"appeal of application {event.application_id}, which routing has not seen answered")
+    board = appeals.INFORMATION_REVIEW_BOARD
+    assignment.appealed_at = event.appealed_at
+    assignment.appealed_from = assignment.institution
+    _move_to(
+        session, outbox, assignment, board, domain.APPEALED, calendar.board_deadline(event.appealed_at),
+        event.appealed_at,
+    )  # fmt: skip
+    return board
+
+
+def decide_appeal(
+    session: Session,
+    outbox: OutboxWriter,
+    officer: Principal,
+    tracking_number: str,
+    decision: str,
+    text: str,
+    client_address: str | None = None,
+) -> dict[str, Any]:
+    """The board's officer decides the appeal it holds: `upheld`, and the refusal stands (the board's text is the
+    answer the applicant is sent, and the application closes when its window is over, as after any answer); or
+    `answer_ordered`, and the application goes back to the institution that refused, to answer within an
+    information request's time again."""
+    assignment, scope, _ = _reachable(session, officer, tracking_number, for_update=True)
+    access.require(officer, Action.WORK_APPLICATION, scope)
+    if assignment.status != "assigned" or not _before_the_board(assignment):
+        raise Conflict("not_under_appeal")
+    decision, text = appeals.check_decision(decision, text)
+    at = datetime.now(UTC)
+    if decision == appeals.UPHELD:
+        assignment.status = "answered"
+        assignment.outcome = "negative"
+        assignment.answered_at = at
+        outbox.add(
+            session,
+            "application_answered",
+            ApplicationAnswered(
+                application_id=assignment.application_id,
+                tracking_number=assignment.tracking_number,
+                institution=assignment.institution,
+                outcome="negative",
+                text=text,
+                answered_at=at,
+                appeal="upheld",
+            ),
+        )
+        result: dict[str, Any] = {"status": "answered", "institution": assignment.institution}
+    else:
+        ordered = assignment.appealed_from
+        assert ordered is not None  # set with appealed_at
+        _move_to(
+            session, outbox, assignment, ordered, domain.ORDERED, calendar.ordered_answer_deadline(at), at, note=text
+        )
+        result = {"status": "assigned", "institution": ordered, "deadline": assignment.deadline.isoformat()}
+    _audit(outbox, session, officer, f"appeal_{decision}", assignment.tracking_number, client_address, at)
+    return {"tracking_number": assignment.tracking_number, "decision": decision} | result
+
+
+def close_answered(session: Session, outbox: OutboxWriter, today: date, limit: int = SCAN_BATCH) -> int:
+    """Close the answered applications whose appeal window is over (SPEC section 12), once each, oldest answer
+    first; rows are taken `FOR UPDATE SKIP LOCKED`, as the deadline watch takes them. Returns how many it took."""
+    answered = session.scalars(
+        select(Assignment)
+        .where(Assignment.status == "answered", Assignment.answered_at < calendar.closing_cutoff(today))
+        .order_by(Assignment.answered_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    now = datetime.now(UTC)
+    for assignment in answered:
+        assert assignment.answered_at is not None  # answered
+        assignment.status = "closed"
+        assignment.closed_at = now
+        outbox.add(
+            session,
+            "application_closed",
+            ApplicationClosed(
+                application_id=assignment.application_id,
+                tracking_number=assignment.tracking_number,
+                institution=assignment.institution,
+                answered_at=assignment.answered_at,
+                closed_at=now,
+            ),
+        )
+    session.flush()
+    return len(answered)
 
 
 # --- Institutions' own systems on the bus (SPEC section 10) ------------------------------------------------------

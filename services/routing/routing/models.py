@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     false,
     func,
     literal,
@@ -118,16 +119,26 @@ class Assignment(Base):
     district: Mapped[str | None] = mapped_column(String(100))
     # The institution a return goes back to: whoever sent the application to its holder (`domain.sender_after`).
     previous_institution: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="assigned", server_default="assigned")  # or answered
+    # `assigned`, `answered`, or `closed` once the appeal window after the answer is over (SPEC section 12); an
+    # appeal turns an answered application `assigned` again, at the information review board.
+    status: Mapped[str] = mapped_column(String(16), default="assigned", server_default="assigned")
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(16))
     extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The deadline watch sends each notice once; an extension clears `approaching_notified_at` for the new deadline.
     approaching_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     passed_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The appeal (one at most): when it reached the board, and the institution whose refusal was appealed, which
+    # the board may order to answer.
+    appealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appealed_from: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    # The deadline watch reads the unanswered applications by deadline.
-    __table_args__ = (Index("ix_assignments_open_deadline", "deadline", postgresql_where=text("status = 'assigned'")),)
+    # The deadline watch reads the unanswered applications by deadline, the closing watch the answered by answer.
+    __table_args__ = (
+        Index("ix_assignments_open_deadline", "deadline", postgresql_where=text("status = 'assigned'")),
+        Index("ix_assignments_answered", "answered_at", postgresql_where=text("status = 'answered'")),
+    )
 
 
 class AssignmentHistory(Base):
@@ -141,6 +152,9 @@ class AssignmentHistory(Base):
     to_institution: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the officer wrote with the move: the reason a governorship sends a matter up to the Presidency (which
+    # it must give), the board's order; kept with the move, not only in the event that announced it.
+    note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_assignment_history_application", "application_id", "id"),)
 

@@ -17,7 +17,7 @@ from cimer_common.commands import on_institution_command
 from cimer_common.db import Database, HealthCheck
 from cimer_common.dead_letters import ReplaysDeadLetters
 from cimer_common.errors import EXPECTED
-from cimer_common.events import ApplicationReceived
+from cimer_common.events import ApplicationAppealed, ApplicationReceived
 from cimer_common.logs import get_logger
 from cimer_common.metrics import Metrics
 from cimer_common.outbox import Batch, Outbox, apply_batch_once, on_events
@@ -64,6 +64,24 @@ class RoutingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applie
                 reason="initial",
                 correlation_id=event.correlation_id,
             )
+
+    @on_events("intake", "application_appealed")
+    def handle_application_appealed(self, events: Batch[ApplicationAppealed]) -> None:
+        moved = apply_batch_once(
+            self.db,
+            ProcessedEvent,
+            events,
+            lambda session, _, payload: handlers.reopen_on_appeal(session, self.outbox, payload),
+        )
+        for event, payload, board in moved:  # once committed
+            if board is not None:
+                log.info(
+                    "application assigned",
+                    tracking_number=payload.tracking_number,
+                    institution=board,
+                    reason="appealed",
+                    correlation_id=event.correlation_id,
+                )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_institutions(
@@ -194,6 +212,25 @@ class RoutingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applie
         return extended
 
     @rpc(expected_exceptions=EXPECTED)
+    def decide_appeal(
+        self, token: str | None, tracking_number: str, decision: str, text: str, client_address: str | None = None
+    ) -> dict[str, Any]:
+        """The information review board's decision on an appeal it holds (SPEC section 12)."""
+        principal = self.authenticate(token)
+        with self.db.transaction() as session:
+            decided = handlers.decide_appeal(
+                session, self.outbox, principal, tracking_number, decision, text, client_address
+            )
+        log.info(
+            "appeal decided",
+            tracking_number=decided["tracking_number"],
+            decision=decided["decision"],
+            institution=decided["institution"],
+            by=principal.username,
+        )
+        return decided
+
+    @rpc(expected_exceptions=EXPECTED)
     def forward_targets(
         self, token: str | None, tracking_number: str, q: str | None = None, limit: int = 20
     ) -> dict[str, Any]:
@@ -234,14 +271,16 @@ class RoutingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applie
 
     @timer(interval=DEADLINE_SCAN_SECONDS)
     def watch_deadlines(self) -> None:
-        """Deadlines coming near or passed (SPEC section 5), one batch per transaction until none is left."""
+        """Deadlines coming near or passed (SPEC section 5), and the answered applications to close (SPEC section
+        12), one batch per transaction until none is left."""
         today = calendar.today()
-        total = 0
-        while True:
-            with self.db.transaction() as session:
-                taken = handlers.watch_deadlines(session, self.outbox, today)
-            total += taken
-            if taken < handlers.SCAN_BATCH:
-                break
-        if total:
-            log.info("deadlines watched", notices=total, today=today.isoformat())
+        for watch, what in ((handlers.watch_deadlines, "notices"), (handlers.close_answered, "closed")):
+            total = 0
+            while True:
+                with self.db.transaction() as session:
+                    taken = watch(session, self.outbox, today)
+                total += taken
+                if taken < handlers.SCAN_BATCH:
+                    break
+            if total:
+                log.info("deadlines watched", **{what: total}, today=today.isoformat())

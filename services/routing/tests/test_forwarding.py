@@ -270,6 +270,13 @@ def test_up_to_the_presidency_with_the_seeded_directory():
             "PRESIDENCY",
         ),
         ([("initial", "PRESIDENCY"), ("forwarded", "GOV-06"), ("returned", "PRESIDENCY")], None),
+        # An appeal and the board's order start custody anew: nothing before them can be returned to.
+        ([("initial", "PRESIDENCY"), ("forwarded", "MIN-SAGLIK"), ("appealed", "BEDK")], None),
+        ([("initial", "PD-06-SAGLIK"), ("appealed", "BEDK"), ("ordered", "PD-06-SAGLIK")], None),
+        (
+            [("initial", "PRESIDENCY"), ("appealed", "BEDK"), ("ordered", "PRESIDENCY"), ("forwarded", "MIN-SAGLIK")],
+            "PRESIDENCY",
+        ),
     ],
 )
 def test_the_sender_is_whoever_sent_it_to_the_holder(moves, sender):

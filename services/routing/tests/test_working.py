@@ -492,7 +492,13 @@ def test_may_extend_follows_the_rule_of_extend(routing, amqp_uri, on):
     rpc(routing, "extend", officer("GOV-06"), NUMBER, "Başka kurumlardan bilgi istendi.")
     assert options(routing, "GOV-06")["may_extend"] is False  # once only
     rpc(routing, "answer", officer("GOV-06"), NUMBER, "positive", "Bilgi ekte gönderilmiştir.")
-    assert options(routing, "GOV-06") == {"return_to": None, "targets": [], "may_answer": False, "may_extend": False}
+    assert options(routing, "GOV-06") == {
+        "return_to": None,
+        "targets": [],
+        "may_answer": False,
+        "may_extend": False,
+        "may_decide_appeal": False,
+    }
 
 
 def test_forward_targets_are_refused_as_forward_is(routing, amqp_uri, on):

@@ -10,7 +10,18 @@ from cimer_common.errors import Unauthorized
 from cimer_common.events import Kind
 from cimer_common.schemas import ApplicationAccepted, ApplicationCreate, ApplicationStatus
 from gateway.api.deps import ClientAddress, CurrentOfficer, OptionalOfficer, Rpc
-from gateway.schemas import AnswerRequest, ExtendRequest, ForwardRequest, ForwardTargets, InboxPage, Offset, Overview
+from gateway.schemas import (
+    AnswerRequest,
+    AppealDecisionRequest,
+    AppealRequest,
+    ExtendRequest,
+    FeedbackRequest,
+    ForwardRequest,
+    ForwardTargets,
+    InboxPage,
+    Offset,
+    Overview,
+)
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
@@ -174,6 +185,75 @@ async def application_status(
         "intake", "get_status", tracking_number=tracking_number, access_code=access_code, client_address=address
     )
     return ApplicationStatus.model_validate(found)
+
+
+@router.post(
+    "/{tracking_number}/appeal",
+    response_model=ApplicationStatus,
+    summary="The applicant appeals a negative answer to an information request to the information review board "
+    "(BEDK), within 15 days of the answer; answers with the public status",
+    operation_id="appeal_application",
+)
+async def appeal(
+    tracking_number: TrackingNumber, body: AppealRequest, rpc: Rpc, address: ClientAddress
+) -> ApplicationStatus:
+    found = await rpc.call(
+        "intake",
+        "appeal",
+        tracking_number=tracking_number,
+        access_code=body.access_code,
+        reason=body.reason,
+        client_address=address,
+    )
+    return ApplicationStatus.model_validate(found)
+
+
+@router.post(
+    "/{tracking_number}/feedback",
+    response_model=ApplicationStatus,
+    summary="The applicant rates the answer once: 1-5, solved or not, and a comment; answers with the public status",
+    operation_id="rate_answer",
+)
+async def feedback(
+    tracking_number: TrackingNumber, body: FeedbackRequest, rpc: Rpc, address: ClientAddress
+) -> ApplicationStatus:
+    found = await rpc.call(
+        "intake",
+        "give_feedback",
+        tracking_number=tracking_number,
+        access_code=body.access_code,
+        rating=body.rating,
+        solved=body.solved,
+        comment=body.comment,
+        client_address=address,
+    )
+    return ApplicationStatus.model_validate(found)
+
+
+@router.post(
+    "/{tracking_number}/appeal-decision",
+    summary="The information review board decides an appeal it holds: the refusal upheld, or the institution "
+    "ordered to answer",
+    operation_id="decide_appeal",
+)
+async def decide_appeal(
+    tracking_number: TrackingNumber,
+    body: AppealDecisionRequest,
+    officer: CurrentOfficer,
+    rpc: Rpc,
+    address: ClientAddress,
+) -> dict[str, Any]:
+    access.require_role_for(officer.principal, Action.WORK_APPLICATION)
+    decided: dict[str, Any] = await rpc.call(
+        "routing",
+        "decide_appeal",
+        token=officer.token,
+        tracking_number=tracking_number,
+        decision=body.decision,
+        text=body.text,
+        client_address=address,
+    )
+    return decided
 
 
 inbox_router = APIRouter(prefix="/api/v1/inbox", tags=["officers"])
