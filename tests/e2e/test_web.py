@@ -344,6 +344,62 @@ def test_filed_forwarded_answered_and_read_in_a_browser(browser, api, lang):
         opened.context.close()
 
 
+def test_a_refusal_appealed_decided_and_rated_in_a_browser(browser, api, login):
+    """SPEC section 12 on the pages: the citizen reads the refusal with the time left to appeal, appeals; the board
+    decides in the console, where the only action left is its decision; the citizen reads it and rates it."""
+    citizen = browser.new_context(viewport=DESKTOP).new_page()
+    receipt = file_application(citizen, "tr", "information_request", title="İhale belgeleri", district="Çankaya")
+    wait_until_at(api, receipt, "GOV-06")
+    refused = api.post(
+        f"/api/v1/applications/{receipt['tracking_number']}/answer",
+        json={"outcome": "negative", "text": "İstenen belgeler ticari sır niteliğindedir."},
+        headers=login("gov-06"),
+    )
+    assert refused.status_code == 200, refused.text
+
+    def look_up() -> bool:
+        citizen.goto(f"{WEB}/takip")
+        citizen.get_by_label("Başvuru numarası", exact=True).fill(receipt["tracking_number"])
+        citizen.get_by_label("Erişim kodu", exact=True).fill(receipt["access_code"])
+        citizen.get_by_role("button", name="Sorgula").click()
+        return citizen.locator("[data-answer]").count() > 0
+
+    wait_for(look_up)
+    citizen.get_by_label("İtiraz gerekçesi", exact=True).fill("İhale sonuçlandı; belgeler artık kamuya açıktır.")
+    citizen.get_by_role("button", name="İtiraz et", exact=True).click()
+    expect(citizen.get_by_role("status")).to_contain_text("İtirazınız alındı")
+    look(citizen, "appealed-tr")
+    wait_until_at(api, receipt, "BEDK")
+
+    board = browser.new_context(viewport=DESKTOP).new_page()
+    log_in(board, "bedk")
+    open_from_inbox(board, receipt["tracking_number"])
+    expect(board.locator("[data-appeal]")).to_contain_text("kamuya açıktır")
+    expect(board.get_by_role("button", name="Cevapla", exact=True)).to_have_count(0)
+    expect(board.get_by_role("button", name="Yönlendir", exact=True)).to_have_count(0)
+    board.get_by_label("Ret yerinde bulundu", exact=True).check()
+    board.get_by_label("Karar metni", exact=True).fill("Belgeler ihaleye katılanların ticari sırlarını içermektedir.")
+    board.get_by_role("button", name="Kararı kaydet", exact=True).click()
+    expect(board.get_by_role("status")).to_contain_text("Karar kaydedildi")
+    look(board, "appeal-decided-tr")
+
+    def decided() -> bool:
+        look_up()
+        return "Ret yerinde bulundu" in citizen.locator("[data-decision]").inner_text()
+
+    wait_for(decided)
+    expect(citizen.locator("[data-answer]")).to_contain_text("ticari sırlarını")
+    expect(citizen.get_by_role("button", name="İtiraz et", exact=True)).to_have_count(0)  # one appeal
+    citizen.get_by_label("Puan (1-5)", exact=True).select_option("2")
+    citizen.get_by_label("Yorum", exact=True).fill("Karar hızlı geldi.")
+    citizen.get_by_role("button", name="Değerlendirmeyi gönder", exact=True).click()
+    expect(citizen.get_by_role("status")).to_contain_text("teşekkür")
+    expect(citizen.locator("[data-rating]")).to_have_text("2")
+    expect(citizen.get_by_role("button", name="Değerlendirmeyi gönder", exact=True)).to_have_count(0)  # once
+    for opened in (citizen, board):
+        opened.context.close()
+
+
 # --- The rest of the console ------------------------------------------------------------------------------------
 
 

@@ -187,6 +187,10 @@ async def act(request: Request, tracking_number: str, action: str) -> HTMLRespon
             body = {"outcome": str(form.get("outcome", "")), "text": str(form.get("text", ""))}
             await session.api.post(f"{path}/answer", body)
             done = words("done_answered")
+        elif action == "appeal-decision":
+            body = {"decision": str(form.get("decision", "")), "text": str(form.get("text", ""))}
+            await session.api.post(f"{path}/appeal-decision", body)
+            done = words("done_decided")
         elif action == "extend":
             await session.api.post(f"{path}/extend", {"reason": str(form.get("reason", ""))})
             done = words("done_extended")

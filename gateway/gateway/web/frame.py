@@ -194,6 +194,8 @@ def render(
             "session": session,
             "path": request.url.path,
             "errors": errors,
+            "values": {},
+            "done": None,
             **context,
         },
         status_code=status_code,

@@ -69,7 +69,50 @@ async def track(request: Request) -> HTMLResponse:
             {"values": values, "refusal": refusal},
             refusal.status,
         )
-    return render(request, "status.html", {"status": found})
+    return render(request, "status.html", {"status": found, "access_code": code})
+
+
+async def _after_the_answer(request: Request, path: str, body_of: Any, done: str) -> HTMLResponse:
+    """An appeal or a rating from the status page (SPEC section 12): the pair comes back in the form, never in a
+    URL; the page shows the status again, with the outcome or what was refused."""
+    form = await checked_form(request)
+    number = _path_safe(str(form.get("tracking_number", "")).strip())
+    code = str(form.get("access_code", "")).strip()
+    api = page_api(request)
+    try:
+        found = await api.post(f"/api/v1/applications/{number}/{path}", {"access_code": code, **body_of(form)})
+    except Refusal as refusal:
+        if refusal.status in (404, 429):  # the pair itself was refused: back to the look-up
+            return render(
+                request, "track.html", {"values": {"tracking_number": number}, "refusal": refusal}, refusal.status
+            )
+        found = await api.get(f"/api/v1/applications/{number}/status", access_code=code)
+        context = {"status": found, "access_code": code, "refusal": refusal, "values": forms.form_values(form)}
+        return render(request, "status.html", context, refusal.status)
+    return render(
+        request, "status.html", {"status": found, "access_code": code, "done": Words(language(request))(done)}
+    )
+
+
+@router.post("/takip/itiraz", response_class=HTMLResponse)
+async def appeal(request: Request) -> HTMLResponse:
+    return await _after_the_answer(
+        request, "appeal", lambda form: {"reason": str(form.get("reason", ""))}, "done_appealed"
+    )
+
+
+def _rating(form: Any) -> dict[str, Any]:
+    rating = str(form.get("rating", "")).strip()
+    return {
+        "rating": int(rating) if rating.isdigit() else rating,  # anything else: the API's clear refusal
+        "solved": form.get("solved") == "on",
+        "comment": str(form.get("comment", "")).strip() or None,
+    }
+
+
+@router.post("/takip/degerlendirme", response_class=HTMLResponse)
+async def rate(request: Request) -> HTMLResponse:
+    return await _after_the_answer(request, "feedback", _rating, "done_rated")
 
 
 @router.get("/iller/{province}/ilceler", response_class=JSONResponse)

@@ -117,6 +117,31 @@ TEXTS: dict[str, tuple[str, str]] = {
     "outcome": ("Sonuç", "Outcome"),
     "extension": ("Süre uzatımı", "Extension"),
     "no_answer_yet": ("Henüz cevaplanmadı.", "Not answered yet."),
+    # After the answer (SPEC section 12)
+    "closed_at": ("Kapandığı tarih", "Closed on"),
+    "appeal": ("İtiraz", "Appeal"),
+    "appeal_legend": ("Bilgi Edinme Değerlendirme Kuruluna itiraz", "Appeal to the information review board"),
+    "appeal_until": (
+        "Olumsuz cevaba en geç {date} tarihine kadar itiraz edebilirsiniz.",
+        "You may appeal the negative answer until {date}.",
+    ),
+    "appeal_reason": ("İtiraz gerekçesi", "Reason for the appeal"),
+    "send_appeal": ("İtiraz et", "Appeal"),
+    "appealed_at": ("İtiraz tarihi", "Appealed on"),
+    "decision": ("Kurul kararı", "The board's decision"),
+    "no_decision_yet": ("Kurul henüz karar vermedi.", "The board has not decided yet."),
+    "done_appealed": (
+        "İtirazınız alındı; Bilgi Edinme Değerlendirme Kuruluna iletilecek.",
+        "Your appeal was received; it goes to the information review board.",
+    ),
+    "feedback": ("Değerlendirmeniz", "Your rating"),
+    "feedback_legend": ("Cevabı değerlendirin", "Rate the answer"),
+    "rating": ("Puan (1-5)", "Rating (1-5)"),
+    "solved": ("Sorunum çözüldü", "My problem was solved"),
+    "not_solved": ("Sorunum çözülmedi", "My problem was not solved"),
+    "comment": ("Yorum", "Comment"),
+    "send_feedback": ("Değerlendirmeyi gönder", "Send the rating"),
+    "done_rated": ("Değerlendirmeniz için teşekkür ederiz.", "Thank you for your rating."),
     # What an application's texts read once its retention period is over (KVKK)
     "erased": ("Saklama süresi dolduğu için silindi.", "Erased: the retention period is over."),
     # Console
@@ -165,6 +190,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reason": ("Gerekçe", "Reason"),
     "done_forwarded": ("Başvuru {code} kurumuna gönderildi.", "The application was sent to {code}."),
     "done_answered": ("Başvuru cevaplandı; başvuru sahibine bildirilecek.", "Answered; the applicant will be told."),
+    "decide_legend": ("İtiraz hakkında karar", "Decide the appeal"),
+    "decision_text": ("Karar metni", "Text of the decision"),
+    "send_decision": ("Kararı kaydet", "Record the decision"),
+    "done_decided": ("Karar kaydedildi; başvuru sahibine bildirilecek.", "Decided; the applicant will be told."),
     "done_extended": (
         "Süre uzatıldı; gerekçe başvuru sahibine bildirilecek.",
         "Extended; the applicant will be told why.",
@@ -274,6 +303,12 @@ STATUSES: dict[str, tuple[str, str]] = {
     "forwarded": ("Yönlendirildi", "Forwarded"),
     "returned": ("İade edildi", "Returned"),
     "extended": ("Süre uzatıldı", "Extended"),
+    "appealed": ("Kurula itiraz edildi", "Appealed to the board"),
+    "answer_ordered": ("Kurul cevap verilmesine karar verdi", "The board ordered an answer"),
+}
+DECISIONS: dict[str, tuple[str, str]] = {
+    "upheld": ("Ret yerinde bulundu", "The refusal stands"),
+    "answer_ordered": ("Kurumun cevap vermesine karar verildi", "The institution must answer"),
 }
 CHANNELS: dict[str, tuple[str, str]] = {
     "web": ("İnternet", "Web"),
@@ -339,6 +374,10 @@ FIELD_LABELS: dict[str, str] = {
     "outcome": "outcome",
     "text": "answer_text",
     "reason": "reason",
+    "decision": "decision",
+    "rating": "rating",
+    "solved": "solved",
+    "comment": "comment",
     "institution": "institution",
     "roles": "roles",
     "email": "email",
@@ -359,6 +398,7 @@ VOCABULARIES: dict[str, Mapping[str, tuple[str, str]]] = {
     "outcomes": OUTCOMES,
     "roles": ROLES,
     "institution_types": INSTITUTION_TYPES,
+    "decisions": DECISIONS,
 }
 
 
