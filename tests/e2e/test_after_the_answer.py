@@ -137,14 +137,18 @@ def test_refused_appealed_ordered_answered_rated_and_closed(api, login, system):
     seen = api.get(f"/api/v1/applications/{number}", headers=login("gov-06")).json()
     assert seen["feedback"]["comment"] == "Geç de olsa cevap geldi."
 
-    # Sixteen days on (the test moves the answer back, as the calendar would): routing's watch closes it.
-    engine = create_engine(get_settings().database_url("routing"))
-    with engine.begin() as connection:
-        connection.execute(
-            text("UPDATE assignments SET answered_at = :at WHERE tracking_number = :number"),
-            {"at": datetime.now(UTC) - timedelta(days=16), "number": number},
-        )
-    engine.dispose()
+    # Sixteen days on: the test moves the answer back where both routing and intake keep it, as the calendar would
+    # (intake closes only the answer routing's closing names); routing's watch then closes it.
+    at = datetime.now(UTC) - timedelta(days=16)
+    for service, table in (("routing", "assignments"), ("intake", "applications")):
+        engine = create_engine(get_settings().database_url(service))
+        with engine.begin() as connection:
+            moved = connection.execute(
+                text(f"UPDATE {table} SET answered_at = :at WHERE tracking_number = :number"),
+                {"at": at, "number": number},
+            )
+            assert moved.rowcount == 1
+        engine.dispose()
     closed = wait_for(lambda: (s := status_of(api, filed))["status"] == "closed" and s)
     assert closed["closed_at"] and closed["history"][-1]["status"] == "closed"
     inbox = api.get("/api/v1/inbox", params={"limit": 200}, headers=login("gov-06")).json()

@@ -35,7 +35,7 @@ def test_a_governorship_is_offered_its_own_province_s_bodies_only_and_q_narrows(
     response = targets(api, login, "gov-06", accepted, limit=100)
     assert response.status_code == 200, response.text
     found = response.json()
-    assert set(found) == {"return_to", "targets", "may_answer", "may_extend"}
+    assert set(found) == {"return_to", "targets", "may_answer", "may_extend", "may_decide_appeal"}
     assert (found["return_to"], found["may_answer"], found["may_extend"]) == (None, True, False)
     assert {"DG-06-CANKAYA", "DG-06-MAMAK", "PD-06-SAGLIK", "RD-UAB-KGM-4"} <= set(codes(found))
     # Ankara's district governorships and directorates, never another province's, never up (a district's road).
@@ -111,6 +111,7 @@ def test_an_information_request_may_be_extended_once_and_nothing_is_offered_afte
         "targets": [],
         "may_answer": False,
         "may_extend": False,
+        "may_decide_appeal": False,
     }
 
 
