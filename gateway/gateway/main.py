@@ -17,7 +17,17 @@ from cimer_common import logs
 from cimer_common.broker import GATEWAY, component_uri
 from cimer_common.revocations import Revocations
 from gateway import errors, web
-from gateway.api.routes import admin, applications, auth, health, institutions, open_data, reports
+from gateway.api.routes import (
+    admin,
+    answer_templates,
+    applications,
+    attachments,
+    auth,
+    health,
+    institutions,
+    open_data,
+    reports,
+)
 from gateway.auth import RevocationsFollower, Verifier
 from gateway.limits import BodyLimit
 from gateway.metrics import RequestMetrics
@@ -87,6 +97,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         applications.router,
         applications.inbox_router,
         applications.overview_router,
+        answer_templates.router,
+        answer_templates.application_router,
+        attachments.router,
         institutions.router,
         reports.router,
         open_data.router,

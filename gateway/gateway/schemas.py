@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import BaseModel, EmailStr, Field
 
-from cimer_common.schemas import MAX_OFFSET, PERIOD_PATTERN, Strict
+from cimer_common.schemas import MAX_OFFSET, PERIOD_PATTERN, Strict, Subject
 
 Role = Literal["call_centre", "bureau", "officer", "coordinator", "board", "admin"]
 CODE = r"^[A-Z0-9][A-Z0-9-]{1,63}$"
@@ -89,6 +89,17 @@ class ForwardRequest(Strict):
 class AnswerRequest(Strict):
     outcome: Literal["positive", "negative"]
     text: str = Field(min_length=10, max_length=10_000, description="the answer, sent to the applicant as it is")
+    also: list[Annotated[str, Field(min_length=12, max_length=20, pattern=r"^[0-9 -]+$")]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="tracking numbers of applications linked to this one (duplicates, SPEC section 12) and awaiting "
+        "an answer at the officer's institution, which get the same answer",
+    )
+
+
+class DuplicateLinkRequest(Strict):
+    other: str = Field(min_length=12, max_length=20, description="the application flagged as close to this one")
+    linked: bool = Field(description="true links the two; false says they are not the same matter")
 
 
 class ExtendRequest(Strict):
@@ -144,3 +155,44 @@ class Overview(BaseModel):
     open: int
     overdue: int
     items: list[OverviewItem]
+
+
+class AnswerTemplateCreate(Strict):
+    institution: str | None = Field(
+        default=None, pattern=CODE, description="whose template; the officer's own institution when left out"
+    )
+    subject: Subject | None = Field(default=None, description="the subject it is for; null for any subject")
+    title: str = Field(min_length=1, max_length=200, description="what officers choose it by")
+    body: str = Field(
+        min_length=10,
+        max_length=8000,
+        description="the answer's text, with placeholders in braces: {basvuru_sahibi} / {applicant_name}, "
+        "{basvuru_no} / {tracking_number}, {basvuru_tarihi} / {received_at}, {bugun} / {today}, "
+        "{son_gun} / {deadline}, {kurum} / {institution}",
+    )
+
+
+class AnswerTemplateUpdate(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    body: str | None = Field(default=None, min_length=10, max_length=8000)
+    subject: Subject | None = Field(default=None, description="null makes it a template for any subject")
+    active: bool | None = Field(default=None, description="false retires it, true brings it back")
+
+
+class AnswerTemplate(BaseModel):
+    id: int
+    institution: str
+    subject: str | None
+    title: str
+    body: str
+    active: bool
+    created_by: str
+    updated_at: str
+
+
+class OfferedTemplate(BaseModel):
+    """An active template of the holder, filled in for one application as the officer sees it."""
+
+    id: int
+    title: str
+    text: str = Field(description="the template's body with its placeholders filled in")

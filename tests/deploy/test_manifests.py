@@ -422,13 +422,14 @@ def test_kustomization_lists_every_file_of_its_folder(name: str) -> None:
 
 @pytest.mark.parametrize("component", COMPONENTS)
 def test_each_file_holds_its_service_account_deployment_and_only_the_gateway_a_service(component: str) -> None:
+    """...and intake the volume of its attachments, which no other component mounts."""
     docs = load(BASE / f"{component}.yaml")
     kinds = sorted(doc["kind"] for doc in docs)
-    assert kinds == (
-        ["Deployment", "Service", "ServiceAccount"] if component == "gateway" else ["Deployment", "ServiceAccount"]
-    )
+    extra = {"gateway": ["Service"], "intake": ["PersistentVolumeClaim"]}.get(component, [])
+    assert kinds == sorted(["Deployment", "ServiceAccount", *extra])
     for doc in docs:
-        assert doc["metadata"]["name"] == component
+        expected = "intake-attachments" if doc["kind"] == "PersistentVolumeClaim" else component
+        assert doc["metadata"]["name"] == expected
         assert doc["metadata"]["labels"]["app"] == component
     account = one(docs, "ServiceAccount")
     assert account.get("automountServiceAccountToken") is False
@@ -437,6 +438,21 @@ def test_each_file_holds_its_service_account_deployment_and_only_the_gateway_a_s
     assert dep["spec"]["template"]["metadata"]["labels"]["app"] == component
     assert pod_spec(dep)["serviceAccountName"] == component
     assert "replicas" not in dep["spec"], f"{component}: its scaler owns the count (autoscaling.yaml)"
+
+
+def test_only_intake_mounts_the_attachments_and_every_pod_of_it_can() -> None:
+    [claim] = [doc for doc in load(BASE / "intake.yaml") if doc["kind"] == "PersistentVolumeClaim"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # every replica reads what another took
+    for component in COMPONENTS:
+        [deployment] = [doc for doc in load(BASE / f"{component}.yaml") if doc["kind"] == "Deployment"]
+        pod = deployment["spec"]["template"]["spec"]
+        claims = [v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v]
+        assert claims == (["intake-attachments"] if component == "intake" else []), component
+        if component == "intake":
+            [container] = pod["containers"]
+            [mount] = [m for m in container["volumeMounts"] if m["name"] == "attachments"]
+            env = {e["name"]: e.get("value") for e in container["env"]}
+            assert env["ATTACHMENTS_DIR"] == mount["mountPath"]
 
 
 @pytest.mark.parametrize("component", COMPONENTS)

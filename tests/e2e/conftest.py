@@ -44,6 +44,7 @@ TEST_ENV = {
     "NOTIFY_INTERVAL_SECONDS": "0.5",
     "REPORT_PRODUCE_INTERVAL_SECONDS": "2",  # last month's reports, produced and sent during the run
     "DEADLINE_SCAN_SECONDS": "1",  # the deadline and closing watch: a test that moves an answer back sees it closed
+    "DUPLICATE_SCAN_SECONDS": "1",  # intake's scan for duplicates: a near duplicate is flagged within a second or two
     # Each process's metrics on the Procfile's port plus this (19100 the gateway's, 19101 intake's, ...): apart from
     # a running `make up`'s.
     "METRICS_PORT_OFFSET": os.environ.get("E2E_METRICS_PORT_OFFSET", "10000"),

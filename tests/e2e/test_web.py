@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -555,3 +556,98 @@ def test_the_status_look_up_page_is_throttled_as_the_api_is(system):
         assert [a.status_code for a in answers[:20]] == [404] * 20
         assert answers[20].status_code == 429
         assert message("too_many_lookups", "tr") in answers[20].text
+
+
+# --- Answer templates (SPEC section 12) ---------------------------------------------------------------------------
+
+
+def test_a_coordinator_writes_a_template_and_the_officer_answers_from_it(page, api):
+    title = f"Yol onarımı {uuid.uuid4().hex[:8]}"
+    log_in(page, "gov-06")
+    page.get_by_role("link", name="Cevap şablonları").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cevap şablonları")
+    expect(page.get_by_role("table").last).to_contain_text("{basvuru_sahibi}")  # the placeholders explained
+    page.get_by_label("Şablonun adı", exact=True).fill(title)
+    page.get_by_label("Konu", exact=True).select_option("transport")
+    page.get_by_label("Şablon metni", exact=True).fill("Sayın {basvuru_sahibi}, {basvuru_no} numaralı başvurunuz.")
+    page.get_by_role("button", name="Şablon ekle").click()
+    expect(page.get_by_role("status")).to_have_text("Şablon kaydedildi.")
+    expect(page.get_by_role("row", name=re.compile(re.escape(title)))).to_be_visible()
+    look(page, "console-answer-templates")
+
+    road = {"kind": "petition", "petition_type": "complaint", "subject": "transport", "title": "Yol bozuk",
+            "body": "Mahallemizdeki yol aylardır bozuk.", "province": "06",
+            "applicant": {"national_id": VALID_ID, "first_name": "Ayşe", "last_name": "Yılmaz"}}  # fmt: skip
+    receipt = api.post("/api/v1/applications", json=road).json()
+    wait_until_at(api, receipt, "GOV-06")
+    number = receipt["tracking_number"]
+    expected = f"Sayın Ayşe Yılmaz, {number} numaralı başvurunuz."
+    page.goto(f"{WEB}/console/applications/{number}")
+    text = page.get_by_label("Cevap metni", exact=True)
+    # With the script: choosing fills the answer in at once.
+    page.get_by_label("Cevap şablonu", exact=True).select_option(label=title)
+    expect(text).to_have_value(expected)
+    look(page, "console-application-templates")
+    # Without it, the button asks the page again with the text filled in.
+    text.fill("")
+    page.get_by_role("button", name="Şablonu kullan").click()
+    expect(text).to_have_value(expected)
+    page.get_by_label("Olumlu", exact=True).check()
+    page.get_by_role("button", name="Cevapla", exact=True).click()
+    expect(page.get_by_role("status")).to_be_visible()
+
+    def answered() -> bool:
+        found = api.get(f"/api/v1/applications/{number}/status", params={"access_code": receipt["access_code"]})
+        return (found.json().get("answer") or {}).get("text") == expected
+
+    wait_for(answered)
+
+
+def test_near_duplicates_are_linked_and_answered_together_in_the_console(page, api):
+    """SPEC section 12 on the officer's page: two applications of one applicant about one road are listed under
+    `Benzer başvurular`, linked with `Bağla`, and one answer goes to both with `Bu cevabı bağlı başvuruya da gönder`."""
+    digits = [int(d) for d in f"{uuid.uuid4().int % 9 + 1}{uuid.uuid4().int % 10**8:08d}"]
+    digits.append((sum(digits[0:9:2]) * 7 - sum(digits[1:8:2])) % 10)
+    digits.append(sum(digits) % 10)
+    person = {"national_id": "".join(map(str, digits)), "first_name": "Ece", "last_name": "Koç"}
+    road = {"kind": "petition", "petition_type": "complaint", "subject": "transport", "title": "Kaldırım yıkık",
+            "province": "06", "district": "Çankaya", "applicant": person}  # fmt: skip
+    first = api.post(
+        "/api/v1/applications", json={**road, "body": "Okul önündeki kaldırım yıkık, çocuklar yoldan yürüyor."}
+    )
+    second = api.post(
+        "/api/v1/applications", json={**road, "body": "Okul önündeki kaldırım hâlâ yıkık; çocuklar yoldan yürüyor."}
+    )
+    receipts = [first.json(), second.json()]
+    for receipt in receipts:
+        wait_until_at(api, receipt, "GOV-06")
+    a, b = (receipt["tracking_number"] for receipt in receipts)
+    log_in(page, "gov-06")
+
+    def listed() -> bool:
+        page.goto(f"{WEB}/console/applications/{a}")
+        return page.get_by_role("region", name="Benzer başvurular").count() > 0
+
+    wait_for(listed)
+    similar = page.get_by_role("region", name="Benzer başvurular")
+    expect(similar.get_by_role("link", name=b, exact=True)).to_be_visible()
+    expect(similar).to_contain_text("Aynı başvuru sahibi")
+    similar.get_by_role("button", name=f"Bağla: {b}").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{b} numaralı başvuru bu başvuruya bağlandı")
+    expect(page.get_by_role("button", name=f"Bağlantıyı kaldır: {b}")).to_be_visible()
+    look(page, "console-duplicates")
+    page.get_by_label("Olumlu", exact=True).check()
+    page.get_by_label("Cevap metni", exact=True).fill("Kaldırım bu hafta onarılmıştır; ilginiz için teşekkür ederiz.")
+    page.get_by_label(f"Bu cevabı bağlı başvuruya da gönder: {b}", exact=True).check()
+    page.get_by_role("button", name="Cevapla", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text(b)
+
+    def both_answered() -> bool:
+        texts = [
+            (api.get(f"/api/v1/applications/{r['tracking_number']}/status", params={"access_code": r["access_code"]})
+             .json().get("answer") or {}).get("text")
+            for r in receipts
+        ]  # fmt: skip
+        return texts == ["Kaldırım bu hafta onarılmıştır; ilginiz için teşekkür ederiz."] * 2
+
+    wait_for(both_answered)

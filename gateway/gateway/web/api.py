@@ -12,6 +12,7 @@ from dataclasses import field as default
 from typing import Any
 
 import httpx
+from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from gateway.rpc import correlation_id
@@ -50,6 +51,18 @@ class Document:
     disposition: str | None
 
 
+def download(document: Document) -> Response:
+    """A document or a file the API gave, handed to the browser to save, never shown as a page of ours."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "no-store",
+    }
+    if document.disposition:
+        headers["Content-Disposition"] = document.disposition
+    return Response(document.content, media_type=document.content_type, headers=headers)
+
+
 class PageApi:
     def __init__(self, app: ASGIApp, client_address: str | None, language: str, token: str | None = None):
         self._transport = httpx.ASGITransport(app=app, client=(client_address or "0.0.0.0", 0))  # noqa: S104
@@ -65,12 +78,20 @@ class PageApi:
         return headers
 
     async def _send(
-        self, method: str, path: str, params: dict[str, Any] | None, body: Any, accept: str = "application/json"
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: Any,
+        accept: str = "application/json",
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-        request = httpx.Request(
-            method, httpx.URL("http://gateway" + path, params=clean), headers=self._headers(accept), json=body
-        )
+        url = httpx.URL("http://gateway" + path, params=clean)
+        if files is not None:  # a multipart form: `body` its other fields
+            request = httpx.Request(method, url, headers=self._headers(accept), data=body, files=files)
+        else:
+            request = httpx.Request(method, url, headers=self._headers(accept), json=body)
         response = await self._transport.handle_async_request(request)
         await response.aread()
         if response.status_code >= 500:
@@ -95,6 +116,10 @@ class PageApi:
     async def post(self, path: str, body: Any) -> Any:
         response = await self._send("POST", path, None, body)
         return response.json() if response.content else None
+
+    async def upload(self, path: str, fields: dict[str, str], name: str, content: bytes, content_type: str) -> Any:
+        """One file posted as the API takes it (multipart), with the form's other `fields`."""
+        return (await self._send("POST", path, None, fields, files={"file": (name, content, content_type)})).json()
 
     async def patch(self, path: str, body: Any) -> Any:
         return (await self._send("PATCH", path, None, body)).json()

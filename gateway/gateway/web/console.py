@@ -8,13 +8,14 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from cimer_common import calendar
+from cimer_common import answer_templates, calendar
 from cimer_common.access import PRESIDENCY
+from gateway.api.routes.attachments import FILE_BYTES_AT_MOST
 from gateway.web import forms
-from gateway.web.api import Refusal, Unavailable
+from gateway.web.api import Refusal, Unavailable, download
 from gateway.web.frame import (
     Console,
     LoginRequired,
@@ -37,6 +38,7 @@ TRACKING = re.compile(r"^[0-9 -]{12,20}$")
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,63}$")
 PERIOD = re.compile(r"^20\d{2}-(0[1-9]|1[0-2])$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+ATTACHMENT_ID = re.compile(r"^[0-9a-f-]{36}$")
 
 
 def _home_of(session: Console) -> str:
@@ -137,21 +139,52 @@ async def _application_page(
         moves = await session.api.get(f"/api/v1/applications/{tracking_number}/forward-targets", q=query or None)
     except Refusal:
         moves = None  # not the holder's: the page shows it, with nothing to do
+    templates, values = await _answer_templates(request, session, application, moves, values or {})
     return render(
         request,
         "application.html",
         {
             "application": application,
             "moves": moves,
+            "templates": templates,
             "q": query,
             "done": done,
             "refusal": refusal,
-            "values": values or {},
+            "values": values,
             "today": calendar.today().isoformat(),
         },
         status_code=status_code,
         session=session,
     )
+
+
+async def _answer_templates(
+    request: Request,
+    session: Console,
+    application: dict[str, Any],
+    moves: dict[str, Any] | None,
+    values: dict[str, str],
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The holder's answer templates filled in for the application, when it may be answered; and the form's values
+    with the text of the template chosen by `?template=` (the page without scripts) when nothing was typed yet.
+    Filled in here from the application the page already read (as the API's `…/answer-templates` fills them), so
+    opening the page is one read of the applicant in the audit trail, not two."""
+    if not moves or not moves.get("may_answer"):
+        return [], values
+    holder = str(application.get("institution") or "")
+    try:
+        kept = await session.api.get("/api/v1/answer-templates", institution=holder, subject=application["subject"])
+        directory = await session.api.get("/api/v1/institutions", q=holder)
+    except Refusal:
+        return [], values
+    name = next((i["name"] for i in directory if i["code"] == holder), holder)
+    facts = answer_templates.facts_from_application(application, name, calendar.today())
+    templates = answer_templates.offered(kept, facts, language(request))
+    chosen = request.query_params.get("template", "")
+    for template in templates:
+        if str(template["id"]) == chosen and not values.get("text"):
+            values = {**values, "template": chosen, "text": template["text"]}
+    return templates, values
 
 
 @router.get("/applications/{tracking_number}", response_class=HTMLResponse)
@@ -170,6 +203,16 @@ async def targets(request: Request, tracking_number: str) -> JSONResponse:
     return JSONResponse(moves["targets"], headers={"Cache-Control": "no-store"})
 
 
+@router.get("/applications/{tracking_number}/attachments/{attachment_id}")
+async def attachment(request: Request, tracking_number: str, attachment_id: str) -> Response:
+    """A file of the application, for an officer who may read it (the API checks, and keeps the read)."""
+    session = await console(request)
+    number = _number(tracking_number)
+    identifier = _checked(attachment_id, ATTACHMENT_ID)
+    found = await session.api.document(f"/api/v1/applications/{number}/attachments/{identifier}", "*/*")
+    return download(found)
+
+
 @router.post("/applications/{tracking_number}/{action}", response_class=HTMLResponse)
 async def act(request: Request, tracking_number: str, action: str) -> HTMLResponse:
     session = await console(request)
@@ -185,8 +228,22 @@ async def act(request: Request, tracking_number: str, action: str) -> HTMLRespon
             done = words("done_forwarded", code=target)
         elif action == "answer":
             body = {"outcome": str(form.get("outcome", "")), "text": str(form.get("text", ""))}
-            await session.api.post(f"{path}/answer", body)
-            done = words("done_answered")
+            also = [str(number) for number in form.getlist("also") if TRACKING.match(str(number))]
+            answered = await session.api.post(f"{path}/answer", {**body, "also": also} if also else body)
+            done = _answered_words(words, answered)
+        elif action == "duplicate":
+            other, linked = _number(str(form.get("other", ""))), form.get("linked") == "true"
+            await session.api.post(f"{path}/duplicates", {"other": other, "linked": linked})
+            done = words("done_linked" if linked else "done_unlinked", number=other)
+        elif action == "attach":
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise Refusal(422, "attachment_empty", words("choose_file"), "file")
+            content = await upload.read(FILE_BYTES_AT_MOST + 1)  # the API refuses more; read no further
+            await session.api.upload(
+                f"{path}/attachments", {}, upload.filename, content, upload.content_type or "application/octet-stream"
+            )
+            done = words("done_attached")
         elif action == "appeal-decision":
             body = {"decision": str(form.get("decision", "")), "text": str(form.get("text", ""))}
             await session.api.post(f"{path}/appeal-decision", body)
@@ -202,6 +259,20 @@ async def act(request: Request, tracking_number: str, action: str) -> HTMLRespon
         values = forms.form_values(form)
         return await _application_page(request, session, number, None, refusal, values, refusal.status)
     return await _application_page(request, session, number, done)
+
+
+def _answered_words(words: Words, answered: Any) -> str:
+    """What the page says after an answer: to the linked applications too (SPEC section 12), and which of them
+    could not be answered, if any (the answers given stand)."""
+    together = answered.get("also") if isinstance(answered, dict) else None
+    if not together:
+        return words("done_answered")
+    if answered.get("all_answered"):
+        return words("done_answered_together", numbers=", ".join(item["tracking_number"] for item in together))
+    failed = ", ".join(
+        f"{item['tracking_number']} ({item['error']['message']})" for item in together if not item["answered"]
+    )
+    return f"{words('done_answered_partly', failed=failed)} {answered.get('note', '')}".strip()
 
 
 # --- Recording a phone or in-person application ----------------------------------------------------------------
@@ -280,8 +351,7 @@ async def report_download(request: Request) -> Response:
     period, institution = _report_query(request, session)
     accept = "text/csv" if request.query_params.get("format") == "csv" else "application/pdf"
     document = await session.api.document("/api/v1/reports/monthly", accept, period=period, institution=institution)
-    headers = {"Content-Disposition": document.disposition} if document.disposition else {}
-    return Response(document.content, media_type=document.content_type, headers=headers)
+    return download(document)
 
 
 # --- Administrators ---------------------------------------------------------------------------------------------
@@ -416,3 +486,95 @@ async def update_institution(request: Request, code: str) -> HTMLResponse:
         f"/api/v1/admin/institutions/{_checked(code, CODE)}", {"active": form.get("active") == "true"}
     )
     return await _changed(request, session, change, _directory_page, "institution_saved")
+
+
+# --- Answer templates (SPEC section 12): kept by an institution's coordinator and by administrators -------------
+
+TEMPLATE_ID = re.compile(r"^[1-9][0-9]{0,17}$")
+
+
+def _templates_institution(request: Request, session: Console, form: Any = None) -> str:
+    """Whose templates the page is about: an administrator's choice (`institution`), else the officer's own."""
+    asked = str((form or request.query_params).get("institution", "")).strip().upper()
+    return asked if session.can("admin") and CODE.match(asked) else session.officer.institution
+
+
+async def _templates_page(
+    request: Request,
+    session: Console,
+    institution: str,
+    done: str | None = None,
+    refusal: Refusal | None = None,
+    values: dict[str, str] | None = None,
+    editing: str | None = None,
+) -> HTMLResponse:
+    if not session.can("coordinator", "admin"):
+        raise Refusal(403, "forbidden", "")
+    templates = await session.api.get("/api/v1/answer-templates", institution=institution)
+    edited = next((t for t in templates if str(t["id"]) == editing), None)
+    if edited is not None and values is None:
+        values = {"title": edited["title"], "subject": edited["subject"] or "", "body": edited["body"]}
+    return render(
+        request,
+        "answer_templates.html",
+        {
+            "templates": templates,
+            "institution": institution,
+            "editing": edited,
+            "placeholders": answer_templates.PLACEHOLDERS,
+            "done": done,
+            "refusal": refusal,
+            "values": values or {},
+        },
+        status_code=refusal.status if refusal else 200,
+        session=session,
+    )
+
+
+@router.get("/answer-templates", response_class=HTMLResponse)
+async def templates(request: Request) -> HTMLResponse:
+    session = await console(request)
+    editing = request.query_params.get("edit", "")
+    institution = _templates_institution(request, session)
+    return await _templates_page(request, session, institution, editing=editing if TEMPLATE_ID.match(editing) else None)
+
+
+@router.post("/answer-templates", response_class=HTMLResponse)
+async def create_template(request: Request) -> HTMLResponse:
+    return await _save_template(request, None)
+
+
+@router.post("/answer-templates/{template_id}", response_class=HTMLResponse)
+async def update_template(request: Request, template_id: str) -> HTMLResponse:
+    return await _save_template(request, template_id)
+
+
+async def _save_template(request: Request, template_id: str | None) -> HTMLResponse:
+    """Add a template, or change one (its text, or `active` alone to retire it or bring it back)."""
+    session = await console(request)
+    form = await checked_form(request)
+    institution = _templates_institution(request, session, form)
+    if template_id is not None:
+        path = f"/api/v1/answer-templates/{_checked(template_id, TEMPLATE_ID)}"
+        if "active" in form:
+            change = session.api.patch(path, {"active": form.get("active") == "true"})
+        else:
+            change = session.api.patch(path, _template_fields(form))
+    else:
+        change = session.api.post("/api/v1/answer-templates", {"institution": institution, **_template_fields(form)})
+    try:
+        await change
+    except Refusal as refusal:
+        if refusal.status in (401, 403, 404):
+            raise
+        typed = {k: v for k, v in forms.form_values(form).items() if k in ("title", "subject", "body")}
+        return await _templates_page(request, session, institution, None, refusal, typed, template_id)
+    return await _templates_page(request, session, institution, Words(language(request))("template_saved"))
+
+
+def _template_fields(form: Any) -> dict[str, Any]:
+    return {
+        "title": str(form.get("title", "")),
+        "subject": str(form.get("subject", "")) or None,  # none chosen: any subject
+        "body": str(form.get("body", "")),
+    }

@@ -5,17 +5,21 @@ itself (never a redirect to a page that would carry the access code)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from gateway.api.routes.attachments import FILE_BYTES_AT_MOST
 from gateway.web import forms
-from gateway.web.api import Refusal
+from gateway.web.api import PageApi, Refusal, download
 from gateway.web.frame import checked_form, language, page_api, render
 from gateway.web.texts import Words
 
 router = APIRouter(include_in_schema=False)
+
+PairedCall = Callable[[PageApi, str, str], Awaitable[Any]]  # (api, tracking number, access code)
 
 
 def filing_context(values: dict[str, str] | None = None, refusal: Refusal | None = None) -> dict[str, Any]:
@@ -72,15 +76,14 @@ async def track(request: Request) -> HTMLResponse:
     return render(request, "status.html", {"status": found, "access_code": code})
 
 
-async def _after_the_answer(request: Request, path: str, body_of: Any, done: str) -> HTMLResponse:
-    """An appeal or a rating from the status page (SPEC section 12): the pair comes back in the form, never in a
-    URL; the page shows the status again, with the outcome or what was refused."""
-    form = await checked_form(request)
+async def _with_the_pair(request: Request, form: Any, send: PairedCall, done: str) -> HTMLResponse:
+    """What the applicant does from the status page (an appeal, a rating, a file: SPEC section 12): the pair comes
+    back in the form, never in a URL; the page shows the status again, with the outcome or what was refused."""
     number = _path_safe(str(form.get("tracking_number", "")).strip())
     code = str(form.get("access_code", "")).strip()
     api = page_api(request)
     try:
-        found = await api.post(f"/api/v1/applications/{number}/{path}", {"access_code": code, **body_of(form)})
+        await send(api, number, code)
     except Refusal as refusal:
         if refusal.status in (404, 429):  # the pair itself was refused: back to the look-up
             return render(
@@ -89,9 +92,56 @@ async def _after_the_answer(request: Request, path: str, body_of: Any, done: str
         found = await api.get(f"/api/v1/applications/{number}/status", access_code=code)
         context = {"status": found, "access_code": code, "refusal": refusal, "values": forms.form_values(form)}
         return render(request, "status.html", context, refusal.status)
+    found = await api.get(f"/api/v1/applications/{number}/status", access_code=code)
     return render(
         request, "status.html", {"status": found, "access_code": code, "done": Words(language(request))(done)}
     )
+
+
+async def _after_the_answer(request: Request, path: str, body_of: Any, done: str) -> HTMLResponse:
+    form = await checked_form(request)
+
+    async def send(api: PageApi, number: str, code: str) -> Any:
+        return await api.post(f"/api/v1/applications/{number}/{path}", {"access_code": code, **body_of(form)})
+
+    return await _with_the_pair(request, form, send, done)
+
+
+@router.post("/takip/ek", response_class=HTMLResponse)
+async def attach(request: Request) -> HTMLResponse:
+    """The applicant attaches a file from the status page (SPEC section 12)."""
+    form = await checked_form(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        content, name, kind = b"", "", "application/octet-stream"  # the API's clear refusal: an empty file
+    else:
+        content = await upload.read(FILE_BYTES_AT_MOST + 1)  # the API refuses more; read no further
+        name, kind = upload.filename, upload.content_type or "application/octet-stream"
+
+    async def send(api: PageApi, number: str, code: str) -> Any:
+        return await api.upload(
+            f"/api/v1/applications/{number}/attachments", {"access_code": code}, name, content, kind
+        )
+
+    return await _with_the_pair(request, form, send, "done_attached")
+
+
+@router.post("/takip/ek-indir")
+async def attachment(request: Request) -> Response:
+    """One of the application's files, for the applicant: the pair comes in the form, never in a URL."""
+    form = await checked_form(request)
+    number = _path_safe(str(form.get("tracking_number", "")).strip())
+    code = str(form.get("access_code", "")).strip()
+    identifier = "".join(ch for ch in str(form.get("id", "")) if ch in "0123456789abcdef-")[:36] or "0"
+    try:
+        found = await page_api(request).document(
+            f"/api/v1/applications/{number}/attachments/{identifier}", "*/*", access_code=code
+        )
+    except Refusal as refusal:
+        return render(
+            request, "track.html", {"values": {"tracking_number": number}, "refusal": refusal}, refusal.status
+        )
+    return download(found)
 
 
 @router.post("/takip/itiraz", response_class=HTMLResponse)

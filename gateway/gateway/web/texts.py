@@ -142,6 +142,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "comment": ("Yorum", "Comment"),
     "send_feedback": ("Değerlendirmeyi gönder", "Send the rating"),
     "done_rated": ("Değerlendirmeniz için teşekkür ederiz.", "Thank you for your rating."),
+    "attachments": ("Ekler", "Attachments"),
+    "attach_legend": (
+        "Dosya ekle (PDF, PNG veya JPEG; en fazla 10 MB, en fazla 5 dosya)",
+        "Attach a file (PDF, PNG or JPEG; 10 MB at most, 5 files at most)",
+    ),
+    "file": ("Dosya", "File"),
+    "send_file": ("Dosyayı ekle", "Attach the file"),
+    "download": ("İndir", "Download"),
+    "done_attached": ("Dosya eklendi.", "The file was attached."),
+    "choose_file": ("Bir dosya seçin.", "Choose a file."),
+    "side_applicant": ("Başvuru sahibinin", "The applicant's"),
+    "side_institution": ("Kurumun (cevapla birlikte)", "The institution's (with the answer)"),
     # What an application's texts read once its retention period is over (KVKK)
     "erased": ("Saklama süresi dolduğu için silindi.", "Erased: the retention period is over."),
     # Console
@@ -197,6 +209,38 @@ TEXTS: dict[str, tuple[str, str]] = {
     "done_extended": (
         "Süre uzatıldı; gerekçe başvuru sahibine bildirilecek.",
         "Extended; the applicant will be told why.",
+    ),
+    # Duplicates (SPEC section 12)
+    "duplicates_title": ("Benzer başvurular", "Similar applications"),
+    "duplicates_intro": (
+        "Yakın zamanda yapılmış, açık ve bu başvuruya benzeyen başvurular. Aynı konudakileri bağlayıp birlikte "
+        "cevaplayabilirsiniz.",
+        "Recent open applications close to this one. Link those about the same matter to answer them together.",
+    ),
+    "duplicate_reason_same_applicant": ("Aynı başvuru sahibi", "Same applicant"),
+    "duplicate_reason_similar_text": ("Benzer metin", "Similar text"),
+    "duplicate_similarity": ("Metin benzerliği: %{percent}", "Text similarity: {percent}%"),
+    "duplicate_state_flagged": ("Bağlanmadı", "Not linked"),
+    "duplicate_state_linked": ("Bağlı", "Linked"),
+    "duplicate_state_unlinked": ("Bağlantı kaldırıldı", "Unlinked"),
+    "link": ("Bağla", "Link"),
+    "unlink": ("Bağlantıyı kaldır", "Unlink"),
+    "answer_also": (
+        "Bu cevabı bağlı başvuruya da gönder: {number}",
+        "Send this answer to the linked application too: {number}",
+    ),
+    "done_linked": ("{number} numaralı başvuru bu başvuruya bağlandı.", "Application {number} was linked to this one."),
+    "done_unlinked": (
+        "{number} numaralı başvurunun bağlantısı kaldırıldı.",
+        "Application {number} is no longer linked to this one.",
+    ),
+    "done_answered_together": (
+        "Başvuru ve bağlı başvurular ({numbers}) cevaplandı; başvuru sahiplerine bildirilecek.",
+        "This application and the linked ones ({numbers}) were answered; the applicants will be told.",
+    ),
+    "done_answered_partly": (
+        "Başvuru cevaplandı. Cevaplanamayan bağlı başvurular: {failed}.",
+        "This application was answered. Linked applications not answered: {failed}.",
     ),
     "record_title": ("Başvuru kaydet", "Record an application"),
     "record_intro": (
@@ -258,6 +302,43 @@ TEXTS: dict[str, tuple[str, str]] = {
     "retire": ("Kapat", "Retire"),
     "reopen": ("Yeniden aç", "Reopen"),
     "institution_saved": ("Kurum kaydedildi.", "Institution saved."),
+    # Answer templates (SPEC section 12)
+    "nav_answer_templates": ("Cevap şablonları", "Answer templates"),
+    "answer_templates_title": ("Cevap şablonları", "Answer templates"),
+    "answer_templates_intro": (
+        "{institution} görevlileri başvuruları cevaplarken bu şablonlardan birini seçebilir; seçilen şablon "
+        "başvurunun bilgileriyle doldurulur ve cevap göndermeden önce düzenlenebilir.",
+        "{institution}'s officers may choose one of these templates when answering; it is filled in with the "
+        "application's facts and can be edited before the answer is sent.",
+    ),
+    "answer_templates_empty": ("Henüz şablon yok.", "No templates yet."),
+    "answer_template": ("Cevap şablonu", "Answer template"),
+    "use_template": ("Şablonu kullan", "Use template"),
+    "template_title": ("Şablonun adı", "Template title"),
+    "template_body": ("Şablon metni", "Template text"),
+    "template_body_hint": (
+        "Yer tutucular süslü parantez içinde yazılır, örneğin {basvuru_no}; kullanılabilenler aşağıdadır.",
+        "Placeholders are written in braces, for example {tracking_number}; those you can use are listed below.",
+    ),
+    "any_subject": ("Tüm konular", "Any subject"),
+    "create_template": ("Şablon ekle", "Add a template"),
+    "edit_template": ("Şablonu düzenle", "Edit the template"),
+    "save_template": ("Şablonu kaydet", "Save the template"),
+    "edit": ("Düzenle", "Edit"),
+    "template_saved": ("Şablon kaydedildi.", "Template saved."),
+    "placeholders": ("Yer tutucular", "Placeholders"),
+    "placeholder": ("Yer tutucu", "Placeholder"),
+    "placeholder_alias": ("İngilizce adı", "Turkish name"),
+    "placeholder_meaning": ("Yerine yazılan", "Replaced by"),
+    "placeholder_applicant_name": (
+        "Başvuru sahibinin adı soyadı; kimliği gizli ya da belirtilmemişse “Başvuru Sahibi”",
+        "The applicant's name; “Başvuru Sahibi” (Applicant) when their identity is confidential or not given",
+    ),
+    "placeholder_tracking_number": ("Başvuru numarası", "The tracking number"),
+    "placeholder_received_at": ("Başvurunun alındığı tarih (gg.aa.yyyy)", "The day it was received (dd.mm.yyyy)"),
+    "placeholder_today": ("Cevabın yazıldığı gün (gg.aa.yyyy)", "The day the answer is written (dd.mm.yyyy)"),
+    "placeholder_deadline": ("Cevap için son gün (gg.aa.yyyy)", "The day the answer is due (dd.mm.yyyy)"),
+    "placeholder_institution": ("Cevap veren kurumun adı", "The answering institution's name"),
 }
 
 KINDS: dict[str, tuple[str, str]] = {
@@ -378,6 +459,7 @@ FIELD_LABELS: dict[str, str] = {
     "rating": "rating",
     "solved": "solved",
     "comment": "comment",
+    "file": "file",
     "institution": "institution",
     "roles": "roles",
     "email": "email",

@@ -64,6 +64,9 @@ class Action(StrEnum):
     READ_OVERVIEW = "read_overview"  # a coordinator's counts of what is open in their subtree now
     MANAGE_USERS = "manage_users"
     MANAGE_DIRECTORY = "manage_directory"
+    # An institution's answer templates (SPEC section 12); the scope names the institution (`institution_scope`).
+    USE_ANSWER_TEMPLATES = "use_answer_templates"
+    MANAGE_ANSWER_TEMPLATES = "manage_answer_templates"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ class ApplicationScope:
     holder: str | None
     held_by: frozenset[str] = field(default_factory=frozenset)
     coordinators: frozenset[str] = field(default_factory=frozenset)
+
+
+def institution_scope(code: str) -> ApplicationScope:
+    """The scope of what belongs to one institution rather than to an application (its answer templates)."""
+    return ApplicationScope(holder=code, held_by=frozenset({code}))
 
 
 def _is_governorship(code: str) -> bool:
@@ -106,6 +114,14 @@ RULES: dict[Action, Callable[[Principal, ApplicationScope | None], bool]] = {
     Action.READ_OVERVIEW: lambda p, s: p.has_role("coordinator"),
     Action.MANAGE_USERS: lambda p, s: p.has_role("admin"),
     Action.MANAGE_DIRECTORY: lambda p, s: p.has_role("admin"),
+    # The officers who answer for an institution use its templates; its coordinator and any administrator keep them.
+    Action.USE_ANSWER_TEMPLATES: lambda p, s: (
+        s is not None and p.has_role(*WORKING_ROLES) and s.holder is not None and s.holder == p.institution
+    ),
+    Action.MANAGE_ANSWER_TEMPLATES: lambda p, s: (
+        p.has_role("admin")
+        or (s is not None and p.has_role("coordinator") and s.holder is not None and s.holder == p.institution)
+    ),
 }
 
 

@@ -69,6 +69,7 @@ TOKEN_CHECKERS = next(e.broadcast_to for e in CATALOGUE.values() if e.name == "s
 RPC_CALLERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("intake", "notice_contacts"): ("notification",),
     ("intake", "receipts_done"): ("notification",),
+    ("intake", "answer_attachments"): ("notification",),
     ("identity", "officer_contacts"): ("notification",),
     ("reporting", "stored_report_document"): ("notification",),
     ("routing", "get_institution"): (GATEWAY, "identity", OPERATOR),
@@ -81,6 +82,7 @@ RPC_CALLS: dict[str, tuple[str, ...]] = {
     "notification": (
         "intake.notice_contacts",
         "intake.receipts_done",
+        "intake.answer_attachments",
         "identity.officer_contacts",
         "reporting.stored_report_document",
     ),

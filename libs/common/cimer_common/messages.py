@@ -185,6 +185,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This application is before the board on appeal: only a decision on the appeal can be made.",
     ),
     "already_closed": ("Başvuru kapatılmış.", "The application has been closed."),
+    # Duplicates (SPEC section 12)
+    "duplicate_not_found": (
+        "Bu başvuru, açtığınız başvuruya benzer olarak işaretlenmemiş.",
+        "This application is not flagged as similar to the one you opened.",
+    ),
+    "answer_together_not_allowed": (
+        "Aynı cevap yalnızca bu başvuruya bağlanmış ve kurumunuzda cevap bekleyen başvurulara da gönderilebilir; "
+        "hiçbir başvuru cevaplanmadı.",
+        "The same answer can go only to applications linked to this one and awaiting an answer at your "
+        "institution; nothing was answered.",
+    ),
+    "answer_together_partial": (
+        "Bazı bağlı başvurular cevaplanamadı. Verilen cevaplar geçerlidir ve geri alınmaz; cevaplanamayanları "
+        "ayrıca cevaplayın.",
+        "Some linked applications could not be answered. The answers given stand and are not undone; answer the "
+        "others separately.",
+    ),
+    "not_tried": (
+        "Önceki başvuruda sistem yanıt vermediği için denenmedi.",
+        "Not tried: the system did not answer for the one before.",
+    ),
     "feedback_not_allowed": (
         "Başvuru cevaplandıktan sonra değerlendirilebilir.",
         "An application can be rated once it has been answered.",
@@ -199,10 +220,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Yorum çok uzun (en fazla 2000 karakter).",
         "The comment is too long (2,000 characters at most).",
     ),
+    "attachments_closed": (
+        "Bu aşamada dosya eklenemez: başvuru sahibi cevaptan önce, kurum cevap verene kadar dosya ekleyebilir.",
+        "No file can be attached now: the applicant may add files until the answer, the institution until it answers.",
+    ),
+    "too_many_attachments": ("En fazla 5 dosya eklenebilir.", "At most 5 files can be attached."),
+    "attachment_empty": ("Dosya boş.", "The file is empty."),
+    "attachment_too_large": ("Dosya en fazla 10 MB olabilir.", "A file may be 10 MB at most."),
+    "attachment_type_not_allowed": (
+        "Yalnızca PDF, PNG ve JPEG dosyaları eklenebilir (dosyanın içeriğine bakılır, adına değil).",
+        "Only PDF, PNG and JPEG files can be attached (their content decides, not their name).",
+    ),
+    "attachment_infected": (
+        "Dosyada zararlı yazılım bulundu; eklenmedi.",
+        "Malware was found in the file; it was not attached.",
+    ),
+    "attachment_not_found": ("Böyle bir dosya yok.", "There is no such file."),
     "too_many_lookups": (
         "Çok fazla hatalı sorgulama; lütfen bir süre sonra yeniden deneyin.",
         "Too many failed look-ups; please try again later.",
     ),
+    # Answer templates (SPEC section 12)
+    "template_title_required": ("Şablonun adı yazılmalıdır.", "The template needs a title."),
+    "template_title_too_long": (
+        "Şablonun adı çok uzun (en fazla 200 karakter).",
+        "The template's title is too long (200 characters at most).",
+    ),
+    "template_body_required": (
+        "Şablonun metni yazılmalıdır (en az 10 karakter).",
+        "Write the template's text (at least 10 characters).",
+    ),
+    "template_body_too_long": (
+        "Şablonun metni çok uzun (en fazla 8000 karakter).",
+        "The template's text is too long (8,000 characters at most).",
+    ),
+    "unknown_placeholder": (
+        "Şablonda tanınmayan bir yer tutucu var. Kullanılabilenler: {basvuru_sahibi}, {basvuru_no}, "
+        "{basvuru_tarihi}, {bugun}, {son_gun}, {kurum} (ya da İngilizce adları).",
+        "The template has a placeholder that is not known. These can be used: {applicant_name}, "
+        "{tracking_number}, {received_at}, {today}, {deadline}, {institution} (or their Turkish names).",
+    ),
+    "unclosed_placeholder": (
+        "Şablonda eşi olmayan bir süslü parantez var: yer tutucular {basvuru_no} gibi yazılır.",
+        "The template has a brace without its pair: placeholders are written like {tracking_number}.",
+    ),
+    "invalid_subject": ("Böyle bir konu yok.", "There is no such subject."),
+    "answer_template_not_found": ("Böyle bir cevap şablonu yok.", "There is no such answer template."),
     # Look-ups
     "application_not_found": (
         "Bu başvuru numarası ve erişim kodu ile bir başvuru bulunamadı.",

@@ -140,6 +140,9 @@ class ApplicationStatus(BaseModel):
     closed_at: str | None = None
     appeal: dict[str, str | None] | None = None
     feedback: dict[str, int | bool | str | None] | None = None
+    # Files with the application and with its answer: `{id, filename, content_type, size, side, institution,
+    # uploaded_at}`, each read at `…/attachments/{id}` with the access code.
+    attachments: list[dict[str, str | int | None]] = []
 
 
 class InstitutionPublic(BaseModel):

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     sms_provider_url: str = "http://127.0.0.1:1026/messages"
     sms_api_key: str = "development-key"
     sms_dir: str = "var/sms"
+    # Attachments (SPEC section 12, intake): kept as files outside the database, by their SHA-256 (a directory
+    # locally, a volume in Kubernetes); `clamd_address` (`host:port` of a ClamAV daemon) switches on the scan of
+    # every upload, empty leaves it off.
+    attachments_dir: str = "var/attachments"
+    clamd_address: str = ""
     # Limits on web filings (intake, `domain.filing_limits`): from one client address an hour (generous: many
     # mobile subscribers share an address), to one e-mail address or phone number a day (no flooding anyone).
     web_filings_per_address: int = 60
@@ -193,6 +198,8 @@ def nameko_config(service: str) -> dict[str, Any]:
         "WEB_FILINGS_PER_ADDRESS": settings.web_filings_per_address,
         "WEB_FILINGS_PER_CONTACT": settings.web_filings_per_contact,
         "BACKLOG_BOUND": settings.backlog_bound,
+        "ATTACHMENTS_DIR": settings.attachments_dir,
+        "CLAMD_ADDRESS": settings.clamd_address,
     }
 
 

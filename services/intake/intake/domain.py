@@ -366,3 +366,207 @@ def check_feedback(
     if len(stripped) > COMMENT_MAX:
         raise InvalidRequest("comment_too_long", "comment")
     return rating, solved, stripped or None
+
+
+# --- Attachments (SPEC section 12) -----------------------------------------------------------------------------------
+
+ATTACHMENTS_AT_MOST = 5  # with the application, and as many with the answer
+ATTACHMENT_BYTES_AT_MOST = 10 * 1024 * 1024
+FILENAME_AT_MOST = 200
+# What a file is, read from its first bytes, never from its name or the type its sender declared: the extension
+# the type gives it.
+ATTACHMENT_TYPES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
+APPLICANT = "applicant"
+INSTITUTION = "institution"  # the holder's officers: the files go with its answer
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    """The content type and extension of a PDF, PNG or JPEG, by its signature; None for anything else."""
+    for signature, content_type, extension in ATTACHMENT_TYPES:
+        if content.startswith(signature):
+            return content_type, extension
+    return None
+
+
+def attachment_filename(filename: object, extension: str) -> str:
+    """A name safe to store and to send back: its last path part, printable characters only, at most
+    `FILENAME_AT_MOST` characters, ending in the extension its content calls for."""
+    name = filename if isinstance(filename, str) else ""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?').strip(" .")
+    stem = name.rsplit(".", 1)[0] if "." in name else name  # whatever it called itself, its content names it
+    stem = stem[: FILENAME_AT_MOST - len(extension)] or "ek"
+    return stem + extension
+
+
+def check_attachment(content: bytes, filename: object, already: int, open_for_it: bool) -> tuple[str, str]:
+    """(content type, stored name) of a file that may be attached now: the application (or its answer) still open
+    to it, fewer than `ATTACHMENTS_AT_MOST` there already, not empty, at most `ATTACHMENT_BYTES_AT_MOST`, and a
+    PDF, PNG or JPEG by its content."""
+    if not open_for_it:
+        raise Conflict("attachments_closed")
+    if already >= ATTACHMENTS_AT_MOST:
+        raise Conflict("too_many_attachments")
+    if not content:
+        raise InvalidRequest("attachment_empty", "file")
+    if len(content) > ATTACHMENT_BYTES_AT_MOST:
+        raise InvalidRequest("attachment_too_large", "file")
+    kind = sniff(content)
+    if kind is None:
+        raise InvalidRequest("attachment_type_not_allowed", "file")
+    return kind[0], attachment_filename(filename, kind[1])
+
+
+# --- Duplicates (SPEC section 12) ------------------------------------------------------------------------------------
+# A new application close to a recent open one (the same applicant, or the same subject and place with a similar
+# text) is flagged to the officers who may read both; they link the pair, or dismiss it (`unlinked`), and a linked
+# pair held by one institution may be answered together. Found off the filing's hot path, by a timer's scan
+# (`handlers.find_duplicates`); what counts is decided here.
+
+# An open application counts as recent within this many days of the new one.
+DUPLICATE_WINDOW = timedelta(days=30)
+# pg_trgm's similarity (shared trigrams over all trigrams) of the two texts, title and body, from which they tell
+# the same matter again: a retelling with other words scores about 0.6-0.7, two matters of one subject under 0.15.
+SIMILAR_TEXT_AT_LEAST = 0.5
+OPEN_STATUSES = ("received", "assigned")
+# Bounds on the scan's work whatever a flood of identical applications brings: the closest few are flagged per
+# application, among the most recent candidates of its applicant, and of its subject and place.
+DUPLICATES_AT_MOST = 10
+DUPLICATE_CANDIDATES_AT_MOST = 300
+DUPLICATE_BATCH = 100  # applications checked in one transaction
+DUPLICATE_BATCHES_PER_RUN = 5  # at most, each run of the timer: what is left waits for the next
+# An application still `received` is being assigned by routing (milliseconds): the scan leaves it until then, so
+# it never holds the row the assignment updates; after this long it is checked however it stands.
+ASSIGNMENT_SETTLES = timedelta(minutes=1)
+SAME_APPLICANT = "same_applicant"
+SIMILAR_TEXT = "similar_text"
+FLAGGED, LINKED, UNLINKED = "flagged", "linked", "unlinked"
+_STATE_ORDER = {LINKED: 0, FLAGGED: 1, UNLINKED: 2}
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What the duplicate rules compare of an application."""
+
+    key: str  # its id as text: orders two applications received at the same instant
+    received_at: datetime
+    status: str
+    subject: str
+    province: str | None
+    district: str | None
+    target_institution: str | None
+    national_id: str | None  # None: anonymous
+    checked: bool = False  # its own check for duplicates is done
+
+
+@dataclass(frozen=True)
+class Closeness:
+    same_applicant: bool
+    similar_text: bool
+    similarity: float  # of the texts, whatever the reason
+
+
+def is_open(status: str) -> bool:
+    return status in OPEN_STATUSES
+
+
+def decides_pair(new: Filed, other: Filed) -> bool:
+    """Whether the check of `new` decides its pair with `other`: `other` came first, or was checked first (it came
+    later, or was not yet stored when `new` was checked, and did not see `new` then). Each pair is thus decided by
+    the check of one of its two, whichever order the checks run in."""
+    if new.key == other.key:
+        return False
+    return (other.received_at, other.key) < (new.received_at, new.key) or other.checked
+
+
+def same_place(a: Filed, b: Filed) -> bool:
+    """The same province, and the same district when both name one; an application naming no province (one to a
+    ministry or central body) is in the place of the institution it names."""
+    if a.province is None or b.province is None:
+        return (
+            a.province is None
+            and b.province is None
+            and a.target_institution is not None
+            and (a.target_institution == b.target_institution)
+        )
+    if a.province != b.province:
+        return False
+    return a.district is None or b.district is None or a.district.casefold() == b.district.casefold()
+
+
+def closeness(new: Filed, other: Filed, similarity: float) -> Closeness | None:
+    """Why `new` is close to `other` (`similarity`: of their texts, by pg_trgm), or None: both open, within the
+    window of each other, the pair decided by this check, and the same applicant (never an anonymous one), or the
+    same subject and place with texts at least `SIMILAR_TEXT_AT_LEAST` alike."""
+    if not (is_open(new.status) and is_open(other.status) and decides_pair(new, other)):
+        return None
+    if abs(new.received_at - other.received_at) > DUPLICATE_WINDOW:
+        return None
+    same_applicant = new.national_id is not None and new.national_id == other.national_id
+    similar_text = new.subject == other.subject and same_place(new, other) and similarity >= SIMILAR_TEXT_AT_LEAST
+    if not (same_applicant or similar_text):
+        return None
+    return Closeness(same_applicant, similar_text, round(max(0.0, min(1.0, similarity)), 3))
+
+
+def closest(found: Iterable[tuple[Filed, Closeness]]) -> list[tuple[Filed, Closeness]]:
+    """The few flagged of what a check found: the same applicant first, then the most alike, then the newest."""
+    ranked = sorted(
+        found, key=lambda pair: (not pair[1].same_applicant, -pair[1].similarity, -pair[0].received_at.timestamp())
+    )
+    return ranked[:DUPLICATES_AT_MOST]
+
+
+def ordered_pair(a: Filed, b: Filed) -> tuple[Filed, Filed]:
+    """(the later, the earlier) of two: how a pair is stored, once, whichever of the two found it."""
+    return (a, b) if (a.received_at, a.key) > (b.received_at, b.key) else (b, a)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One application of a flagged pair, as far as showing the pair to an officer is concerned."""
+
+    scope: access.ApplicationScope
+    confidential: bool
+
+
+def shown_reason(principal: Principal, this: Side, other: Side, same_applicant: bool, similar_text: bool) -> str | None:
+    """Why the officer reading `this` is shown `other` as close to it, or None when it is not shown at all.
+
+    Never an application they may not read: out of reach is as if it did not exist (SPEC section 7). The same
+    applicant is a fact about who applied: for a confidential application it would tell the handling institution
+    that its complainant is the applicant of the other one, so it is given only to whoever may see each
+    confidential applicant of the pair (the Presidency's CİMER staff, SPEC section 2); to anyone else the pair is
+    shown for its similar text, if its text is similar, else not at all."""
+    if not access.allowed(principal, Action.READ_APPLICATION, other.scope):
+        return None
+    may_see_applicants = all(
+        not side.confidential or access.allowed(principal, Action.SEE_CONFIDENTIAL_APPLICANT, side.scope)
+        for side in (this, other)
+    )
+    if same_applicant and may_see_applicants:
+        return SAME_APPLICANT
+    return SIMILAR_TEXT if similar_text else None
+
+
+def duplicates_order(item: dict[str, Any]) -> tuple[int, bool, float, str]:
+    """How an application's duplicates are listed: linked, then flagged, then dismissed; the same applicant first,
+    then the most alike."""
+    return (
+        _STATE_ORDER.get(item["state"], 3),
+        item["reason"] != SAME_APPLICANT,
+        -item["similarity"],
+        item["tracking_number"],
+    )
+
+
+def link_change(state: str, linked: object) -> str | None:
+    """The state an officer's decision (`linked`: link them, or not) puts a pair in; None when it is so already."""
+    if not isinstance(linked, bool):
+        raise InvalidRequest("invalid_request", "linked")
+    wanted = LINKED if linked else UNLINKED
+    return None if wanted == state else wanted

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from base64 import b64encode
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -25,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.orm import Session
 
 from cimer_common import access, appeals, calendar, retention
@@ -47,9 +50,12 @@ from cimer_common.retention import Retention
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.tokens import Principal
 from intake import domain
+from intake.attachments import Store
 from intake.models import (
     Applicant,
     Application,
+    Attachment,
+    DuplicateLink,
     FilingMark,
     HistoryEntry,
     OutboxMessage,
@@ -336,6 +342,10 @@ def erase_personal_data(session: Session, outbox: OutboxWriter, now: datetime, p
     )
     if due:
         session.execute(delete(Applicant).where(Applicant.application_id.in_(due)))
+        # Which applications one applicant made, or told again, is theirs too: the pairs go with them.
+        session.execute(
+            delete(DuplicateLink).where(or_(DuplicateLink.application_id.in_(due), DuplicateLink.other_id.in_(due)))
+        )
         session.execute(
             update(Application)
             .where(Application.id.in_(due))
@@ -665,10 +675,10 @@ def status(
     application = _applicants_own(session, tracking_number, access_code, pepper, client_address, now)
     if isinstance(application, DomainError):
         return Outcome(refusal=application)
-    return Outcome(result=_public_status(application, calendar.today()))
+    return Outcome(result=_public_status(session, application, calendar.today()))
 
 
-def _public_status(application: Application, today: date) -> dict[str, Any]:
+def _public_status(session: Session, application: Application, today: date) -> dict[str, Any]:
     return {
         "tracking_number": application.tracking_number,
         "status": application.status,
@@ -682,6 +692,7 @@ def _public_status(application: Application, today: date) -> dict[str, Any]:
         "closed_at": application.closed_at.isoformat() if application.closed_at else None,
         "appeal": _appeal(application, today),
         "feedback": _feedback(application),
+        "attachments": _attachments(session, application),
     }
 
 
@@ -751,7 +762,7 @@ def appeal(
             appealed_at=now,
         ),
     )
-    return Outcome(result=_public_status(application, now.astimezone(calendar.TURKEY).date()))
+    return Outcome(result=_public_status(session, application, now.astimezone(calendar.TURKEY).date()))
 
 
 def give_feedback(
@@ -794,7 +805,7 @@ def give_feedback(
             given_at=now,
         ),
     )
-    return Outcome(result=_public_status(application, now.astimezone(calendar.TURKEY).date()))
+    return Outcome(result=_public_status(session, application, now.astimezone(calendar.TURKEY).date()))
 
 
 def scope_of(application: Application) -> ApplicationScope:
@@ -922,12 +933,443 @@ def application_for_officer(
         else None,
         "applicant": applicant,
         "held_by": application.held_by,
+        "duplicates": _duplicates_of(session, officer, application),
         "history": _history(application),
         "answer": _answer(application),
         "extension": _extension(application),
         "closed_at": application.closed_at.isoformat() if application.closed_at else None,
         "appeal": _appeal(application, calendar.today()),
         "feedback": _feedback(application),
+        "attachments": _attachments(session, application),
         # Once set, the applicant and the texts are gone for good (KVKK retention, `erase_personal_data`).
         "personal_data_erased_at": erased.isoformat() if (erased := application.personal_data_erased_at) else None,
     }
+
+
+# --- Attachments (SPEC section 12) -----------------------------------------------------------------------------------
+
+
+def _attachments(session: Session, application: Application) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Attachment).where(Attachment.application_id == application.id).order_by(Attachment.uploaded_at)
+    )
+    return [
+        {
+            "id": str(a.id),
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "side": a.side,
+            "institution": a.institution,
+            "uploaded_at": a.uploaded_at.isoformat(),
+        }
+        for a in rows
+    ]
+
+
+def _attached(session: Session, application: Application, side: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Attachment)
+            .where(Attachment.application_id == application.id, Attachment.side == side)
+        )
+        or 0
+    )
+
+
+def _officers_application(
+    session: Session, officer: Principal, tracking_number: str, action: Action, for_update: bool = False
+) -> Application:
+    """The application when the officer may do `action` to it; outside their reach it is missing, as everywhere."""
+    number = domain.normalise_tracking_number(tracking_number)
+    statement = select(Application).where(Application.tracking_number == number)
+    application = session.scalars(statement.with_for_update() if for_update else statement).first() if number else None
+    if application is None or not access.allowed(officer, Action.READ_APPLICATION, scope := scope_of(application)):
+        raise NotFound("application_not_found")
+    access.require(officer, action, scope)
+    return application
+
+
+def add_attachment(
+    session: Session,
+    outbox: OutboxWriter,
+    store: Store,
+    scan: Callable[[bytes], None],
+    tracking_number: str,
+    filename: object,
+    content: bytes,
+    now: datetime,
+    officer: Principal | None = None,
+    access_code: str | None = None,
+    pepper: str = "",
+    client_address: str | None = None,
+) -> Outcome:
+    """A file with the application, from its applicant (with the access code, until the answer) or from an officer
+    of the institution holding it (it goes with the answer). Checked by content, scanned when a scanner is on,
+    kept by its SHA-256 outside the database; the row is added in the caller's transaction."""
+    if officer is not None:
+        application = _officers_application(session, officer, tracking_number, Action.WORK_APPLICATION, True)
+        side, open_for_it = domain.INSTITUTION, application.status == "assigned"
+    else:
+        found = _applicants_own(session, tracking_number, access_code or "", pepper, client_address, now, True)
+        if isinstance(found, DomainError):
+            return Outcome(refusal=found)
+        application = found
+        side, open_for_it = domain.APPLICANT, application.status in ("received", "assigned")
+    try:
+        content_type, name = domain.check_attachment(
+            content, filename, _attached(session, application, side), open_for_it
+        )
+        scan(content)
+    except DomainError as refused:
+        return Outcome(refusal=refused)
+    attachment = Attachment(
+        id=uuid.uuid4(),
+        application_id=application.id,
+        side=side,
+        institution=officer.institution if officer else None,
+        filename=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=store.put(content),
+        uploaded_by=officer.username if officer else None,
+        uploaded_at=now,
+    )
+    session.add(attachment)
+    if officer is not None:
+        outbox.add(
+            session,
+            "activity_recorded",
+            officer_activity(
+                officer.user_id, officer.username, officer.institution, "attach_file", application.tracking_number,
+                client_address, now,
+            ),
+        )  # fmt: skip
+    return Outcome(
+        result={
+            "id": str(attachment.id),
+            "filename": name,
+            "content_type": content_type,
+            "size": len(content),
+            "side": side,
+        }
+    )
+
+
+def read_attachment(
+    session: Session,
+    outbox: OutboxWriter,
+    store: Store,
+    tracking_number: str,
+    attachment_id: object,
+    now: datetime,
+    officer: Principal | None = None,
+    access_code: str | None = None,
+    pepper: str = "",
+    client_address: str | None = None,
+) -> Outcome:
+    """A file of the application, for whoever may read the application: its applicant with the access code, or an
+    officer within its scope (a read the audit trail keeps, as any read of what may be personal)."""
+    if officer is not None:
+        application = _officers_application(session, officer, tracking_number, Action.READ_APPLICATION)
+    else:
+        found = _applicants_own(session, tracking_number, access_code or "", pepper, client_address, now)
+        if isinstance(found, DomainError):
+            return Outcome(refusal=found)
+        application = found
+    try:
+        key = uuid.UUID(str(attachment_id))
+    except ValueError:
+        return Outcome(refusal=NotFound("attachment_not_found"))
+    attachment = session.get(Attachment, key)
+    if attachment is None or attachment.application_id != application.id:
+        return Outcome(refusal=NotFound("attachment_not_found"))
+    if officer is not None:
+        outbox.add(
+            session,
+            "activity_recorded",
+            officer_activity(
+                officer.user_id, officer.username, officer.institution, "read_attachment",
+                application.tracking_number, client_address, now,
+            ),
+        )  # fmt: skip
+    return Outcome(
+        result={
+            "filename": attachment.filename,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "body": b64encode(store.get(attachment.sha256)).decode(),
+        }
+    )
+
+
+def answer_attachments(session: Session, store: Store, application_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The files the answering institution attached up to its answer, for the answer's mail (notification)."""
+    application = session.get(Application, application_id)
+    if application is None or application.answered_at is None:
+        return []
+    rows = session.scalars(
+        select(Attachment)
+        .where(
+            Attachment.application_id == application.id,
+            Attachment.side == domain.INSTITUTION,
+            Attachment.institution == application.answered_by,
+            Attachment.uploaded_at <= application.answered_at,
+        )
+        .order_by(Attachment.uploaded_at)
+    )
+    return [
+        {"filename": a.filename, "content_type": a.content_type, "body": b64encode(store.get(a.sha256)).decode()}
+        for a in rows
+    ]
+
+
+# --- Duplicates (SPEC section 12) ------------------------------------------------------------------------------------
+
+# What pg_trgm compares of two applications: the title and the text.
+_DUPLICATE_TEXT = Application.title + " " + Application.body
+_FILED = (
+    Application.id, Application.received_at, Application.status, Application.subject, Application.province,
+    Application.district, Application.target_institution, Applicant.national_id,
+)  # fmt: skip
+
+
+def _filed(row: Any, checked: bool = False) -> domain.Filed:
+    return domain.Filed(
+        key=str(row.id),
+        received_at=row.received_at,
+        status=row.status,
+        subject=row.subject,
+        province=row.province,
+        district=row.district,
+        target_institution=row.target_institution,
+        national_id=row.national_id,
+        checked=checked,
+    )
+
+
+def find_duplicates(session: Session, now: datetime) -> dict[str, int]:
+    """One batch of the scan for duplicates, off the filing's path: the oldest applications not checked yet (at
+    most `domain.DUPLICATE_BATCH`; those still being assigned are left for a moment), taken `FOR UPDATE SKIP
+    LOCKED` so that the service's replicas share the work without waiting on each other; for each, the candidates
+    the database finds (`_candidates`), the rules decide (`domain.closeness`, `domain.closest`), and the pairs are
+    stored once (a pair found again changes nothing, whatever an officer decided about it). Returns how many
+    applications were checked and how many pairs flagged."""
+    batch = session.execute(
+        select(*_FILED, _DUPLICATE_TEXT.label("text"))
+        .outerjoin(Applicant, Applicant.application_id == Application.id)
+        .where(
+            Application.duplicates_checked_at.is_(None),
+            or_(Application.status != "received", Application.received_at < now - domain.ASSIGNMENT_SETTLES),
+        )
+        .order_by(Application.received_at)
+        .limit(domain.DUPLICATE_BATCH)
+        .with_for_update(of=Application, skip_locked=True)
+    ).all()
+    pairs: dict[tuple[str, str], domain.Closeness] = {}
+    for row in batch:
+        new = _filed(row)
+        if not domain.is_open(new.status):
+            continue
+        found = [
+            (other, close)
+            for other, similarity in _candidates(session, row.id, new, row.text)
+            if (close := domain.closeness(new, other, similarity)) is not None
+        ]
+        for other, close in domain.closest(found):
+            later, earlier = domain.ordered_pair(new, other)
+            pairs.setdefault((later.key, earlier.key), close)
+    flagged = 0
+    if pairs:
+        stored = session.execute(
+            upsert(DuplicateLink)
+            .values(
+                [
+                    {
+                        "application_id": uuid.UUID(later),
+                        "other_id": uuid.UUID(earlier),
+                        "same_applicant": close.same_applicant,
+                        "similar_text": close.similar_text,
+                        "similarity": close.similarity,
+                        "state": domain.FLAGGED,
+                        "flagged_at": now,
+                    }
+                    for (later, earlier), close in pairs.items()
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(DuplicateLink.application_id)
+        )
+        flagged = len(stored.all())
+    if batch:
+        session.execute(
+            update(Application)
+            .where(Application.id.in_([row.id for row in batch]))
+            .values(duplicates_checked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return {"checked": len(batch), "flagged": flagged}
+
+
+def _candidates(
+    session: Session, application_id: uuid.UUID, new: domain.Filed, text: str
+) -> list[tuple[domain.Filed, float]]:
+    """The open applications within the window of `new` that may be close to it, each with the similarity of its
+    text to `text` (pg_trgm): the most recent of its applicant's (by national ID; none for an anonymous one), and
+    the most recent of its subject and place (`ix_applications_open_subject_place`) whose texts are alike enough.
+    A superset: the rules decide."""
+    similarity = func.similarity(_DUPLICATE_TEXT, text)
+    columns = (*_FILED, Application.duplicates_checked_at.is_not(None).label("checked"), similarity.label("similarity"))
+    common = (
+        Application.id != application_id,
+        Application.status.in_(domain.OPEN_STATUSES),
+        Application.received_at.between(
+            new.received_at - domain.DUPLICATE_WINDOW, new.received_at + domain.DUPLICATE_WINDOW
+        ),
+    )
+    rows: list[Any] = []
+    if new.national_id is not None:
+        rows += session.execute(
+            select(*columns)
+            .join(Applicant, Applicant.application_id == Application.id)
+            .where(Applicant.national_id == new.national_id, *common)
+            .order_by(Application.received_at.desc())
+            .limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
+        ).all()
+    place: list[ColumnElement[bool]] = []
+    if new.province is not None:
+        place.append(Application.province == new.province)
+        if new.district is not None:
+            place.append(or_(Application.district.is_(None), Application.district == new.district))
+    elif new.target_institution is not None:
+        place += [Application.province.is_(None), Application.target_institution == new.target_institution]
+    if place:
+        recent = (
+            select(Application.id)
+            .where(Application.subject == new.subject, *place, *common)
+            .order_by(Application.received_at.desc())
+            .limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
+        )
+        rows += session.execute(
+            select(*columns)
+            .outerjoin(Applicant, Applicant.application_id == Application.id)
+            .where(Application.id.in_(recent.scalar_subquery()), similarity >= domain.SIMILAR_TEXT_AT_LEAST)
+        ).all()
+    found = {row.id: (_filed(row, row.checked), float(row.similarity)) for row in rows}
+    return list(found.values())
+
+
+def _row_scope(row: Any) -> ApplicationScope:
+    return ApplicationScope(
+        holder=row.institution, held_by=frozenset(row.held_by), coordinators=frozenset(row.coordinators)
+    )
+
+
+def _duplicates_of(session: Session, officer: Principal, application: Application) -> list[dict[str, Any]]:
+    """The applications flagged as close to this one that the officer may read, with why as far as they may know
+    it (`domain.shown_reason`): nothing of one out of their reach, not even that it exists."""
+    links = session.scalars(
+        select(DuplicateLink)
+        .where(or_(DuplicateLink.application_id == application.id, DuplicateLink.other_id == application.id))
+        .order_by(DuplicateLink.flagged_at.desc())
+        .limit(100)
+    ).all()
+    if not links:
+        return []
+    other_of = {link: link.other_id if link.application_id == application.id else link.application_id for link in links}
+    others = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Application.id, Application.tracking_number, Application.status, Application.institution,
+                Application.held_by, Application.coordinators, Application.confidential,
+            ).where(Application.id.in_(set(other_of.values())))
+        )
+    }  # fmt: skip
+    this = domain.Side(scope_of(application), application.confidential)
+    shown = []
+    for link, other_id in other_of.items():
+        other = others[other_id]
+        side = domain.Side(_row_scope(other), other.confidential)
+        reason = domain.shown_reason(officer, this, side, link.same_applicant, link.similar_text)
+        if reason is None:
+            continue
+        shown.append(
+            {
+                "tracking_number": other.tracking_number,
+                "reason": reason,
+                "similarity": round(link.similarity, 2),
+                "state": link.state,
+                "status": other.status,
+                "institution": other.institution,
+            }
+        )
+    return sorted(shown, key=domain.duplicates_order)
+
+
+def _readable(session: Session, officer: Principal, tracking_number: object, field: str | None = None) -> Application:
+    """The application, when the officer may read it; otherwise, missing or out of reach alike, `NotFound`."""
+    number = domain.normalise_tracking_number(tracking_number) if isinstance(tracking_number, str) else None
+    application = (
+        session.scalars(select(Application).where(Application.tracking_number == number)).first() if number else None
+    )
+    if application is None or not access.allowed(officer, Action.READ_APPLICATION, scope_of(application)):
+        raise NotFound("application_not_found", field)
+    return application
+
+
+def duplicates(session: Session, officer: Principal, tracking_number: str) -> list[dict[str, Any]]:
+    """What `application_for_officer` shows as `duplicates`, alone: no personal data, so no audit line (as the
+    inbox)."""
+    return _duplicates_of(session, officer, _readable(session, officer, tracking_number))
+
+
+def link_duplicate(
+    session: Session,
+    outbox: OutboxWriter,
+    officer: Principal,
+    tracking_number: str,
+    other_number: object,
+    linked: object,
+    client_address: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """An officer of the institution holding the application links a flagged pair (`linked`), or says the two are
+    not the same matter (`unlinked`); the other must be one they may read and that they are shown as close to it
+    (else `NotFound("duplicate_not_found")`, whether the pair is missing or hidden from them). Kept with who and
+    when, and sent to the audit trail; the same decision again changes nothing. Returns the application's
+    duplicates as the officer sees them."""
+    application = _readable(session, officer, tracking_number)
+    this_scope = scope_of(application)
+    access.require(officer, Action.WORK_APPLICATION, this_scope)
+    other = _readable(session, officer, other_number, "other")
+    link = session.scalars(
+        select(DuplicateLink)
+        .where(
+            or_(
+                and_(DuplicateLink.application_id == application.id, DuplicateLink.other_id == other.id),
+                and_(DuplicateLink.application_id == other.id, DuplicateLink.other_id == application.id),
+            )
+        )
+        .with_for_update()
+    ).first()
+    this = domain.Side(this_scope, application.confidential)
+    that = domain.Side(scope_of(other), other.confidential)
+    if link is None or domain.shown_reason(officer, this, that, link.same_applicant, link.similar_text) is None:
+        raise NotFound("duplicate_not_found", "other")
+    change = domain.link_change(link.state, linked)
+    if change is not None:
+        link.state = change
+        link.decided_by = officer.username
+        link.decided_institution = officer.institution
+        link.decided_at = now
+        outbox.add(
+            session,
+            "activity_recorded",
+            officer_activity(
+                officer.user_id, officer.username, officer.institution, f"duplicate_{change}",
+                f"{application.tracking_number},{other.tracking_number}", client_address, now,
+            ),
+        )  # fmt: skip
+    return {"tracking_number": application.tracking_number, "duplicates": _duplicates_of(session, officer, application)}

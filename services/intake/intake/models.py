@@ -9,8 +9,10 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Sequence,
@@ -89,6 +91,8 @@ class Application(Base):
     # When the retention period after the answer ended (`handlers.erase_personal_data`): the applicant and the
     # texts are gone, the facts that are counted stay.
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the scan for duplicates (SPEC section 12, `handlers.find_duplicates`) checked it; NULL until then.
+    duplicates_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # An institution's inbox: what it holds now, the nearest deadline first. A coordinator's overview counts what
     # is open (`assigned`) now: by holder and deadline, for the Presidency, from the partial index alone; in a
@@ -111,6 +115,20 @@ class Application(Base):
             "answered_at",
             postgresql_where=text("answered_at IS NOT NULL AND personal_data_erased_at IS NULL"),
         ),
+        # The scan for duplicates: the applications not checked yet, oldest first (a few at any time); and the open
+        # applications of a subject and province, newest first, among which it compares texts.
+        Index(
+            "ix_applications_duplicates_unchecked",
+            "received_at",
+            postgresql_where=text("duplicates_checked_at IS NULL"),
+        ),
+        Index(
+            "ix_applications_open_subject_place",
+            "subject",
+            "province",
+            "received_at",
+            postgresql_where=text("status IN ('received', 'assigned')"),
+        ),
     )
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="application", uselist=False)
@@ -130,6 +148,29 @@ class Applicant(Base):
     address: Mapped[str | None] = mapped_column(String(500))
 
     application: Mapped[Application] = relationship(back_populates="applicant")
+
+    # The scan for duplicates finds an applicant's other applications by national ID.
+    __table_args__ = (Index("ix_applicants_national_id", "national_id"),)
+
+
+class Attachment(Base):
+    """A file with an application (its applicant's) or with its answer (the holder's officers'), SPEC section 12;
+    the bytes are kept outside the database (`intake.attachments.Store`), by their SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"))
+    side: Mapped[str] = mapped_column(String(16))  # `applicant` or `institution` (with the answer)
+    institution: Mapped[str | None] = mapped_column(String(64))  # whose officer attached it
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str | None] = mapped_column(String(64))  # the officer's username; None: the applicant
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_attachments_application", "application_id", "uploaded_at"),)
 
 
 class HistoryEntry(Base):
@@ -184,3 +225,30 @@ class OutboxMessage(OutboxMessageMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+class DuplicateLink(Base):
+    """Two open applications found close to each other (SPEC section 12): the later one (`application_id`) and the
+    earlier (`other_id`), stored once, with why (`same_applicant`, `similar_text`: either or both) and how alike
+    their texts are; `state` is `flagged` until an officer links them (`linked`) or says they are not
+    (`unlinked`), with who and when."""
+
+    __tablename__ = "duplicate_links"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    other_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    same_applicant: Mapped[bool] = mapped_column(Boolean)
+    similar_text: Mapped[bool] = mapped_column(Boolean)
+    similarity: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), server_default="flagged")
+    flagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64))  # the officer's username
+    decided_institution: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_duplicate_links_other", "other_id"),
+        CheckConstraint("application_id <> other_id", name="ck_duplicate_links_pair"),
+        CheckConstraint("same_applicant OR similar_text", name="ck_duplicate_links_reason"),
+        CheckConstraint("state IN ('flagged', 'linked', 'unlinked')", name="ck_duplicate_links_state"),
+    )

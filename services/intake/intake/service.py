@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from base64 import b64decode
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,12 +28,16 @@ from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.schemas import ApplicationCreate, page_window
 from cimer_common.worker_context import LogContext
 from intake import domain, handlers
+from intake.attachments import Store, scan
 from intake.models import OutboxMessage, ProcessedEvent
 
 log = get_logger(__name__)
 # How often the sealed codes past their bound are looked for. Read at import: nameko fixes a timer's interval when
 # the class is defined.
 FORGET_INTERVAL_SECONDS = float(os.environ.get("FORGET_CODES_INTERVAL_SECONDS", "600"))
+# How often the applications filed since are checked for duplicates (SPEC section 12), off the filing's path; read at
+# import, as the interval above.
+DUPLICATE_SCAN_SECONDS = float(os.environ.get("DUPLICATE_SCAN_SECONDS", "5"))
 
 
 def _application_id(value: Any) -> uuid.UUID:
@@ -154,6 +159,59 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
         return result
 
     @rpc(expected_exceptions=EXPECTED)
+    def add_attachment(
+        self,
+        tracking_number: str,
+        filename: str,
+        body: str,
+        access_code: str | None = None,
+        token: str | None = None,
+        client_address: str | None = None,
+    ) -> dict[str, Any]:
+        """A file (`body` in base64) with the application: from its applicant with the access code, or from an
+        officer of the holding institution with their token (SPEC section 12)."""
+        officer = self.authenticate(token) if token else None
+        if not isinstance(tracking_number, str) or (officer is None and not isinstance(access_code, str)):
+            raise NotFound("application_not_found")
+        content = _decoded(body)
+        with self.db.transaction() as session:
+            outcome = handlers.add_attachment(
+                session, self.outbox, self._store(), self._scan, tracking_number, filename, content,
+                datetime.now(UTC), officer, access_code, self.config["ACCESS_CODE_PEPPER"],
+                client_address if isinstance(client_address, str) else None,
+            )  # fmt: skip
+        result = outcome.unwrap()
+        log.info("file attached", tracking_number=tracking_number, side=result["side"], size=result["size"])
+        return result
+
+    @rpc(expected_exceptions=EXPECTED)
+    def read_attachment(
+        self,
+        tracking_number: str,
+        attachment_id: str,
+        access_code: str | None = None,
+        token: str | None = None,
+        client_address: str | None = None,
+    ) -> dict[str, Any]:
+        """A file of the application, `{filename, content_type, size, body}` (base64), for whoever may read it."""
+        officer = self.authenticate(token) if token else None
+        if not isinstance(tracking_number, str) or (officer is None and not isinstance(access_code, str)):
+            raise NotFound("application_not_found")
+        with self.db.transaction() as session:
+            outcome = handlers.read_attachment(
+                session, self.outbox, self._store(), tracking_number, attachment_id, datetime.now(UTC), officer,
+                access_code, self.config["ACCESS_CODE_PEPPER"],
+                client_address if isinstance(client_address, str) else None,
+            )  # fmt: skip
+        return outcome.unwrap()
+
+    def _store(self) -> Store:
+        return Store(self.config["ATTACHMENTS_DIR"])
+
+    def _scan(self, content: bytes) -> None:
+        scan(content, self.config["CLAMD_ADDRESS"])
+
+    @rpc(expected_exceptions=EXPECTED)
     def inbox(
         self, token: str, limit: int = 50, offset: int = 0, kind: str | None = None, overdue: bool | None = None
     ) -> dict[str, Any]:
@@ -174,6 +232,42 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
         with self.db.transaction() as session:
             return handlers.application_for_officer(session, self.outbox, officer, tracking_number, client_address)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def duplicates(self, token: str, tracking_number: str) -> list[dict[str, Any]]:
+        """The applications flagged as close to this one that the officer may read (as `get_application` shows
+        them), without personal data: what the gateway checks an answer to several against."""
+        officer = self.authenticate(token)
+        with self.db.transaction() as session:
+            return handlers.duplicates(session, officer, tracking_number)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def link_duplicate(
+        self, token: str, tracking_number: str, other: str, linked: bool, client_address: str | None = None
+    ) -> dict[str, Any]:
+        """The holder's officer links a flagged pair, or says the two are not the same matter (`linked=False`)."""
+        officer = self.authenticate(token)
+        with self.db.transaction() as session:
+            result = handlers.link_duplicate(
+                session, self.outbox, officer, tracking_number, other, linked, client_address, datetime.now(UTC)
+            )
+        log.info("duplicates decided", tracking_number=result["tracking_number"], linked=linked, by=officer.username)
+        return result
+
+    @timer(interval=DUPLICATE_SCAN_SECONDS)
+    def find_duplicates(self) -> dict[str, int]:
+        """The applications not checked for duplicates yet, a batch a transaction, a few batches a run (what is left
+        waits for the next run): off the filing's path, which stays as fast as it was."""
+        found = {"checked": 0, "flagged": 0}
+        for _ in range(domain.DUPLICATE_BATCHES_PER_RUN):
+            with self.db.transaction() as session:
+                batch = handlers.find_duplicates(session, datetime.now(UTC))
+            found = {key: found[key] + batch[key] for key in found}
+            if batch["checked"] < domain.DUPLICATE_BATCH:
+                break
+        if found["flagged"]:
+            log.info("duplicates flagged", **found)
+        return found
+
     # --- Internal, service to service (notification): no token; the gateway does not expose these ---------------
 
     @rpc(expected_exceptions=EXPECTED)
@@ -187,6 +281,14 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
         ]
         with self.db.transaction() as session:
             return handlers.notice_contacts(session, wanted, self.config["ACCESS_CODE_SEAL_KEY"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def answer_attachments(self, application_id: str) -> list[dict[str, str]]:
+        """The files the answering institution attached up to its answer, `[{filename, content_type, body}]`
+        (base64), for the answer's mail."""
+        key = _application_id(application_id)
+        with self.db.transaction() as session:
+            return handlers.answer_attachments(session, self._store(), key)
 
     @rpc(expected_exceptions=EXPECTED)
     def receipts_done(self, application_ids: list[str]) -> None:
@@ -247,3 +349,13 @@ def _pair(tracking_number: object, access_code: object, client_address: object) 
     if not isinstance(tracking_number, str) or not isinstance(access_code, str):
         raise NotFound("application_not_found")
     return tracking_number, access_code, client_address if isinstance(client_address, str) else None
+
+
+def _decoded(body: object) -> bytes:
+    """An uploaded file's bytes from the base64 the gateway sent (at most a little over the largest file)."""
+    if not isinstance(body, str) or len(body) > (domain.ATTACHMENT_BYTES_AT_MOST // 3 + 1) * 4 + 4:
+        raise InvalidRequest("attachment_too_large", "file")
+    try:
+        return b64decode(body, validate=True)
+    except ValueError as error:
+        raise InvalidRequest("invalid_request", "file") from error

@@ -225,3 +225,200 @@ def test_a_rating_that_breaks_a_rule_is_refused(answered, rated, rating, solved,
     with pytest.raises(DomainError) as refused:
         domain.check_feedback(at if answered else None, at if rated else None, rating, solved, comment)
     assert refused.value.code == code
+
+
+# --- Attachments (SPEC section 12) -----------------------------------------------------------------------------------
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "expected"),
+    [
+        (PDF, "dilekçe.pdf", ("application/pdf", "dilekçe.pdf")),
+        (PNG, "fotoğraf.PNG", ("image/png", "fotoğraf.png")),
+        (JPEG, "resim.jpeg", ("image/jpeg", "resim.jpg")),
+        (PDF, "belge.exe", ("application/pdf", "belge.pdf")),  # the content names it, not the sender
+        (PDF, "../../etc/passwd", ("application/pdf", "passwd.pdf")),
+        (PDF, "C:\\Users\\ayse\\tapu.pdf", ("application/pdf", "tapu.pdf")),
+        (PDF, "", ("application/pdf", "ek.pdf")),
+        (PDF, 'a"b<c>\x00d.pdf', ("application/pdf", "abcd.pdf")),
+        (PDF, "x" * 500 + ".pdf", ("application/pdf", "x" * 196 + ".pdf")),
+    ],
+)
+def test_an_attachment_is_typed_by_its_content_and_named_safely(content, name, expected):
+    assert domain.check_attachment(content, name, 0, True) == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "already", "open_for_it", "code"),
+    [
+        (b"MZ\x90\x00 a program", 0, True, "attachment_type_not_allowed"),
+        (b"<html><script>", 0, True, "attachment_type_not_allowed"),
+        (b"GIF89a", 0, True, "attachment_type_not_allowed"),
+        (b"", 0, True, "attachment_empty"),
+        (PDF + b"\x00" * (10 * 1024 * 1024), 0, True, "attachment_too_large"),
+        (PDF, 5, True, "too_many_attachments"),
+        (PDF, 0, False, "attachments_closed"),
+    ],
+)
+def test_an_attachment_that_breaks_a_rule_is_refused(content, already, open_for_it, code):
+    with pytest.raises(DomainError) as refused:
+        domain.check_attachment(content, "belge.pdf", already, open_for_it)
+    assert refused.value.code == code
+
+
+def test_ten_megabytes_exactly_is_allowed():
+    content = PDF + b"\x00" * (10 * 1024 * 1024 - len(PDF))
+    assert domain.check_attachment(content, "büyük.pdf", 4, True)[0] == "application/pdf"
+
+
+# --- Duplicates (SPEC section 12) ------------------------------------------------------------------------------------
+
+FILED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def filed(key="b", at=FILED_AT, **overrides):
+    values = {
+        "key": key,
+        "received_at": at,
+        "status": "assigned",
+        "subject": "transport",
+        "province": "06",
+        "district": "Çankaya",
+        "target_institution": None,
+        "national_id": VALID_ID,
+        **overrides,
+    }
+    return domain.Filed(**values)
+
+
+def earlier(**overrides):
+    return filed("a", FILED_AT - timedelta(days=1), **overrides)
+
+
+def test_the_same_applicant_is_close_whatever_the_text_and_place():
+    close = domain.closeness(filed(), earlier(subject="health", province="34", district=None), 0.1)
+    assert close == domain.Closeness(same_applicant=True, similar_text=False, similarity=0.1)
+
+
+def test_a_similar_text_of_the_same_subject_and_place_is_close_whoever_applied():
+    close = domain.closeness(filed(), earlier(national_id="10000000078"), 0.62)
+    assert close == domain.Closeness(same_applicant=False, similar_text=True, similarity=0.62)
+    both = domain.closeness(filed(), earlier(), 0.9)
+    assert both is not None and both.same_applicant and both.similar_text
+    # Anonymous applications have no applicant to match, but their texts are compared.
+    anonymous = domain.closeness(filed(national_id=None), earlier(national_id=None), 0.7)
+    assert anonymous == domain.Closeness(same_applicant=False, similar_text=True, similarity=0.7)
+
+
+@pytest.mark.parametrize(
+    ("new", "other", "similarity"),
+    [
+        (filed(national_id=None), earlier(national_id=None), domain.SIMILAR_TEXT_AT_LEAST - 0.01),  # not alike
+        (filed(), earlier(national_id="10000000078", subject="health"), 0.9),  # another subject
+        (filed(), earlier(national_id="10000000078", province="34", district="Kadıköy"), 0.9),  # another province
+        (filed(), earlier(national_id="10000000078", district="Mamak"), 0.9),  # another district
+        (filed(), earlier(status="answered"), 0.9),  # the other is no longer open
+        (filed(status="closed"), earlier(), 0.9),  # nor the new one
+        (filed(), filed("a", FILED_AT - domain.DUPLICATE_WINDOW - timedelta(seconds=1)), 0.9),  # not recent
+        (filed(), filed("b"), 1.0),  # itself
+    ],
+)
+def test_what_is_not_close(new, other, similarity):
+    assert domain.closeness(new, other, similarity) is None
+
+
+def test_the_window_and_the_threshold_are_inclusive():
+    at_the_edge = filed("a", FILED_AT - domain.DUPLICATE_WINDOW, national_id=None)
+    assert domain.closeness(filed(), at_the_edge, domain.SIMILAR_TEXT_AT_LEAST) is not None
+
+
+def test_a_missing_district_matches_any_of_the_province_and_no_province_means_the_named_institution():
+    assert domain.same_place(filed(district=None), earlier(district="Mamak"))
+    assert domain.same_place(filed(district="ÇANKAYA"), earlier(district="Çankaya"))
+    ministry = {"province": None, "district": None, "target_institution": "MIN-SAGLIK"}
+    assert domain.same_place(filed(**ministry), earlier(**ministry))
+    assert not domain.same_place(filed(**ministry), earlier(**{**ministry, "target_institution": "MIN-MEB"}))
+    assert not domain.same_place(filed(**ministry), earlier())
+    nowhere = {"province": None, "district": None, "target_institution": None}
+    assert not domain.same_place(filed(**nowhere), earlier(**nowhere))
+
+
+def test_each_pair_is_decided_by_the_check_of_one_of_the_two_whichever_runs_first():
+    first, second = earlier(), filed()
+    # The later one's check decides; the earlier one's does not, unless the later was checked first.
+    assert domain.decides_pair(second, first)
+    assert not domain.decides_pair(first, second)
+    assert domain.decides_pair(first, filed(checked=True))
+    # Received at the very same instant: their ids order them.
+    twin_a, twin_b = filed("a"), filed("b")
+    assert domain.decides_pair(twin_b, twin_a) and not domain.decides_pair(twin_a, twin_b)
+    assert domain.ordered_pair(first, second) == (second, first) == domain.ordered_pair(second, first)
+
+
+def test_the_closest_few_are_kept_the_same_applicant_first():
+    found = [
+        (filed(f"k{i:02d}", FILED_AT - timedelta(hours=i)), domain.Closeness(False, True, 0.5 + i / 100))
+        for i in range(domain.DUPLICATES_AT_MOST + 5)
+    ]
+    mine = (filed("mine"), domain.Closeness(True, False, 0.05))
+    kept = domain.closest([*found, mine])
+    assert len(kept) == domain.DUPLICATES_AT_MOST
+    assert kept[0] == mine
+    assert [close.similarity for _, close in kept[1:]] == sorted((c.similarity for _, c in kept[1:]), reverse=True)
+
+
+def _officer(institution, *roles):
+    from cimer_common.tokens import Principal
+
+    return Principal(user_id="u", username="u", institution=institution, roles=frozenset(roles), session_id="s")
+
+
+def _side(holder, confidential=False):
+    from cimer_common.access import ApplicationScope
+
+    return domain.Side(ApplicationScope(holder, frozenset({holder}), frozenset({"GOV-06"})), confidential)
+
+
+def test_an_officer_is_shown_only_what_they_may_read():
+    officer = _officer("GOV-06", "officer")
+    assert domain.shown_reason(officer, _side("GOV-06"), _side("GOV-06"), True, False) == domain.SAME_APPLICANT
+    assert domain.shown_reason(officer, _side("GOV-06"), _side("GOV-06"), False, True) == domain.SIMILAR_TEXT
+    # Held elsewhere and never here: as if it did not exist.
+    assert domain.shown_reason(officer, _side("GOV-06"), _side("PD-06-SAGLIK"), True, True) is None
+    coordinator = _officer("GOV-06", "coordinator")
+    assert domain.shown_reason(coordinator, _side("GOV-06"), _side("PD-06-SAGLIK"), True, False) is not None
+
+
+def test_the_same_applicant_of_a_confidential_application_is_told_only_to_whoever_may_see_them():
+    officer = _officer("GOV-06", "officer")
+    presidency = _officer("PRESIDENCY", "coordinator")
+    for this, other in ((_side("GOV-06", True), _side("GOV-06")), (_side("GOV-06"), _side("GOV-06", True))):
+        # The handling institution would learn who its confidential complainant is: not told.
+        assert domain.shown_reason(officer, this, other, True, False) is None
+        assert domain.shown_reason(officer, this, other, True, True) == domain.SIMILAR_TEXT
+        assert domain.shown_reason(presidency, this, other, True, False) == domain.SAME_APPLICANT
+
+
+def test_linking_and_unlinking():
+    assert domain.link_change(domain.FLAGGED, True) == domain.LINKED
+    assert domain.link_change(domain.FLAGGED, False) == domain.UNLINKED
+    assert domain.link_change(domain.LINKED, False) == domain.UNLINKED
+    assert domain.link_change(domain.UNLINKED, True) == domain.LINKED
+    assert domain.link_change(domain.LINKED, True) is None
+    with pytest.raises(DomainError) as refused:
+        domain.link_change(domain.FLAGGED, "yes")
+    assert (refused.value.code, refused.value.field) == ("invalid_request", "linked")
+
+
+def test_duplicates_are_listed_linked_first_then_flagged_then_dismissed():
+    items = [
+        {"tracking_number": "3", "reason": "similar_text", "similarity": 0.9, "state": "unlinked"},
+        {"tracking_number": "2", "reason": "similar_text", "similarity": 0.7, "state": "flagged"},
+        {"tracking_number": "4", "reason": "same_applicant", "similarity": 0.1, "state": "flagged"},
+        {"tracking_number": "1", "reason": "similar_text", "similarity": 0.6, "state": "linked"},
+    ]
+    assert [i["tracking_number"] for i in sorted(items, key=domain.duplicates_order)] == ["1", "4", "2", "3"]

@@ -57,6 +57,10 @@ class Contacts(Protocol):
 
     def report_document(self, period: str, institution: str | None) -> dict[str, str]: ...
 
+    def answer_attachments(self, application_id: str) -> list[dict[str, str]]:
+        """The files the answering institution attached, `[{filename, content_type, body}]` (base64)."""
+        ...
+
 
 class Sender(Protocol):
     def mail(self, to: str, subject: str, text: str, html: str, attachments: tuple[Attachment, ...] = ()) -> None: ...
@@ -334,6 +338,10 @@ def plan(contacts: Contacts, notice: Taken, addresses: Addresses) -> tuple[Rende
             tracking_number=contact.get("tracking_number") or notice.tracking_number,
         )
         rendered = render(notice.kind, contact.get("language") or notice.language, context)
+        if notice.kind in domain.ANSWERS_WITH_FILES:  # the answer's files go with its mail (SPEC section 12)
+            files = contacts.answer_attachments(str(notice.application_id))
+            attached = tuple(Attachment(f["filename"], f["content_type"], b64decode(f["body"])) for f in files)
+            rendered = replace(rendered, attachments=attached)
         sends = []
         if contact.get("email"):
             sends.append(Send("email", domain.APPLICANT, contact["email"]))

@@ -46,6 +46,8 @@ APPLICANT_KINDS = frozenset(
 # The applicant's notice of an answer, by `ApplicationAnswered.appeal`: each answer of an application's life is a
 # notice of its own kind, so it is sent once however often its event arrives, and a later one is not taken for it.
 ANSWER_KINDS: dict[str | None, str] = {None: ANSWER, "upheld": APPEAL_UPHELD, "ordered": ORDERED_ANSWER}
+# The answers an institution gives, whose mail carries the files it attached (SPEC section 12).
+ANSWERS_WITH_FILES = frozenset({ANSWER, ORDERED_ANSWER})
 # The applicant's notice of a move after the answer, by `ApplicationAssigned.reason` (other moves tell officers).
 APPEAL_STEPS = {"appealed": APPEAL_RECEIVED, "ordered": ANSWER_ORDERED}
 

@@ -31,6 +31,7 @@ CALLS: list[tuple[str, str, str | None]] = []
 ROUNDS: list[tuple[str, int]] = []  # (method, how many it was asked about) of every call to intake
 REPORT_UNAVAILABLE = threading.Event()  # set: reporting refuses, as before the month's report is stored
 REPORT_PDF = b"%PDF-1.4 a stand-in for the month's report\n%%EOF\n"
+ANSWER_FILES: dict[str, list[dict[str, str]]] = {}  # application id → the files its answering institution attached
 
 
 class IntakeStandIn:
@@ -53,6 +54,11 @@ class IntakeStandIn:
                 else {**contact, "access_code": contact.get("access_code") if kind == "receipt" else None}
             )
         return found
+
+    @rpc
+    def answer_attachments(self, application_id: str) -> list[dict[str, str]]:
+        CALLS.append(("answer_attachments", application_id, None))
+        return ANSWER_FILES.get(application_id, [])
 
     @rpc
     def receipts_done(self, application_ids: list[str]) -> None:
@@ -116,6 +122,7 @@ def sms_provider(tmp_path) -> Iterator[SmsProvider]:
 class StandIns:
     applicants = APPLICANTS  # application id → contact, as intake would give it (None: cannot be told)
     officers = OFFICERS  # institution code → [{username, email}]
+    answer_files = ANSWER_FILES  # application id → [{filename, content_type, body}] its answer's mail carries
     calls = CALLS  # (method, argument, kind) of every call they answered
     rounds = ROUNDS
     report_pdf = REPORT_PDF
@@ -128,6 +135,7 @@ def stand_ins(container_factory, service_config) -> StandIns:
     REPORT_PDF."""
     APPLICANTS.clear()
     OFFICERS.clear()
+    ANSWER_FILES.clear()
     CALLS.clear()
     ROUNDS.clear()
     REPORT_UNAVAILABLE.clear()

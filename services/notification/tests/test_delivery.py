@@ -4,6 +4,7 @@ contacts; each notice arrives once, in the applicant's language, with the right 
 
 import time
 import uuid
+from base64 import b64encode
 from datetime import UTC, date, datetime
 
 import pytest
@@ -155,6 +156,38 @@ def test_the_answer_is_delivered_with_its_outcome_and_text(
     # the access code is asked for the receipt only
     kinds = [kind for method, app, kind in stand_ins.calls if method == "notice_contacts" and app == application_id]
     assert set(kinds) == {"receipt", "answer"}
+
+
+def test_the_answer_s_mail_carries_the_files_its_institution_attached(
+    start_notification, stand_ins, mailbox, sms_provider, amqp_uri, wait_for
+):
+    """SPEC section 12: an answer's attachment is delivered with the answer's mail (asked of intake when sent)."""
+    container = start_notification()
+    received = received_event()
+    application_id = received.payload["application_id"]
+    stand_ins.applicants[application_id] = applicant(phone=None)
+    pdf = b"%PDF-1.4 the documents asked for\n%%EOF\n"
+    stand_ins.answer_files[application_id] = [
+        {"filename": "ihale-belgeleri.pdf", "content_type": "application/pdf", "body": b64encode(pdf).decode()}
+    ]
+    deliver(container, amqp_uri, received)
+    answered = ApplicationAnswered(
+        application_id=application_id,
+        tracking_number="260000000018",
+        institution="GOV-06",
+        outcome="positive",
+        text="İstediğiniz belgeler ektedir.",
+        answered_at=datetime.now(UTC),
+    )
+    deliver(container, amqp_uri, routing_event("application_answered", answered))
+
+    wait_for(lambda: len(mailbox.files()) == 2, what="receipt and answer")
+    by_subject = {m["Subject"]: m for m in mailbox.messages()}
+    [answer] = [m for subject, m in by_subject.items() if subject.startswith("Başvurunuz yanıtlandı")]
+    [attached] = list(answer.iter_attachments())
+    assert attached.get_filename() == "ihale-belgeleri.pdf" and attached.get_content() == pdf
+    [receipt] = [m for subject, m in by_subject.items() if m is not answer]
+    assert list(receipt.iter_attachments()) == []  # only an answer carries the answer's files
 
 
 def test_a_failing_smtp_server_is_retried_until_it_comes_back_and_nothing_is_duplicated(

@@ -73,6 +73,9 @@ class Contacts:
     def report_document(self, period, institution):
         raise AssertionError("no report here")
 
+    def answer_attachments(self, application_id):
+        return []
+
 
 def test_the_digest_lists_a_days_assignments_once_per_institution(transaction):
     day = date(2026, 11, 26)

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from cimer_common import access, appeals, calendar, geography, retention
+from cimer_common import access, answer_templates, appeals, calendar, geography, retention
 from cimer_common.access import Action
 from cimer_common.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from cimer_common.events import (
@@ -32,6 +32,7 @@ from cimer_common.schemas import page_window
 from cimer_common.tokens import Principal
 from routing import domain
 from routing.models import (
+    AnswerTemplate,
     Assignment,
     AssignmentHistory,
     DirectoryVersion,
@@ -971,6 +972,108 @@ def _outcome(kind: str, command_id: str | None, code: str, tracking_number: str 
         "message": message(code, "tr"),
         "tracking_number": tracking_number,
     }
+
+
+# --- Answer templates (SPEC section 12) ---------------------------------------------------------------------------
+
+
+def _template_dict(template: AnswerTemplate) -> dict[str, Any]:
+    return {
+        "id": template.id,
+        "institution": template.institution,
+        "subject": template.subject,
+        "title": template.title,
+        "body": template.body,
+        "active": template.active,
+        "created_by": template.created_by,
+        "updated_at": template.updated_at.isoformat(),
+    }
+
+
+def list_answer_templates(
+    session: Session, officer: Principal, institution: object = None, subject: object = None
+) -> list[dict[str, Any]]:
+    """An institution's templates (the officer's own by default), by title: the active ones for its officers, every
+    one for whoever keeps them (its coordinator, an administrator). `subject` narrows them to those usable for it:
+    that subject's and those of any subject."""
+    code = officer.institution if institution is None or institution == "" else institution
+    if not isinstance(code, str):
+        raise InvalidRequest("invalid_request", "institution")
+    scope = access.institution_scope(code)
+    manages = access.allowed(officer, Action.MANAGE_ANSWER_TEMPLATES, scope)
+    if not manages:
+        access.require(officer, Action.USE_ANSWER_TEMPLATES, scope)
+    statement = select(AnswerTemplate).where(AnswerTemplate.institution == code)
+    if not manages:
+        statement = statement.where(AnswerTemplate.active)
+    wanted = answer_templates.check_subject(subject)
+    if wanted is not None:
+        statement = statement.where(or_(AnswerTemplate.subject == wanted, AnswerTemplate.subject.is_(None)))
+    statement = statement.order_by(AnswerTemplate.title, AnswerTemplate.id)
+    return [_template_dict(t) for t in session.scalars(statement)]
+
+
+def create_answer_template(
+    session: Session, officer: Principal, institution: object, subject: object, title: object, body: object
+) -> dict[str, Any]:
+    """A coordinator adds a template to their own institution, an administrator to any active institution."""
+    code = officer.institution if institution is None or institution == "" else institution
+    if not isinstance(code, str):
+        raise InvalidRequest("invalid_request", "institution")
+    access.require(officer, Action.MANAGE_ANSWER_TEMPLATES, access.institution_scope(code))
+    found = session.get(Institution, code)
+    if found is None or not found.active:
+        raise NotFound("institution_not_found")
+    title, body, subject = answer_templates.check_template(title, body, subject)
+    template = AnswerTemplate(
+        institution=code,
+        subject=subject,
+        title=title,
+        body=body,
+        active=True,
+        created_by=officer.username,
+        updated_at=datetime.now(UTC),
+    )
+    session.add(template)
+    session.flush()
+    return _template_dict(template)
+
+
+def update_answer_template(
+    session: Session,
+    officer: Principal,
+    template_id: object,
+    title: object = None,
+    body: object = None,
+    subject: object = None,
+    active: object = None,
+) -> dict[str, Any]:
+    """Whoever keeps the institution's templates changes one: its title, body, subject ("" for any subject) or
+    `active` (false retires it, true brings it back); None leaves a field as it is. A template of an institution
+    the officer neither keeps nor uses templates of is answered as missing, like an id that does not exist."""
+    template = None
+    if isinstance(template_id, int) and not isinstance(template_id, bool) and 0 < template_id < 2**63:
+        template = session.get(AnswerTemplate, template_id, with_for_update=True)
+    if template is None:
+        raise NotFound("answer_template_not_found")
+    scope = access.institution_scope(template.institution)
+    if not access.allowed(officer, Action.MANAGE_ANSWER_TEMPLATES, scope):
+        if not access.allowed(officer, Action.USE_ANSWER_TEMPLATES, scope):
+            raise NotFound("answer_template_not_found")
+        raise Forbidden("forbidden", Action.MANAGE_ANSWER_TEMPLATES.value)
+    if title is not None:
+        template.title = answer_templates.check_title(title)
+    if body is not None:
+        template.body = answer_templates.check_body(body)
+    if subject is not None:
+        template.subject = answer_templates.check_subject(subject)
+    if active is not None:
+        if not isinstance(active, bool):
+            raise InvalidRequest("invalid_active", "active")
+        template.active = active
+    template.updated_at = datetime.now(UTC)
+    session.flush()
+    return _template_dict(template)
 
 
 # --- Retention (KVKK) -------------------------------------------------------------------------------------------

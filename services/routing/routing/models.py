@@ -191,3 +191,23 @@ class InstitutionCommand(Base):
     tracking_number: Mapped[str | None] = mapped_column(String(20))
     outcome: Mapped[dict[str, Any]] = mapped_column(JSONB)  # the reply sent: command_accepted or command_refused
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AnswerTemplate(Base):
+    """An institution's answer template (SPEC section 12): a text with placeholders its officers fill in when
+    answering (`cimer_common.answer_templates`), for one subject or, with `subject` null, for any. Never deleted:
+    a template is retired with `active = false`."""
+
+    __tablename__ = "answer_templates"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    institution: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_by: Mapped[str] = mapped_column(String(64))  # the username of whoever wrote it
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    # Listed per institution, narrowed by subject.
+    __table_args__ = (Index("ix_answer_templates_institution_subject", "institution", "subject"),)

@@ -246,6 +246,62 @@ class RoutingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applie
         with self.db.transaction() as session:
             return handlers.history(session, principal, tracking_number)
 
+    # An institution's answer templates (SPEC section 12): its officers use them, its coordinator and the
+    # administrators keep them.
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_answer_templates(
+        self, token: str | None, institution: str | None = None, subject: str | None = None
+    ) -> list[dict[str, Any]]:
+        principal = self.authenticate(token)
+        with self.db.transaction() as session:
+            return handlers.list_answer_templates(session, principal, institution=institution, subject=subject)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_answer_template(
+        self, token: str | None, institution: str | None, subject: str | None, title: str, body: str
+    ) -> dict[str, Any]:
+        principal = self.authenticate(token)
+        with self.db.transaction() as session:
+            created = handlers.create_answer_template(session, principal, institution, subject, title, body)
+        log.info(
+            "answer template created",
+            template_id=created["id"],
+            institution=created["institution"],
+            by=principal.username,
+        )
+        return created
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_answer_template(
+        self,
+        token: str | None,
+        template_id: int,
+        title: str | None = None,
+        body: str | None = None,
+        subject: str | None = None,
+        active: bool | None = None,
+    ) -> dict[str, Any]:
+        principal = self.authenticate(token)
+        with self.db.transaction() as session:
+            updated = handlers.update_answer_template(
+                session, principal, template_id, title=title, body=body, subject=subject, active=active
+            )
+        changed = [
+            field
+            for field, value in (("title", title), ("body", body), ("subject", subject), ("active", active))
+            if value is not None
+        ]
+        log.info(
+            "answer template updated",
+            template_id=updated["id"],
+            institution=updated["institution"],
+            fields=changed,
+            active=updated["active"],
+            by=principal.username,
+        )
+        return updated
+
     # Institutions' own systems on the bus (SPEC section 10).
 
     @rpc(expected_exceptions=EXPECTED)

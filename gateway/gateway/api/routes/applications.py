@@ -2,18 +2,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from cimer_common import access
 from cimer_common.access import Action
-from cimer_common.errors import Unauthorized
+from cimer_common.errors import DomainError, InvalidRequest, Unauthorized
 from cimer_common.events import Kind
 from cimer_common.schemas import ApplicationAccepted, ApplicationCreate, ApplicationStatus
 from gateway.api.deps import ClientAddress, CurrentOfficer, OptionalOfficer, Rpc
+from gateway.auth import Officer
+from gateway.errors import detail_of
+from gateway.rpc import RemoteError, RpcClient, ServiceUnavailable
 from gateway.schemas import (
     AnswerRequest,
     AppealDecisionRequest,
     AppealRequest,
+    DuplicateLinkRequest,
     ExtendRequest,
     FeedbackRequest,
     ForwardRequest,
@@ -129,13 +133,20 @@ async def forward_targets(
 
 @router.post(
     "/{tracking_number}/answer",
-    summary="Answer the application: positive or negative, with the text",
+    summary="Answer the application: positive or negative, with the text; `also` sends the same answer to the "
+    "applications linked to it (duplicates) that the officer's institution holds, each result under `also`",
     operation_id="answer_application",
 )
 async def answer(
-    tracking_number: TrackingNumber, body: AnswerRequest, officer: CurrentOfficer, rpc: Rpc, address: ClientAddress
+    request: Request,
+    tracking_number: TrackingNumber,
+    body: AnswerRequest,
+    officer: CurrentOfficer,
+    rpc: Rpc,
+    address: ClientAddress,
 ) -> dict[str, Any]:
     access.require_role_for(officer.principal, Action.WORK_APPLICATION)
+    together = await _linked_to_answer(rpc, officer, tracking_number, body.also) if body.also else []
     answered: dict[str, Any] = await rpc.call(
         "routing",
         "answer",
@@ -145,7 +156,94 @@ async def answer(
         text=body.text,
         client_address=address,
     )
+    if together:
+        answered = {**answered, **await _answer_also(request, rpc, officer, together, body, address)}
     return answered
+
+
+def _digits(number: str) -> str:
+    return "".join(ch for ch in number if ch.isdigit())
+
+
+async def _linked_to_answer(rpc: RpcClient, officer: Officer, tracking_number: str, also: list[str]) -> list[str]:
+    """The `also` numbers, once each, when every one is linked to the application (SPEC section 12) and awaits an
+    answer at the officer's institution, as intake knows them; otherwise the whole request is refused before
+    anything is answered."""
+    wanted = list(dict.fromkeys(_digits(number) for number in also))
+    found = await rpc.call("intake", "duplicates", token=officer.token, tracking_number=tracking_number)
+    linked = {
+        item["tracking_number"]
+        for item in found
+        if item["state"] == "linked"
+        and item["status"] == "assigned"
+        and item["institution"] == officer.principal.institution
+    }
+    if _digits(tracking_number) in wanted or not set(wanted) <= linked:
+        raise InvalidRequest("answer_together_not_allowed", "also")
+    return wanted
+
+
+async def _answer_also(
+    request: Request, rpc: RpcClient, officer: Officer, numbers: list[str], body: AnswerRequest, address: str | None
+) -> dict[str, Any]:
+    """The same answer to each linked application, one by one through routing, as if answered alone. What one
+    refuses (answered meanwhile, say) does not stop the others; a routing that does not answer stops the rest.
+    An answer given stays given: the response says, per number, what happened."""
+    results: list[dict[str, Any]] = []
+    stopped = False
+    for number in numbers:
+        if stopped:
+            results.append({"tracking_number": number, "answered": False, "error": detail_of(request, "not_tried")})
+            continue
+        try:
+            done = await rpc.call(
+                "routing",
+                "answer",
+                token=officer.token,
+                tracking_number=number,
+                outcome=body.outcome,
+                text=body.text,
+                client_address=address,
+            )
+        except DomainError as refused:
+            results.append({"tracking_number": number, "answered": False, "error": detail_of(request, refused.code)})
+        except (ServiceUnavailable, RemoteError):
+            stopped = True
+            error = detail_of(request, "service_unavailable")
+            results.append({"tracking_number": number, "answered": False, "error": error})
+        else:
+            results.append({"tracking_number": number, "answered": True, "result": done})
+    all_answered = all(result["answered"] for result in results)
+    summary: dict[str, Any] = {"also": results, "all_answered": all_answered}
+    if not all_answered:
+        summary["note"] = detail_of(request, "answer_together_partial")["message"]
+    return summary
+
+
+@router.post(
+    "/{tracking_number}/duplicates",
+    summary="Link the application to one flagged as close to it (`linked: true`), or say they are not the same "
+    "matter (`false`); answers with its duplicates as the officer sees them",
+    operation_id="link_duplicate",
+)
+async def link_duplicate(
+    tracking_number: TrackingNumber,
+    body: DuplicateLinkRequest,
+    officer: CurrentOfficer,
+    rpc: Rpc,
+    address: ClientAddress,
+) -> dict[str, Any]:
+    access.require_role_for(officer.principal, Action.WORK_APPLICATION)
+    linked: dict[str, Any] = await rpc.call(
+        "intake",
+        "link_duplicate",
+        token=officer.token,
+        tracking_number=tracking_number,
+        other=body.other,
+        linked=body.linked,
+        client_address=address,
+    )
+    return linked
 
 
 @router.post(

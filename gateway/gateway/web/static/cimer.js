@@ -92,10 +92,21 @@ function forwardSearch(form) {
   });
 }
 
+function answerTemplates(select) {
+  // Choosing a template puts its text, already filled in for this application, in the answer to edit and send.
+  const text = document.getElementById(select.getAttribute("aria-controls"));
+  if (!text) return;
+  select.addEventListener("change", () => {
+    const chosen = select.selectedOptions[0];
+    if (chosen && chosen.dataset.text !== undefined) text.value = chosen.dataset.text;
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form.filing").forEach((form) => { filingForm(form); districtList(form); });
   document.querySelectorAll("[data-national-id]").forEach(nationalIdCheck);
   document.querySelectorAll("form[data-forward]").forEach(forwardSearch);
+  document.querySelectorAll("select[data-answer-template]").forEach(answerTemplates);
   const errors = document.getElementById("form-errors");
   if (errors) errors.focus();
 });
