@@ -45,7 +45,10 @@ class Services:
         if (service, method) == ("intake", "duplicates"):
             assert kwargs == {"token": "token", "tracking_number": A}
             return self.duplicates
-        assert (service, method) == ("routing", "answer") and kwargs["text"] == TEXT
+        if (service, method) == ("intake", "text_names_applicant"):
+            assert kwargs["tracking_number"] == A
+            return "Ayşe Yılmaz" in kwargs["text"]
+        assert (service, method) == ("routing", "answer")
         number = kwargs["tracking_number"]
         if number in self.refused:
             raise self.refused[number]
@@ -53,14 +56,14 @@ class Services:
         return {"tracking_number": number, "status": "answered", "outcome": kwargs["outcome"]}
 
 
-def answer(services: Services, also: list[str], lang: str = "tr") -> Any:
+def answer(services: Services, also: list[str], lang: str = "tr", text: str = TEXT) -> Any:
     app = create_app()
     app.dependency_overrides[rpc_client] = lambda: services
     app.dependency_overrides[current_officer] = lambda: OFFICER
     client = TestClient(app)  # no lifespan: no broker, the services are the stand-in
     return client.post(
         f"/api/v1/applications/{A}/answer",
-        json={"outcome": "positive", "text": TEXT, "also": also},
+        json={"outcome": "positive", "text": text, "also": also},
         headers={"Accept-Language": lang},
     )
 
@@ -91,6 +94,15 @@ def test_anything_not_linked_and_awaiting_an_answer_here_refuses_the_whole_reque
     assert response.status_code == 422, response.text
     assert response.json()["detail"]["code"] == "answer_together_not_allowed"
     assert response.json()["detail"]["field"] == "also"
+    assert services.answered == []
+
+
+def test_a_text_that_names_this_application_s_applicant_goes_to_no_other():
+    """A template filled in for this application (its applicant's name, its number) is not for the linked ones:
+    they are other people's. The whole request is refused; nothing is answered."""
+    services = Services([duplicate(B)])
+    response = answer(services, [B], text="Sayın Ayşe Yılmaz, yolunuz onarılmıştır.")
+    assert response.status_code == 422 and response.json()["detail"]["code"] == "answer_together_personal"
     assert services.answered == []
 
 

@@ -94,3 +94,30 @@ def test_requests_are_counted_by_api_route_template_and_status_and_anything_else
         assert client.get(f"/api/v1/things/{code}").status_code == 200
     assert client.get("/made/up").status_code == 404
     assert (counted("/api/v1/things/{code}", "200"), counted("other", "404")) == (before[0] + 2, before[1] + 1)
+
+
+@pytest.mark.anyio
+async def test_a_file_of_up_to_ten_megabytes_reaches_the_routes_that_take_one_and_no_more():
+    """SPEC section 12: attachments of up to 10 MB; every other route keeps the small limit."""
+    from gateway.api.deps import rpc_client
+
+    class Intake:
+        async def call(self, service, method, **kwargs):
+            assert (service, method) == ("intake", "add_attachment")
+            size = len(kwargs["body"]) * 3 // 4
+            return {"id": "0" * 36, "filename": kwargs["filename"], "content_type": "application/pdf", "size": size,
+                    "side": "applicant"}  # fmt: skip
+
+    app = create_app(GatewaySettings(max_body_bytes=1000))
+    app.dependency_overrides[rpc_client] = lambda: Intake()
+    path = "/api/v1/applications/260000000018/attachments"
+    ten = b"%PDF-1.7\n" + b"0" * (10 * 1024 * 1024 - 9)
+    async with client(app, "198.51.100.4") as web:
+        taken = await web.post(path, data={"access_code": "ABCD1234"}, files={"file": ("belge.pdf", ten)})
+        assert taken.status_code == 201, taken.text
+        too_large = await web.post(
+            path, data={"access_code": "ABCD1234"}, files={"file": ("b.pdf", ten + b"1" * 70_000)}
+        )
+        assert too_large.status_code == 413
+        elsewhere = await web.post("/api/v1/applications/260000000018/appeal", content=b"{" + b" " * 5000 + b"}")
+        assert elsewhere.status_code == 413

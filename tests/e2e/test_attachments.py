@@ -62,6 +62,11 @@ def test_the_applicant_uploads_the_holder_reads_and_answers_with_a_file(api, log
     outsider = api.get(f"{path}/{file['id']}", headers=login("gov-34"))
     assert outsider.status_code == 404
     assert api.get(f"{path}/{file['id']}", params={"access_code": code}).content == PDF
+    # A large file (up to 10 MB, SPEC section 12) goes the whole way too: through the gateway, the bus and back.
+    large = b"%PDF-1.7\n" + bytes(range(256)) * (8 * 4096)  # 8 MB
+    big = api.post(path, data={"access_code": code}, files={"file": ("büyük tarama.pdf", large, "application/pdf")})
+    assert big.status_code == 201, big.text
+    assert api.get(f"{path}/{big.json()['id']}", params={"access_code": code}).content == large
 
     # The holder attaches a file to its answer and answers; the applicant's mail carries it.
     answer_file = api.post(path, files={"file": ("cevap-eki.png", PNG, "image/png")}, headers=login("gov-06"))
@@ -80,6 +85,7 @@ def test_the_applicant_uploads_the_holder_reads_and_answers_with_a_file(api, log
     status = api.get(f"/api/v1/applications/{number}/status", params={"access_code": code}).json()
     assert [(a["filename"], a["side"]) for a in status["attachments"]] == [
         ("tapu.pdf", "applicant"),
+        ("büyük tarama.pdf", "applicant"),
         ("cevap-eki.png", "institution"),
     ]
     late = api.post(path, data={"access_code": code}, files={"file": ("geç.pdf", PDF + b"1", "application/pdf")})

@@ -3,6 +3,7 @@ service's retention job erases what its period allows and nothing younger, write
 trail, runs once however many replicas try at the same moment, and leaves the reports' figures as they were."""
 
 import uuid
+from base64 import b64encode
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -52,12 +53,19 @@ def answer(amqp_uri, container, received, at):
 
 
 def test_intake_erases_an_answered_applications_applicant_and_texts_after_the_period_and_the_reports_stay(
-    start_service, amqp_uri
+    start_service, amqp_uri, tmp_path
 ):
-    intake, reporting = start_service("intake"), start_service("reporting")
+    files = tmp_path / "attachments"
+    intake, reporting = start_service("intake", ATTACHMENTS_DIR=str(files)), start_service("reporting")
     answered_at = datetime.now(UTC)
     filed = [call(intake, "file_application", PETITION) for _ in range(2)]
     received = [next_event(amqp_uri, RECEIVED)["payload"] for _ in filed]
+    # Its own file, and one both applicants sent (kept once, by content): the first goes with it, the second stays.
+    own, shared = b"%PDF-1.7 a deed\n", b"%PDF-1.7 the same notice\n"
+    for content, who in ((own, filed[0]), (shared, filed[0]), (shared, filed[1])):
+        body = b64encode(content).decode()
+        call(intake, "add_attachment", who["tracking_number"], "ek.pdf", body, access_code=who["access_code"])
+    assert len([path for path in files.rglob("*") if path.is_file()]) == 2
     answer(amqp_uri, intake, received[0], answered_at)  # the second stays open
     period = answered_at.strftime("%Y-%m")
     report_before = call(reporting, "monthly_report", period)
@@ -70,7 +78,10 @@ def test_intake_erases_an_answered_applications_applicant_and_texts_after_the_pe
 
     later = answered_at + POLICY.personal_data + timedelta(days=1)
     erased = call(intake, "apply_retention", later.isoformat())
-    assert erased["applications"] == 1
+    assert erased["applications"] == 1 and erased["attachments"] == 2
+    kept_files = [path.read_bytes() for path in files.rglob("*") if path.is_file()]
+    assert kept_files == [shared]  # the erased one's own file is gone; the other's is not
+    assert call(intake, "get_status", filed[1]["tracking_number"], filed[1]["access_code"])["attachments"]
     with service_database(intake) as session:
         gone = session.get(Application, received[0]["application_id"])
         kept = session.get(Application, received[1]["application_id"])
@@ -95,7 +106,7 @@ def test_of_two_replicas_running_at_once_one_works_and_the_other_skips(start_ser
     with service_database(intake) as session:
         assert retention.alone(session, "intake")  # another replica's run, holding the lock until it ends
         assert call(intake, "apply_retention") is None
-    assert call(intake, "apply_retention") == {"applications": 0, "outbox": 0}
+    assert call(intake, "apply_retention") == {"applications": 0, "attachments": 0, "outbox": 0}
 
 
 def test_notification_forgets_what_old_notices_were_sent_with(start_service, amqp_uri):

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from cimer_common import answer_templates, calendar
 from cimer_common.access import PRESIDENCY
-from gateway.api.routes.attachments import FILE_BYTES_AT_MOST
+from gateway.limits import FILE_BYTES_AT_MOST
 from gateway.web import forms
 from gateway.web.api import Refusal, Unavailable, download
 from gateway.web.frame import (

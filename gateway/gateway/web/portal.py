@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from gateway.api.routes.attachments import FILE_BYTES_AT_MOST
+from gateway.limits import FILE_BYTES_AT_MOST
 from gateway.web import forms
 from gateway.web.api import PageApi, Refusal, download
 from gateway.web.frame import checked_form, language, page_api, render

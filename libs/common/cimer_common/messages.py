@@ -220,6 +220,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Yorum çok uzun (en fazla 2000 karakter).",
         "The comment is too long (2,000 characters at most).",
     ),
+    "answer_together_personal": (
+        "Bu cevap başvuru sahibinin adını ya da başvuru numarasını içeriyor; bağlı başvurulara (başka kişilerin "
+        "başvurularına) gönderilemez. Her birini ayrı cevaplayın.",
+        "This answer names the applicant or the application's number; it cannot go to the linked applications "
+        "(other people's). Answer each on its own.",
+    ),
     "attachments_closed": (
         "Bu aşamada dosya eklenemez: başvuru sahibi cevaptan önce, kurum cevap verene kadar dosya ekleyebilir.",
         "No file can be attached now: the applicant may add files until the answer, the institution until it answers.",

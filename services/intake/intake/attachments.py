@@ -55,6 +55,9 @@ class Store:
     def get(self, sha256: str) -> bytes:
         return self.path_of(sha256).read_bytes()
 
+    def remove(self, sha256: str) -> None:
+        self.path_of(sha256).unlink(missing_ok=True)
+
 
 def scan(content: bytes, address: str) -> None:
     """Ask a ClamAV daemon (clamd's INSTREAM command, over TCP at `host:port`) whether `content` is clean; refuse it

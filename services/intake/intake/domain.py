@@ -380,6 +380,9 @@ ATTACHMENT_TYPES: tuple[tuple[bytes, str, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
 )
+# What an answer's mail carries of its files, in all: mail servers commonly refuse more than 25 MB, and base64
+# makes a file a third larger. The rest stay on the status page.
+ANSWER_MAIL_BYTES = 10 * 1024 * 1024
 APPLICANT = "applicant"
 INSTITUTION = "institution"  # the holder's officers: the files go with its answer
 
@@ -570,3 +573,17 @@ def link_change(state: str, linked: object) -> str | None:
         raise InvalidRequest("invalid_request", "linked")
     wanted = LINKED if linked else UNLINKED
     return None if wanted == state else wanted
+
+
+# --- One answer for linked duplicates (SPEC section 12) ----------------------------------------------------------
+
+
+def names_the_applicant(text: str, tracking_number: str, first_name: str | None, last_name: str | None) -> bool:
+    """Whether an answer's text names its own application: its tracking number, or its applicant by full name or
+    surname (Turkish case and letters folded). Such a text, a template filled in for one application say, must not
+    be sent to the applications linked to it, whose applicants are other people."""
+    folded = geography.fold(text)
+    if "".join(ch for ch in tracking_number if ch.isdigit()) in "".join(ch for ch in text if ch.isdigit()):
+        return True
+    names = [geography.fold(f"{first_name or ''}{last_name or ''}"), geography.fold(last_name or "")]
+    return any(len(name) >= 3 and name in folded for name in names)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from cimer_common import access, appeals, calendar, retention
 from cimer_common.access import Action, ApplicationScope
-from cimer_common.errors import DomainError, NotFound, TooManyRequests
+from cimer_common.errors import DomainError, NotFound, NotReady, TooManyRequests
 from cimer_common.events import (
     ActivityRecorded,
     ApplicationAnswered,
@@ -327,10 +327,13 @@ def forget_old_filing_marks(session: Session, now: datetime) -> int:
     return int(forgotten.rowcount)
 
 
-def erase_personal_data(session: Session, outbox: OutboxWriter, now: datetime, policy: Retention) -> dict[str, int]:
+def erase_personal_data(
+    session: Session, outbox: OutboxWriter, now: datetime, policy: Retention, store: Store | None = None
+) -> dict[str, int]:
     """KVKK: once the retention period after its answer is over, an application keeps what is counted (kind,
     subject, channel, province, dates, holder, outcome) and loses its applicant, the official named in an ethics
-    complaint, and every text (the applicant's, the answer's, the extension's reason), which may name people.
+    complaint, every text (the applicant's, the answer's, the extension's reason), which may name people, and its
+    attachments (their rows, and each file no other application's row still names).
     Delivered outbox rows (an address in an audit line, an applicant sent to an institution's system) go after
     theirs. The applications erased are written to the audit trail. At most `ERASE_AT_ONCE` applications a run."""
     due = retention.due(
@@ -340,12 +343,24 @@ def erase_personal_data(session: Session, outbox: OutboxWriter, now: datetime, p
         Application.answered_at < now - policy.personal_data,
         Application.personal_data_erased_at.is_(None),
     )
+    files: set[str] = set()
     if due:
         session.execute(delete(Applicant).where(Applicant.application_id.in_(due)))
         # Which applications one applicant made, or told again, is theirs too: the pairs go with them.
         session.execute(
             delete(DuplicateLink).where(or_(DuplicateLink.application_id.in_(due), DuplicateLink.other_id.in_(due)))
         )
+        files = set(
+            session.scalars(
+                delete(Attachment).where(Attachment.application_id.in_(due)).returning(Attachment.sha256)
+            ).all()
+        )
+        kept = set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(files)))) if files else set()
+        if store is not None:
+            for sha256 in files - kept:
+                # Before the commit: were it to fail, a row would name a file gone, which its reader is told is
+                # missing (`read_attachment`); never a file kept that no row names.
+                store.remove(sha256)
         session.execute(
             update(Application)
             .where(Application.id.in_(due))
@@ -362,7 +377,11 @@ def erase_personal_data(session: Session, outbox: OutboxWriter, now: datetime, p
             )
             .execution_options(synchronize_session=False)
         )
-    erased = {"applications": len(due), "outbox": retention.erase_delivered_outbox(session, OutboxMessage, now, policy)}
+    erased = {
+        "applications": len(due),
+        "attachments": len(files),
+        "outbox": retention.erase_delivered_outbox(session, OutboxMessage, now, policy),
+    }
     if erased["applications"]:  # (the outbox rows alone are housekeeping: `retention`)
         outbox.add(
             session,
@@ -940,7 +959,7 @@ def application_for_officer(
         "closed_at": application.closed_at.isoformat() if application.closed_at else None,
         "appeal": _appeal(application, calendar.today()),
         "feedback": _feedback(application),
-        "attachments": _attachments(session, application),
+        "attachments": _attachments(session, application, officer),
         # Once set, the applicant and the texts are gone for good (KVKK retention, `erase_personal_data`).
         "personal_data_erased_at": erased.isoformat() if (erased := application.personal_data_erased_at) else None,
     }
@@ -949,10 +968,24 @@ def application_for_officer(
 # --- Attachments (SPEC section 12) -----------------------------------------------------------------------------------
 
 
-def _attachments(session: Session, application: Application) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Attachment).where(Attachment.application_id == application.id).order_by(Attachment.uploaded_at)
-    )
+def _shown_to(officer: Principal, application: Application, side: str) -> bool:
+    """A confidential applicant's own files are theirs as much as their name (SPEC section 2): an officer sees
+    them only where they may see who applied."""
+    if side != domain.APPLICANT or not application.confidential:
+        return True
+    return access.allowed(officer, Action.SEE_CONFIDENTIAL_APPLICANT, scope_of(application))
+
+
+def _attachments(session: Session, application: Application, officer: Principal | None = None) -> list[dict[str, Any]]:
+    """The application's files as the reader may see them: all for its applicant, and for an officer all but a
+    confidential applicant's own (`_shown_to`)."""
+    rows = [
+        a
+        for a in session.scalars(
+            select(Attachment).where(Attachment.application_id == application.id).order_by(Attachment.uploaded_at)
+        )
+        if officer is None or _shown_to(officer, application, a.side)
+    ]
     return [
         {
             "id": str(a.id),
@@ -1083,7 +1116,16 @@ def read_attachment(
     except ValueError:
         return Outcome(refusal=NotFound("attachment_not_found"))
     attachment = session.get(Attachment, key)
-    if attachment is None or attachment.application_id != application.id:
+    if (
+        attachment is None
+        or attachment.application_id != application.id
+        or (officer is not None and not _shown_to(officer, application, attachment.side))
+    ):
+        return Outcome(refusal=NotFound("attachment_not_found"))
+    try:
+        content = store.get(attachment.sha256)
+    except FileNotFoundError:
+        log.error("attachment file missing", tracking_number=application.tracking_number, sha256=attachment.sha256)
         return Outcome(refusal=NotFound("attachment_not_found"))
     if officer is not None:
         outbox.add(
@@ -1099,14 +1141,21 @@ def read_attachment(
             "filename": attachment.filename,
             "content_type": attachment.content_type,
             "size": attachment.size,
-            "body": b64encode(store.get(attachment.sha256)).decode(),
+            "body": b64encode(content).decode(),
         }
     )
 
 
-def answer_attachments(session: Session, store: Store, application_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The files the answering institution attached up to its answer, for the answer's mail (notification)."""
+def answer_attachments(
+    session: Session, store: Store, application_id: uuid.UUID, answered_at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The files the answering institution attached up to its answer, for the answer's mail (notification): at
+    most `domain.ANSWER_MAIL_BYTES` of them in all, oldest first (a mail server takes no more; the rest are on the
+    status page). `answered_at` names the answer the mail is for: until intake has recorded that very answer (its
+    event may reach notification first), `NotReady`, so the mail waits for its files rather than go without."""
     application = session.get(Application, application_id)
+    if answered_at is not None and (application is None or application.answered_at != answered_at):
+        raise NotReady("service_unavailable", "5")
     if application is None or application.answered_at is None:
         return []
     rows = session.scalars(
@@ -1119,10 +1168,18 @@ def answer_attachments(session: Session, store: Store, application_id: uuid.UUID
         )
         .order_by(Attachment.uploaded_at)
     )
-    return [
-        {"filename": a.filename, "content_type": a.content_type, "body": b64encode(store.get(a.sha256)).decode()}
-        for a in rows
-    ]
+    files, total = [], 0
+    for attachment in rows:
+        total += attachment.size
+        if total > domain.ANSWER_MAIL_BYTES:
+            break
+        try:
+            body = b64encode(store.get(attachment.sha256)).decode()
+        except FileNotFoundError:
+            log.error("attachment file missing", application_id=str(application.id), sha256=attachment.sha256)
+            continue
+        files.append({"filename": attachment.filename, "content_type": attachment.content_type, "body": body})
+    return files
 
 
 # --- Duplicates (SPEC section 12) ------------------------------------------------------------------------------------
@@ -1373,3 +1430,16 @@ def link_duplicate(
             ),
         )  # fmt: skip
     return {"tracking_number": application.tracking_number, "duplicates": _duplicates_of(session, officer, application)}
+
+
+def text_names_applicant(session: Session, officer: Principal, tracking_number: str, text: object) -> bool:
+    """Whether `text` names the application the officer works (`domain.names_the_applicant`), so the gateway does
+    not send it to the applications linked to it. Answers nothing about an application out of their reach."""
+    application = _officers_application(session, officer, tracking_number, Action.WORK_APPLICATION)
+    personal = application.applicant
+    return domain.names_the_applicant(
+        text if isinstance(text, str) else "",
+        application.tracking_number,
+        personal.first_name if personal else None,
+        personal.last_name if personal else None,
+    )

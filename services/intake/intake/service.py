@@ -212,6 +212,14 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
         scan(content, self.config["CLAMD_ADDRESS"])
 
     @rpc(expected_exceptions=EXPECTED)
+    def text_names_applicant(self, token: str, tracking_number: str, text: str) -> bool:
+        """Whether an answer's text names this application's applicant or number: then it is not for the
+        applications linked to it (SPEC section 12, one answer for linked duplicates)."""
+        officer = self.authenticate(token)
+        with self.db.transaction() as session:
+            return handlers.text_names_applicant(session, officer, tracking_number, text)
+
+    @rpc(expected_exceptions=EXPECTED)
     def inbox(
         self, token: str, limit: int = 50, offset: int = 0, kind: str | None = None, overdue: bool | None = None
     ) -> dict[str, Any]:
@@ -283,12 +291,16 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
             return handlers.notice_contacts(session, wanted, self.config["ACCESS_CODE_SEAL_KEY"])
 
     @rpc(expected_exceptions=EXPECTED)
-    def answer_attachments(self, application_id: str) -> list[dict[str, str]]:
+    def answer_attachments(self, application_id: str, answered_at: str | None = None) -> list[dict[str, str]]:
         """The files the answering institution attached up to its answer, `[{filename, content_type, body}]`
-        (base64), for the answer's mail."""
+        (base64), for the answer's mail; `answered_at` (ISO) the answer it is for, `NotReady` until intake has it."""
         key = _application_id(application_id)
+        try:
+            answer = datetime.fromisoformat(answered_at) if isinstance(answered_at, str) else None
+        except ValueError as error:
+            raise InvalidRequest("invalid_request", "answered_at") from error
         with self.db.transaction() as session:
-            return handlers.answer_attachments(session, self._store(), key)
+            return handlers.answer_attachments(session, self._store(), key, answer)
 
     @rpc(expected_exceptions=EXPECTED)
     def receipts_done(self, application_ids: list[str]) -> None:
@@ -313,7 +325,7 @@ class IntakeService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Applies
 
     def erase_expired(self, session: Session, now: datetime, policy: Retention) -> dict[str, int]:
         """KVKK: an answered application's applicant and texts, once the retention period is over."""
-        return handlers.erase_personal_data(session, self.outbox, now, policy)
+        return handlers.erase_personal_data(session, self.outbox, now, policy, self._store())
 
     @on_events("routing", "application_assigned")
     def handle_application_assigned(self, events: Batch[ApplicationAssigned]) -> None:

@@ -154,16 +154,21 @@ def test_the_answers_files_are_given_to_notification_for_the_answers_mail(intake
     attach(intake, accepted, PDF, "başvuranın.pdf", access_code=accepted["access_code"])
     attach(intake, accepted, PNG, "ek-1.png", token=GOV_06)
     assert call(intake, "answer_attachments", received["application_id"]) == []  # not answered yet
+    at = datetime.now(UTC)
+    # The mail of an answer intake has not recorded yet waits for it, rather than go without its files.
+    assert refused(NotReady, intake, "answer_attachments", received["application_id"], at.isoformat()) == (
+        "service_unavailable"
+    )
     answered = ApplicationAnswered(
         application_id=received["application_id"],
         tracking_number=accepted["tracking_number"],
         institution="GOV-06",
         outcome="positive",
         text="Cevabımız ektedir.",
-        answered_at=datetime.now(UTC),
+        answered_at=at,
     )
     deliver(intake, "handle_application_answered", routing_event("application_answered", answered))
-    [file] = call(intake, "answer_attachments", received["application_id"])
+    [file] = call(intake, "answer_attachments", received["application_id"], at.isoformat())
     assert (file["filename"], file["content_type"], b64decode(file["body"])) == ("ek-1.png", "image/png", PNG)
 
 
@@ -224,3 +229,22 @@ def test_a_deployment_s_virus_scanner_refuses_an_infected_file_and_an_absent_one
     assert refused(NotReady, intake, "add_attachment", accepted["tracking_number"], "sonra.pdf",
                    b64encode(PDF + b"2").decode(), access_code=code) == "service_unavailable"  # fmt: skip
     assert len(call(intake, "get_status", accepted["tracking_number"], code)["attachments"]) == 1
+
+
+def test_a_confidential_applicant_s_own_files_are_hidden_where_their_name_is(intake, amqp_uri):
+    """SPEC section 2: the handling institution never sees who made a confidential complaint; a file they sent
+    (a signed petition, an ID) would tell it. The Presidency's CİMER staff, who may see them, see the files too."""
+    complaint = {**testing.PETITION, "petition_type": "complaint", "confidential": True}
+    accepted = call(intake, "file_application", complaint)
+    received = next_event(amqp_uri, RECEIVED)["payload"]
+    number = accepted["tracking_number"]
+    deliver(intake, "handle_application_assigned", assigned_event(received["application_id"], number))
+    theirs = attach(intake, accepted, PDF, "imzalı-dilekçe.pdf", access_code=accepted["access_code"])
+    holder = call(intake, "get_application", GOV_06, number)
+    assert holder["attachments"] == []
+    assert refused(NotFound, intake, "read_attachment", number, theirs["id"], token=GOV_06) == "attachment_not_found"
+    presidency = token_for("cimer", "PRESIDENCY", "officer", "coordinator")
+    assert [a["id"] for a in call(intake, "get_application", presidency, number)["attachments"]] == [theirs["id"]]
+    assert b64decode(call(intake, "read_attachment", number, theirs["id"], token=presidency)["body"]) == PDF
+    # The applicant still reads their own.
+    assert len(call(intake, "get_status", number, accepted["access_code"])["attachments"]) == 1

@@ -422,3 +422,23 @@ def test_duplicates_are_listed_linked_first_then_flagged_then_dismissed():
         {"tracking_number": "1", "reason": "similar_text", "similarity": 0.6, "state": "linked"},
     ]
     assert [i["tracking_number"] for i in sorted(items, key=domain.duplicates_order)] == ["1", "4", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Sayın Ayşe Yılmaz, talebiniz karşılanmıştır.", True),
+        ("SAYIN AYŞE YILMAZ", True),
+        ("Sayın Yılmaz, talebiniz karşılanmıştır.", True),  # the surname alone
+        ("2600 0000 0018 sayılı başvurunuz cevaplanmıştır.", True),  # the number, however written
+        ("Sayın başvuru sahibi, talebiniz karşılanmıştır.", False),
+        ("Yolunuz 12.12.2026 tarihinde onarılacaktır.", False),
+    ],
+)
+def test_a_text_that_names_its_own_application_is_recognised(text, named):
+    assert domain.names_the_applicant(text, "260000000018", "Ayşe", "Yılmaz") is named
+
+
+def test_an_anonymous_application_is_named_only_by_its_number():
+    assert not domain.names_the_applicant("Sayın başvuru sahibi", "260000000018", None, None)
+    assert domain.names_the_applicant("260000000018 numaralı", "260000000018", None, None)

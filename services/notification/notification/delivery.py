@@ -57,8 +57,9 @@ class Contacts(Protocol):
 
     def report_document(self, period: str, institution: str | None) -> dict[str, str]: ...
 
-    def answer_attachments(self, application_id: str) -> list[dict[str, str]]:
-        """The files the answering institution attached, `[{filename, content_type, body}]` (base64)."""
+    def answer_attachments(self, application_id: str, answered_at: str | None) -> list[dict[str, str]]:
+        """The files the answering institution attached to the answer of `answered_at`, `[{filename, content_type,
+        body}]` (base64); refused (retried later) until intake has recorded that answer."""
         ...
 
 
@@ -339,7 +340,7 @@ def plan(contacts: Contacts, notice: Taken, addresses: Addresses) -> tuple[Rende
         )
         rendered = render(notice.kind, contact.get("language") or notice.language, context)
         if notice.kind in domain.ANSWERS_WITH_FILES:  # the answer's files go with its mail (SPEC section 12)
-            files = contacts.answer_attachments(str(notice.application_id))
+            files = contacts.answer_attachments(str(notice.application_id), notice.facts.get("answered_at"))
             attached = tuple(Attachment(f["filename"], f["content_type"], b64decode(f["body"])) for f in files)
             rendered = replace(rendered, attachments=attached)
         sends = []

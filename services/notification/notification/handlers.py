@@ -132,7 +132,12 @@ def record_answered(session: Session, event: ApplicationAnswered) -> int:
         .where(KnownApplication.application_id == event.application_id)
         .values(answered_at=event.answered_at)
     )
-    facts = {"institution": event.institution, "outcome": event.outcome, "text": event.text}
+    facts = {
+        "institution": event.institution,
+        "outcome": event.outcome,
+        "text": event.text,
+        "answered_at": event.answered_at.isoformat(),  # which answer's files its mail carries
+    }
     kind = domain.ANSWER_KINDS[event.appeal]
     dues = domain.applicant_notice(kind, _reach(session, event.application_id), facts=facts)
     return _record(session, event.application_id, event.tracking_number, dues)

@@ -81,8 +81,10 @@ class RpcContacts:
         document: dict[str, str] = self.reporting.stored_report_document(period=period, institution=institution)
         return document
 
-    def answer_attachments(self, application_id: str) -> list[dict[str, str]]:
-        files: list[dict[str, str]] = self.intake.answer_attachments(application_id=application_id)
+    def answer_attachments(self, application_id: str, answered_at: str | None) -> list[dict[str, str]]:
+        files: list[dict[str, str]] = self.intake.answer_attachments(
+            application_id=application_id, answered_at=answered_at
+        )
         return files
 
 

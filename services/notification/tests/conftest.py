@@ -56,7 +56,7 @@ class IntakeStandIn:
         return found
 
     @rpc
-    def answer_attachments(self, application_id: str) -> list[dict[str, str]]:
+    def answer_attachments(self, application_id: str, answered_at: str | None = None) -> list[dict[str, str]]:
         CALLS.append(("answer_attachments", application_id, None))
         return ANSWER_FILES.get(application_id, [])
 

@@ -73,7 +73,7 @@ class Contacts:
     def report_document(self, period, institution):
         raise AssertionError("no report here")
 
-    def answer_attachments(self, application_id):
+    def answer_attachments(self, application_id, answered_at):
         return []
 
 

@@ -146,7 +146,7 @@ async def answer(
     address: ClientAddress,
 ) -> dict[str, Any]:
     access.require_role_for(officer.principal, Action.WORK_APPLICATION)
-    together = await _linked_to_answer(rpc, officer, tracking_number, body.also) if body.also else []
+    together = await _linked_to_answer(rpc, officer, tracking_number, body.also, body.text) if body.also else []
     answered: dict[str, Any] = await rpc.call(
         "routing",
         "answer",
@@ -165,10 +165,13 @@ def _digits(number: str) -> str:
     return "".join(ch for ch in number if ch.isdigit())
 
 
-async def _linked_to_answer(rpc: RpcClient, officer: Officer, tracking_number: str, also: list[str]) -> list[str]:
+async def _linked_to_answer(
+    rpc: RpcClient, officer: Officer, tracking_number: str, also: list[str], text: str
+) -> list[str]:
     """The `also` numbers, once each, when every one is linked to the application (SPEC section 12) and awaits an
-    answer at the officer's institution, as intake knows them; otherwise the whole request is refused before
-    anything is answered."""
+    answer at the officer's institution, as intake knows them, and the text names neither the application's
+    applicant nor its number (a template filled in for it, say: the linked ones are other people's); otherwise the
+    whole request is refused before anything is answered."""
     wanted = list(dict.fromkeys(_digits(number) for number in also))
     found = await rpc.call("intake", "duplicates", token=officer.token, tracking_number=tracking_number)
     linked = {
@@ -180,6 +183,10 @@ async def _linked_to_answer(rpc: RpcClient, officer: Officer, tracking_number: s
     }
     if _digits(tracking_number) in wanted or not set(wanted) <= linked:
         raise InvalidRequest("answer_together_not_allowed", "also")
+    if await rpc.call(
+        "intake", "text_names_applicant", token=officer.token, tracking_number=tracking_number, text=text
+    ):
+        raise InvalidRequest("answer_together_personal", "also")
     return wanted
 
 

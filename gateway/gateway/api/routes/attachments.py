@@ -8,17 +8,15 @@ from base64 import b64decode, b64encode
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 from pydantic import BaseModel
 
 from cimer_common.errors import InvalidRequest, NotFound
 from gateway.api.deps import ClientAddress, OptionalOfficer, Rpc
 from gateway.api.routes.applications import TrackingNumber
+from gateway.limits import FILE_BYTES_AT_MOST
 
 router = APIRouter(prefix="/api/v1/applications", tags=["attachments"])
-
-FILE_BYTES_AT_MOST = 10 * 1024 * 1024  # intake's rule; a body far larger is refused before it is read
-BODY_BYTES_AT_MOST = FILE_BYTES_AT_MOST + 64 * 1024  # the file and the multipart around it
 
 
 class AttachmentAdded(BaseModel):
@@ -44,10 +42,8 @@ async def add_attachment(
     officer: OptionalOfficer,
     address: ClientAddress,
     access_code: Annotated[str | None, Form(min_length=1, max_length=32)] = None,
-    content_length: Annotated[int | None, Header(ge=0)] = None,
 ) -> AttachmentAdded:
-    if content_length is not None and content_length > BODY_BYTES_AT_MOST:
-        raise InvalidRequest("attachment_too_large", "file")
+    # A body over the largest file and its multipart was refused before it was read (`limits.BodyLimit`).
     if officer is None and access_code is None:
         raise NotFound("application_not_found")  # the applicant's pair is what opens it
     content = await file.read(FILE_BYTES_AT_MOST + 1)
