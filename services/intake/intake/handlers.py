@@ -415,18 +415,17 @@ def _union(column: Any, added: Any) -> Any:
 def _assign() -> Any:
     """One statement: the application takes its new holder and its history the line, in one round trip; it returns
     whether the application was there to take it. Once answered or closed, only an appeal or the board's order
-    made after the answer reopens it: any other assignment, or one from before the answer, arriving late changes
-    nothing."""
+    made after the answer reopens it. Arriving late (events are consumed in any order, by several replicas), a
+    move from before the latest answer changes nothing, nor an appeal's move once the board's decision is known."""
     applications, history = Application.__table__, HistoryEntry.__table__
     at = bindparam("at", type_=history.c.at.type)
     held = (
         update(applications)
         .where(
             applications.c.id == bindparam("target"),
-            or_(
-                applications.c.status.not_in(["answered", "closed"]),
-                and_(bindparam("reopens", type_=Boolean), applications.c.answered_at < at),
-            ),
+            or_(applications.c.answered_at.is_(None), applications.c.answered_at < at),
+            ~and_(bindparam("appealing", type_=Boolean), applications.c.appeal_decision.is_not(None)),
+            or_(applications.c.status.not_in(["answered", "closed"]), bindparam("reopens", type_=Boolean)),
         )
         .values(
             status="assigned",
@@ -461,6 +460,7 @@ def record_assignment(session: Session, outbox: OutboxWriter, event: Application
         "deadline": event.deadline,
         "line": HISTORY_LINES.get(event.reason, "assigned"),
         "reopens": event.reason in HISTORY_LINES,
+        "appealing": event.reason == "appealed",
     }
     if session.execute(_assign(), values).first() is not None:
         if event.reason == "ordered":

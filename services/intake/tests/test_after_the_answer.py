@@ -204,3 +204,35 @@ def test_closing_closes_only_the_answer_it_names(start_service, amqp_uri):
     )  # fmt: skip
     assert status(intake, accepted)["status"] == "closed"
     assert call(intake, "inbox", token_for("gov-06", "GOV-06", "officer"))["items"] == []
+
+
+def test_moves_after_the_answer_arriving_out_of_order_settle_as_they_happened(start_service, amqp_uri):
+    """Two replicas, a backlog: the board's order overtakes the appeal's move, and a forward from before the answer
+    comes last. The application ends where the order sent it, with the order's deadline."""
+    intake = start_service("intake")
+    accepted, received, answered_at = answered_application(intake, amqp_uri)
+    number = accepted["tracking_number"]
+    call(intake, "appeal", number, accepted["access_code"], REASON)
+    next_event(amqp_uri, APPEALED)
+    appealed_at, ordered_at = datetime.now(UTC), datetime.now(UTC) + timedelta(seconds=5)
+    ordered_deadline = calendar.ordered_answer_deadline(ordered_at)
+    moves = [
+        assigned_event(
+            received["application_id"], number, "GOV-06", "ordered",
+            assigned_at=ordered_at.isoformat(), deadline=ordered_deadline.isoformat(),
+        ),
+        assigned_event(
+            received["application_id"], number, "BEDK", "appealed",
+            assigned_at=appealed_at.isoformat(), deadline=calendar.board_deadline(appealed_at).isoformat(),
+        ),
+        assigned_event(
+            received["application_id"], number, "DG-06-CANKAYA", "forwarded",
+            assigned_at=(answered_at - timedelta(minutes=5)).isoformat(),
+        ),
+    ]  # fmt: skip
+    for move in moves:
+        deliver(intake, "handle_application_assigned", move)
+    now = status(intake, accepted)
+    assert (now["status"], now["institution"], now["deadline"]) == ("assigned", "GOV-06", ordered_deadline.isoformat())
+    assert now["appeal"]["decision"] == "answer_ordered"
+    assert [h["status"] for h in now["history"]].count("appealed") == 0  # the stale move left no line
