@@ -422,29 +422,20 @@ def _audit(
     )
 
 
-def forward(
+def _record_move(
     session: Session,
     outbox: OutboxWriter,
-    officer: Principal,
-    tracking_number: str,
-    to_institution: str,
-    note: str | None = None,
-    client_address: str | None = None,
-) -> dict[str, Any]:
-    """The holder sends the application on along an edge of SPEC section 4, or back to its sender (a return).
-    The deadline stays as it is (SPEC section 2)."""
-    assignment, directory = _workable(session, officer, tracking_number)
-    if not isinstance(to_institution, str) or session.get(Institution, to_institution) is None:
-        raise NotFound("institution_not_found")
-    note = domain.check_note(note)
-    holder = assignment.institution
-    custody = domain.Custody(tuple((h.reason, h.to_institution) for h in _moves(session, assignment)))
-    moved = custody.forward(_facts(assignment), to_institution, directory, note)
-    reason = moved.moves[-1][0]
-    at = datetime.now(UTC)
-    assignment.institution = to_institution
-    assignment.assigned_at = at
-    assignment.previous_institution = moved.sender
+    assignment: Assignment,
+    holder: str,
+    reason: str,
+    at: datetime,
+    note: str | None,
+    directory: DatabaseDirectory,
+    deadline: date | None = None,
+) -> None:
+    """A move from `holder` to the assignment's new institution: kept in its history with the officer's note, and
+    announced (`application_assigned`, with the new deadline when the move set one)."""
+    to_institution = assignment.institution
     session.add(
         AssignmentHistory(
             application_id=assignment.application_id,
@@ -468,8 +459,35 @@ def forward(
             coordinators=domain.coordinators_of(to_institution, directory),
             note=note,
             institution_system=directory.has_system(to_institution),
+            deadline=deadline,
         ),
     )
+
+
+def forward(
+    session: Session,
+    outbox: OutboxWriter,
+    officer: Principal,
+    tracking_number: str,
+    to_institution: str,
+    note: str | None = None,
+    client_address: str | None = None,
+) -> dict[str, Any]:
+    """The holder sends the application on along an edge of SPEC section 4, or back to its sender (a return).
+    The deadline stays as it is (SPEC section 2)."""
+    assignment, directory = _workable(session, officer, tracking_number)
+    if not isinstance(to_institution, str) or session.get(Institution, to_institution) is None:
+        raise NotFound("institution_not_found")
+    note = domain.check_note(note)
+    holder = assignment.institution
+    custody = domain.Custody(tuple((h.reason, h.to_institution) for h in _moves(session, assignment)))
+    moved = custody.forward(_facts(assignment), to_institution, directory, note)
+    reason = moved.moves[-1][0]
+    at = datetime.now(UTC)
+    assignment.institution = to_institution
+    assignment.assigned_at = at
+    assignment.previous_institution = moved.sender
+    _record_move(session, outbox, assignment, holder, reason, at, note, directory)
     action = "return" if reason == domain.RETURNED else "forward"
     _audit(outbox, session, officer, action, assignment.tracking_number, client_address, at)
     return {
@@ -740,32 +758,7 @@ def _move_to(
     assignment.closed_at = None
     assignment.approaching_notified_at = None  # the new deadline is watched as the first was
     assignment.passed_notified_at = None
-    session.add(
-        AssignmentHistory(
-            application_id=assignment.application_id,
-            from_institution=holder,
-            to_institution=to_institution,
-            reason=reason,
-            at=at,
-            note=note,
-        )
-    )
-    outbox.add(
-        session,
-        "application_assigned",
-        ApplicationAssigned(
-            application_id=assignment.application_id,
-            tracking_number=assignment.tracking_number,
-            institution=to_institution,
-            previous_institution=holder,
-            reason=reason,
-            assigned_at=at,
-            coordinators=domain.coordinators_of(to_institution, directory),
-            note=note,
-            institution_system=directory.has_system(to_institution),
-            deadline=deadline,
-        ),
-    )
+    _record_move(session, outbox, assignment, holder, reason, at, note, directory, deadline)
 
 
 def reopen_on_appeal(session: Session, outbox: OutboxWriter, event: ApplicationAppealed) -> str | None:
