@@ -915,18 +915,27 @@ def overview(session: Session, officer: Principal, today: date) -> dict[str, Any
     return domain.overview((code, open_, overdue) for code, open_, overdue in rows if code is not None)
 
 
+def _readable(
+    session: Session, officer: Principal, tracking_number: object, field: str | None = None, for_update: bool = False
+) -> Application:
+    """The application, when the officer may read it (it is or was within their reach); otherwise, missing or out
+    of reach alike, `NotFound`, so an officer cannot learn what exists elsewhere."""
+    number = domain.normalise_tracking_number(tracking_number) if isinstance(tracking_number, str) else None
+    statement = select(Application).where(Application.tracking_number == number)
+    application = session.scalars(statement.with_for_update() if for_update else statement).first() if number else None
+    if application is None or not access.allowed(officer, Action.READ_APPLICATION, scope_of(application)):
+        raise NotFound("application_not_found", field)
+    return application
+
+
 def application_for_officer(
     session: Session, outbox: OutboxWriter, officer: Principal, tracking_number: str, client_address: str | None
 ) -> dict[str, Any]:
     """The whole application, if it is or was within the officer's reach; the read is recorded for the audit.
 
     Outside their reach it is answered as missing, so an officer cannot learn what exists elsewhere."""
-    number = domain.normalise_tracking_number(tracking_number)
-    application = (
-        session.scalars(select(Application).where(Application.tracking_number == number)).first() if number else None
-    )
-    if application is None or not access.allowed(officer, Action.READ_APPLICATION, scope := scope_of(application)):
-        raise NotFound("application_not_found")
+    application = _readable(session, officer, tracking_number)
+    scope = scope_of(application)
     applicant = domain.applicant_view(_personal_data(application), application.confidential, officer, scope)
     shows_personal_data = applicant is not None and "first_name" in applicant
     action = "read_personal_data" if shows_personal_data else "read_application"
@@ -1015,13 +1024,27 @@ def _officers_application(
     session: Session, officer: Principal, tracking_number: str, action: Action, for_update: bool = False
 ) -> Application:
     """The application when the officer may do `action` to it; outside their reach it is missing, as everywhere."""
-    number = domain.normalise_tracking_number(tracking_number)
-    statement = select(Application).where(Application.tracking_number == number)
-    application = session.scalars(statement.with_for_update() if for_update else statement).first() if number else None
-    if application is None or not access.allowed(officer, Action.READ_APPLICATION, scope := scope_of(application)):
-        raise NotFound("application_not_found")
-    access.require(officer, action, scope)
+    application = _readable(session, officer, tracking_number, for_update=for_update)
+    access.require(officer, action, scope_of(application))
     return application
+
+
+def _opened(
+    session: Session,
+    tracking_number: str,
+    now: datetime,
+    officer: Principal | None,
+    action: Action,
+    access_code: str | None,
+    pepper: str,
+    client_address: str | None,
+    for_update: bool = False,
+) -> Application | DomainError:
+    """The application as its reader opens it: an officer who may do `action` to it (else `NotFound`, raised), or
+    its applicant with the pair (`_applicants_own`'s refusal returned, so the throttle's count commits)."""
+    if officer is not None:
+        return _officers_application(session, officer, tracking_number, action, for_update)
+    return _applicants_own(session, tracking_number, access_code or "", pepper, client_address, now, for_update)
 
 
 def add_attachment(
@@ -1041,14 +1064,13 @@ def add_attachment(
     """A file with the application, from its applicant (with the access code, until the answer) or from an officer
     of the institution holding it (it goes with the answer). Checked by content, scanned when a scanner is on,
     kept by its SHA-256 outside the database; the row is added in the caller's transaction."""
+    action = Action.WORK_APPLICATION
+    application = _opened(session, tracking_number, now, officer, action, access_code, pepper, client_address, True)
+    if isinstance(application, DomainError):
+        return Outcome(refusal=application)
     if officer is not None:
-        application = _officers_application(session, officer, tracking_number, Action.WORK_APPLICATION, True)
         side, open_for_it = domain.INSTITUTION, application.status == "assigned"
     else:
-        found = _applicants_own(session, tracking_number, access_code or "", pepper, client_address, now, True)
-        if isinstance(found, DomainError):
-            return Outcome(refusal=found)
-        application = found
         side, open_for_it = domain.APPLICANT, application.status in ("received", "assigned")
     try:
         content_type, name = domain.check_attachment(
@@ -1104,13 +1126,10 @@ def read_attachment(
 ) -> Outcome:
     """A file of the application, for whoever may read the application: its applicant with the access code, or an
     officer within its scope (a read the audit trail keeps, as any read of what may be personal)."""
-    if officer is not None:
-        application = _officers_application(session, officer, tracking_number, Action.READ_APPLICATION)
-    else:
-        found = _applicants_own(session, tracking_number, access_code or "", pepper, client_address, now)
-        if isinstance(found, DomainError):
-            return Outcome(refusal=found)
-        application = found
+    action = Action.READ_APPLICATION
+    application = _opened(session, tracking_number, now, officer, action, access_code, pepper, client_address)
+    if isinstance(application, DomainError):
+        return Outcome(refusal=application)
     try:
         key = uuid.UUID(str(attachment_id))
     except ValueError:
@@ -1363,17 +1382,6 @@ def _duplicates_of(session: Session, officer: Principal, application: Applicatio
             }
         )
     return sorted(shown, key=domain.duplicates_order)
-
-
-def _readable(session: Session, officer: Principal, tracking_number: object, field: str | None = None) -> Application:
-    """The application, when the officer may read it; otherwise, missing or out of reach alike, `NotFound`."""
-    number = domain.normalise_tracking_number(tracking_number) if isinstance(tracking_number, str) else None
-    application = (
-        session.scalars(select(Application).where(Application.tracking_number == number)).first() if number else None
-    )
-    if application is None or not access.allowed(officer, Action.READ_APPLICATION, scope_of(application)):
-        raise NotFound("application_not_found", field)
-    return application
 
 
 def duplicates(session: Session, officer: Principal, tracking_number: str) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -464,6 +464,35 @@ def _record_move(
     )
 
 
+def _record_answer(
+    session: Session,
+    outbox: OutboxWriter,
+    assignment: Assignment,
+    outcome: str,
+    text: str,
+    at: datetime,
+    appeal: Literal["upheld", "ordered"] | None,
+) -> None:
+    """The holder's answer (or the board's decision keeping a refusal): the assignment is answered, and the text is
+    announced for the applicant (`application_answered`)."""
+    assignment.status = "answered"
+    assignment.outcome = outcome
+    assignment.answered_at = at
+    outbox.add(
+        session,
+        "application_answered",
+        ApplicationAnswered(
+            application_id=assignment.application_id,
+            tracking_number=assignment.tracking_number,
+            institution=assignment.institution,
+            outcome=outcome,
+            text=text,
+            answered_at=at,
+            appeal=appeal,
+        ),
+    )
+
+
 def forward(
     session: Session,
     outbox: OutboxWriter,
@@ -511,23 +540,8 @@ def answer(
     assignment, _ = _workable(session, officer, tracking_number)
     outcome, text = domain.check_answer(outcome, text)
     at = datetime.now(UTC)
-    assignment.status = "answered"
-    assignment.outcome = outcome
-    assignment.answered_at = at
-    outbox.add(
-        session,
-        "application_answered",
-        ApplicationAnswered(
-            application_id=assignment.application_id,
-            tracking_number=assignment.tracking_number,
-            institution=assignment.institution,
-            outcome=outcome,
-            text=text,
-            answered_at=at,
-            # After the board's order, this answer is the one the order asked for.
-            appeal="ordered" if assignment.appealed_at is not None else None,
-        ),
-    )
+    # After the board's order, this answer is the one the order asked for.
+    _record_answer(session, outbox, assignment, outcome, text, at, "ordered" if assignment.appealed_at else None)
     _audit(outbox, session, officer, "answer", assignment.tracking_number, client_address, at)
     return {
         "tracking_number": assignment.tracking_number,
@@ -807,22 +821,7 @@ def decide_appeal(
     decision, text = appeals.check_decision(decision, text)
     at = datetime.now(UTC)
     if decision == appeals.UPHELD:
-        assignment.status = "answered"
-        assignment.outcome = "negative"
-        assignment.answered_at = at
-        outbox.add(
-            session,
-            "application_answered",
-            ApplicationAnswered(
-                application_id=assignment.application_id,
-                tracking_number=assignment.tracking_number,
-                institution=assignment.institution,
-                outcome="negative",
-                text=text,
-                answered_at=at,
-                appeal="upheld",
-            ),
-        )
+        _record_answer(session, outbox, assignment, "negative", text, at, "upheld")
         result: dict[str, Any] = {"status": "answered", "institution": assignment.institution}
     else:
         ordered = assignment.appealed_from
