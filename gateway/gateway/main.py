@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from prometheus_client import start_http_server
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -29,12 +27,12 @@ from gateway.api.routes import (
     reports,
 )
 from gateway.auth import RevocationsFollower, Verifier
+from gateway.correlation import CorrelationId
 from gateway.limits import BodyLimit
 from gateway.metrics import RequestMetrics
-from gateway.rpc import RpcClient, correlation_id
+from gateway.rpc import RpcClient
 from gateway.settings import GatewaySettings
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = structlog.get_logger(__name__)
 
 
@@ -76,20 +74,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # `main` on the metrics port, apart from the API's.
     app.add_middleware(RequestMetrics)
 
-    @app.middleware("http")
-    async def bind_correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # Take the caller's X-Request-ID when it is sane, so a request can be followed from the web tier down.
-        given = request.headers.get("x-request-id", "")
-        cid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        token = correlation_id.set(cid)
-        structlog.contextvars.bind_contextvars(correlation_id=cid)
-        try:
-            response = await call_next(request)
-        finally:
-            correlation_id.reset(token)
-            structlog.contextvars.unbind_contextvars("correlation_id")
-        response.headers["X-Request-ID"] = cid
-        return response
+    # Outside the metrics: the request's id is bound before anything else runs (`gateway.correlation`).
+    app.add_middleware(CorrelationId)
 
     for router in (
         health.router,

@@ -1,4 +1,6 @@
-"""Dependencies the routes declare with `Annotated`, so each route says what it needs and nothing more."""
+"""Dependencies the routes declare with `Annotated`, so each route says what it needs and nothing more. Each is an
+`async def`: FastAPI runs a plain `def` dependency in its thread pool, a hand-off to a thread and back on every
+request (`make bench`), for work that never waits."""
 
 from __future__ import annotations
 
@@ -14,16 +16,16 @@ from gateway.rpc import RpcClient
 bearer = HTTPBearer(auto_error=False, description="An officer's access token from POST /api/v1/auth/login")
 
 
-def rpc_client(request: Request) -> RpcClient:
+async def rpc_client(request: Request) -> RpcClient:
     client: RpcClient = request.app.state.rpc
     return client
 
 
-def client_address(request: Request) -> str | None:
+async def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def optional_officer(
+async def optional_officer(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Officer | None:
     if credentials is None:
@@ -32,7 +34,7 @@ def optional_officer(
     return verifier.officer(credentials.credentials)
 
 
-def current_officer(officer: Annotated[Officer | None, Depends(optional_officer)]) -> Officer:
+async def current_officer(officer: Annotated[Officer | None, Depends(optional_officer)]) -> Officer:
     if officer is None:
         raise Unauthorized("login_required")
     return officer
