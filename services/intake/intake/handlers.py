@@ -14,10 +14,12 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Numeric,
     Select,
     String,
     and_,
     bindparam,
+    cast,
     collate,
     delete,
     func,
@@ -1292,8 +1294,11 @@ def _candidates(
     session: Session, application_id: uuid.UUID, new: domain.Filed, text: str
 ) -> list[tuple[domain.Filed, float]]:
     """The open applications within the window of `new` that may be close to it, each with the similarity of its
-    text to `text` (pg_trgm): the most recent of its applicant's (by national ID; none for an anonymous one), and
-    the most recent of its subject and place (`ix_applications_open_subject_place`) whose texts are alike enough.
+    text to `text` (pg_trgm): among the most recent of its applicant's (by national ID; none for an anonymous one),
+    and among the most recent of its subject and place (`ix_applications_open_subject_place`) whose texts are alike
+    enough, those whose pair this check decides (`domain.decides_pair`), ranked as `domain.closest` ranks them and
+    cut to the few it could flag. The database ranks and cuts: a flood of alike applications brought hundreds of
+    rows per application into the process, a batch of them holding intake's other calls meanwhile (`make bench`).
     A superset: the rules decide."""
     similarity = func.similarity(_DUPLICATE_TEXT, text)
     columns = (*_FILED, Application.duplicates_checked_at.is_not(None).label("checked"), similarity.label("similarity"))
@@ -1304,15 +1309,34 @@ def _candidates(
             new.received_at - domain.DUPLICATE_WINDOW, new.received_at + domain.DUPLICATE_WINDOW
         ),
     )
+    decided = or_(  # `domain.decides_pair`: uuids order as their text does
+        Application.received_at < new.received_at,
+        and_(Application.received_at == new.received_at, Application.id < application_id),
+        Application.duplicates_checked_at.is_not(None),
+    )
+    # As `domain.Closeness` holds the similarity (rounded), so that ties rank as `domain.closest` ranks them.
+    ranked = func.round(cast(similarity, Numeric), 3)
+
+    def closest(recent: Select[Any], *alike: ColumnElement[bool]) -> list[Any]:
+        return list(
+            session.execute(
+                select(*columns)
+                .outerjoin(Applicant, Applicant.application_id == Application.id)
+                .where(Application.id.in_(recent.scalar_subquery()), decided, *alike)
+                .order_by(ranked.desc(), Application.received_at.desc())
+                .limit(domain.DUPLICATES_AT_MOST)
+            ).all()
+        )
+
     rows: list[Any] = []
     if new.national_id is not None:
-        rows += session.execute(
-            select(*columns)
+        rows += closest(
+            select(Application.id)
             .join(Applicant, Applicant.application_id == Application.id)
             .where(Applicant.national_id == new.national_id, *common)
             .order_by(Application.received_at.desc())
             .limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
-        ).all()
+        )
     place: list[ColumnElement[bool]] = []
     if new.province is not None:
         place.append(Application.province == new.province)
@@ -1321,17 +1345,13 @@ def _candidates(
     elif new.target_institution is not None:
         place += [Application.province.is_(None), Application.target_institution == new.target_institution]
     if place:
-        recent = (
+        rows += closest(
             select(Application.id)
             .where(Application.subject == new.subject, *place, *common)
             .order_by(Application.received_at.desc())
-            .limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
+            .limit(domain.DUPLICATE_CANDIDATES_AT_MOST),
+            similarity >= domain.SIMILAR_TEXT_AT_LEAST,
         )
-        rows += session.execute(
-            select(*columns)
-            .outerjoin(Applicant, Applicant.application_id == Application.id)
-            .where(Application.id.in_(recent.scalar_subquery()), similarity >= domain.SIMILAR_TEXT_AT_LEAST)
-        ).all()
     found = {row.id: (_filed(row, row.checked), float(row.similarity)) for row in rows}
     return list(found.values())
 

@@ -14,6 +14,7 @@ from cimer_common import testing
 from cimer_common.errors import Forbidden, InvalidRequest, NotFound
 from cimer_common.outbox import consumer_queue
 from cimer_common.testing import assigned_event, next_event, publish, service_database, token_for
+from intake import domain
 from intake.models import Application, DuplicateLink
 
 pytestmark = pytest.mark.interface
@@ -209,3 +210,27 @@ def test_only_open_applications_of_the_last_days_count(start_service, amqp_uri):
     new = file_and_assign(intake, amqp_uri, {**ROAD_AGAIN, "applicant": AYSE})
     call(intake, "find_duplicates")
     assert duplicates(intake, OFFICER_GOV_06, new) == {}
+
+
+def test_a_flood_of_alike_applications_flags_the_closest_few_the_same_applicant_first(start_service, amqp_uri):
+    """The scan ranks and cuts the candidates in the database (`handlers._candidates`): of more alike applications
+    than it flags, the new one is flagged with its applicant's own first (whatever its text), then the most alike,
+    the newest first among equals."""
+    intake = start_service("intake")
+    own = file_and_assign(intake, amqp_uri, {**HOSPITAL, "applicant": AYSE})
+    roads = [
+        # each with an address of its own, or the filing limits would stop the flood (SPEC section 9)
+        file_and_assign(intake, amqp_uri, {**ROAD, "applicant": {**MEHMET, "email": f"m{i}@example.org"}})
+        for i in range(domain.DUPLICATES_AT_MOST + 1)
+    ]
+    new = file_and_assign(intake, amqp_uri, {**ROAD_AGAIN, "applicant": AYSE})
+    call(intake, "find_duplicates")
+    with service_database(intake) as session:
+        ids = {a.tracking_number: a.id for a in session.scalars(select(Application))}
+        by_id = {
+            link.other_id: (link.same_applicant, link.similar_text)
+            for link in session.scalars(select(DuplicateLink).where(DuplicateLink.application_id == ids[new]))
+        }
+    assert set(by_id) == {ids[own], *(ids[number] for number in roads[2:])}  # the two oldest alike ones left out
+    assert by_id[ids[own]] == (True, False)
+    assert all(by_id[ids[number]] == (False, True) for number in roads[2:])
