@@ -238,6 +238,21 @@ def unassigned(pairs: list[list[str]]) -> int:
     return len(numbers) - int(assigned)
 
 
+def unchecked(pairs: list[list[str]]) -> int:
+    """How many of the accepted applications intake's scan has not yet checked for duplicates."""
+    engine = create_engine(get_settings().database_url("intake"))
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT count(*) FROM applications WHERE tracking_number = ANY(:numbers)"
+                " AND duplicates_checked_at IS NULL"
+            ),
+            {"numbers": [tracking for tracking, _ in pairs]},
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
 def queued_events(amqp_uri: str) -> int:
     """Events still waiting in the consumers' queues (the services' backlog)."""
     total = 0
@@ -278,11 +293,14 @@ def settled(amqp_uri: str) -> bool:
     return not queued_events(amqp_uri) and not unfinished_work()
 
 
-def wait_settled(amqp_uri: str, pairs: list[list[str]], timeout: float, poll: float = 0.25) -> float | None:
-    """Seconds until every accepted application is assigned and the system has settled; None on timeout."""
+def wait_settled(
+    amqp_uri: str, pairs: list[list[str]], timeout: float, poll: float = 0.25, checked: bool = False
+) -> float | None:
+    """Seconds until every accepted application is assigned and the system has settled (and, with `checked`, every
+    one checked for duplicates: intake's scan works on a timer, off the filing's path); None on timeout."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if not unassigned(pairs) and settled(amqp_uri):
+        if not unassigned(pairs) and settled(amqp_uri) and not (checked and unchecked(pairs)):
             return time.monotonic() - started
         time.sleep(poll)
     return None
@@ -368,9 +386,10 @@ def run_system(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
             )  # fmt: skip
             cpu_after, wall = meter.cpu(), time.monotonic() - wall_before
             cpu_after["load generator"] = saturated["cpu_s"]  # its own count (it has exited by now)
-            # Until every consumer has applied what the loop caused (and every notice due is sent), so the CPU
-            # below is the whole cost of an application, not the part done while the loop ran.
-            drained_s = wait_settled(env["AMQP_URI"], saturated["accepted"], args.drain_timeout)
+            # Until every consumer has applied what the loop caused (every notice due sent, every application
+            # checked for duplicates), so the CPU below is the whole cost of an application, not the part done
+            # while the loop ran.
+            drained_s = wait_settled(env["AMQP_URI"], saturated["accepted"], args.drain_timeout, checked=True)
             cpu_drained = {**meter.cpu(), "load generator": saturated["cpu_s"]}
             for recorder in recorders:
                 recorder.wait()
