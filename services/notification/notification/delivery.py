@@ -38,6 +38,22 @@ log = get_logger(__name__)
 LOGGED = ("notice_id", "channel", "target", "recipient", "attempt", "result", "error")
 LOG_DELIVERY = insert(Delivery.__table__).values({name: bindparam(name) for name in LOGGED})
 
+# A notice not sent this round, settled: only if still ours (a sender whose lease ran out has lost it to another).
+_NOTICES = Notice.__table__
+SETTLE_UNSENT = (
+    update(_NOTICES)
+    .where(
+        _NOTICES.c.id == bindparam("notice_id"),
+        _NOTICES.c.attempts == bindparam("attempt"),
+        _NOTICES.c.status == domain.SENDING,
+    )
+    .values(
+        status=bindparam("new_status"),
+        next_attempt_at=bindparam("retry_at"),
+        last_error=bindparam("error_text"),
+    )
+)
+
 Transaction = Callable[[], AbstractContextManager[Session]]
 
 
@@ -370,9 +386,8 @@ def plan(contacts: Contacts, notice: Taken, addresses: Addresses) -> tuple[Rende
 def finish(transaction: Transaction, outcomes: list[Outcome], now: datetime, policy: Policy) -> None:
     """Settle a round's attempts in one transaction: sent or skipped, or a failure retried with back-off until the
     last attempt, when the notice is given up."""
-    settled = []
-    # Only if still ours: a sender whose lease ran out has lost the notice to another.
-    ours = Notice.status == domain.SENDING
+    settled: list[tuple[Taken, str, str | None]] = []
+    ours = Notice.status == domain.SENDING  # as in SETTLE_UNSENT
     with transaction() as session:
         sent = [outcome.notice for outcome in outcomes if outcome.status == domain.SENT]
         if sent:  # most of a round: one statement for all of them
@@ -382,39 +397,48 @@ def finish(transaction: Transaction, outcomes: list[Outcome], now: datetime, pol
                 .values(status=domain.SENT, sent_at=now, next_attempt_at=None, last_error=None)
             )
             settled += [(notice, domain.SENT, None) for notice in sent]
+        changes, finals = [], []
         for outcome in outcomes:
             notice, status, error = outcome.notice, outcome.status, outcome.error
             if status == domain.SENT:
                 continue
-            final: Delivery | None = None
-            values: dict[str, Any] = {"last_error": error}
+            final: tuple[str, str | None] | None = None  # the delivery log's last entry: result, error
+            next_attempt_at: datetime | None = None
             if status == domain.SKIPPED:
-                values.update(status=domain.SKIPPED, next_attempt_at=None)
-                final = Delivery(
-                    notice_id=notice.id, channel="none", target="-", attempt=notice.attempt, result="skipped",
-                    error=error,
-                )  # fmt: skip
+                final = ("skipped", error)
             elif notice.attempt >= policy.max_attempts:
                 status = domain.FAILED
-                values.update(status=status, next_attempt_at=None)
-                final = Delivery(
-                    notice_id=notice.id,
-                    channel="none",
-                    target="-",
-                    attempt=notice.attempt,
-                    result="gave_up",
-                    error=f"gave up after {notice.attempt} attempts; last error: {error}",
-                )
+                final = ("gave_up", f"gave up after {notice.attempt} attempts; last error: {error}")
             else:
                 status = domain.PENDING
-                delay = domain.retry_delay(notice.attempt, policy.retry_base_seconds)
-                values.update(status=status, next_attempt_at=now + delay)
-            session.execute(
-                update(Notice).where(Notice.id == notice.id, Notice.attempts == notice.attempt, ours).values(**values)
+                next_attempt_at = now + domain.retry_delay(notice.attempt, policy.retry_base_seconds)
+            changes.append(
+                {
+                    "notice_id": notice.id,
+                    "attempt": notice.attempt,
+                    "new_status": status,
+                    "retry_at": next_attempt_at,
+                    "error_text": error,
+                }
             )
             if final is not None:
-                session.add(final)
+                finals.append(
+                    {
+                        "notice_id": notice.id,
+                        "channel": "none",
+                        "target": "-",
+                        "recipient": None,
+                        "attempt": notice.attempt,
+                        "result": final[0],
+                        "error": final[1],
+                    }
+                )
             settled.append((notice, status, error))
+        # The rest of the round (skipped, retried, given up) in two statements, each run for many rows at once.
+        if changes:
+            session.execute(SETTLE_UNSENT, changes)
+        if finals:
+            session.execute(LOG_DELIVERY, finals)
     for notice, status, error in settled:  # once committed
         log_method = log.warning if status in (domain.FAILED, domain.PENDING) else log.info
         log_method(
