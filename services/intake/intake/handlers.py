@@ -1290,6 +1290,54 @@ def find_duplicates(session: Session, now: datetime) -> dict[str, int]:
     return {"checked": len(batch), "flagged": flagged}
 
 
+@cache
+def _closest_statement(among: str) -> Any:
+    """The statement behind `_candidates`, one per kind of candidate (`among`: "applicant", or the place of the
+    same subject: "district", "province", "institution"), built once with bound parameters: built anew for each
+    application, two statements of subqueries cost intake more than running them (`make bench`)."""
+    application_id = bindparam("application_id", type_=Application.id.type)
+    received_at = bindparam("received_at", type_=Application.received_at.type)
+    similarity = func.similarity(_DUPLICATE_TEXT, bindparam("text", type_=String))
+    common = (
+        Application.id != application_id,
+        Application.status.in_(domain.OPEN_STATUSES),
+        Application.received_at.between(bindparam("window_from"), bindparam("window_to")),
+    )
+    if among == "applicant":
+        recent = select(Application.id).join(Applicant, Applicant.application_id == Application.id)
+        recent = recent.where(Applicant.national_id == bindparam("national_id"), *common)
+        alike: tuple[ColumnElement[bool], ...] = ()
+    else:
+        place: tuple[ColumnElement[bool], ...] = {
+            "district": (
+                Application.province == bindparam("province"),
+                or_(Application.district.is_(None), Application.district == bindparam("district")),
+            ),
+            "province": (Application.province == bindparam("province"),),
+            "institution": (
+                Application.province.is_(None),
+                Application.target_institution == bindparam("target_institution"),
+            ),
+        }[among]
+        recent = select(Application.id).where(Application.subject == bindparam("subject"), *place, *common)
+        alike = (similarity >= domain.SIMILAR_TEXT_AT_LEAST,)
+    recent = recent.order_by(Application.received_at.desc()).limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
+    decided = or_(  # `domain.decides_pair`: uuids order as their text does
+        Application.received_at < received_at,
+        and_(Application.received_at == received_at, Application.id < application_id),
+        Application.duplicates_checked_at.is_not(None),
+    )
+    # As `domain.Closeness` holds the similarity (rounded), so that ties rank as `domain.closest` ranks them.
+    ranked = func.round(cast(similarity, Numeric), 3)
+    return (
+        select(*_FILED, Application.duplicates_checked_at.is_not(None).label("checked"), similarity.label("similarity"))
+        .outerjoin(Applicant, Applicant.application_id == Application.id)
+        .where(Application.id.in_(recent.scalar_subquery()), decided, *alike)
+        .order_by(ranked.desc(), Application.received_at.desc())
+        .limit(domain.DUPLICATES_AT_MOST)
+    )
+
+
 def _candidates(
     session: Session, application_id: uuid.UUID, new: domain.Filed, text: str
 ) -> list[tuple[domain.Filed, float]]:
@@ -1300,58 +1348,24 @@ def _candidates(
     cut to the few it could flag. The database ranks and cuts: a flood of alike applications brought hundreds of
     rows per application into the process, a batch of them holding intake's other calls meanwhile (`make bench`).
     A superset: the rules decide."""
-    similarity = func.similarity(_DUPLICATE_TEXT, text)
-    columns = (*_FILED, Application.duplicates_checked_at.is_not(None).label("checked"), similarity.label("similarity"))
-    common = (
-        Application.id != application_id,
-        Application.status.in_(domain.OPEN_STATUSES),
-        Application.received_at.between(
-            new.received_at - domain.DUPLICATE_WINDOW, new.received_at + domain.DUPLICATE_WINDOW
-        ),
-    )
-    decided = or_(  # `domain.decides_pair`: uuids order as their text does
-        Application.received_at < new.received_at,
-        and_(Application.received_at == new.received_at, Application.id < application_id),
-        Application.duplicates_checked_at.is_not(None),
-    )
-    # As `domain.Closeness` holds the similarity (rounded), so that ties rank as `domain.closest` ranks them.
-    ranked = func.round(cast(similarity, Numeric), 3)
-
-    def closest(recent: Select[Any], *alike: ColumnElement[bool]) -> list[Any]:
-        return list(
-            session.execute(
-                select(*columns)
-                .outerjoin(Applicant, Applicant.application_id == Application.id)
-                .where(Application.id.in_(recent.scalar_subquery()), decided, *alike)
-                .order_by(ranked.desc(), Application.received_at.desc())
-                .limit(domain.DUPLICATES_AT_MOST)
-            ).all()
-        )
-
-    rows: list[Any] = []
-    if new.national_id is not None:
-        rows += closest(
-            select(Application.id)
-            .join(Applicant, Applicant.application_id == Application.id)
-            .where(Applicant.national_id == new.national_id, *common)
-            .order_by(Application.received_at.desc())
-            .limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
-        )
-    place: list[ColumnElement[bool]] = []
+    values = {
+        "application_id": application_id,
+        "received_at": new.received_at,
+        "window_from": new.received_at - domain.DUPLICATE_WINDOW,
+        "window_to": new.received_at + domain.DUPLICATE_WINDOW,
+        "text": text,
+        "national_id": new.national_id,
+        "subject": new.subject,
+        "province": new.province,
+        "district": new.district,
+        "target_institution": new.target_institution,
+    }
+    kinds = ["applicant"] if new.national_id is not None else []
     if new.province is not None:
-        place.append(Application.province == new.province)
-        if new.district is not None:
-            place.append(or_(Application.district.is_(None), Application.district == new.district))
+        kinds.append("district" if new.district is not None else "province")
     elif new.target_institution is not None:
-        place += [Application.province.is_(None), Application.target_institution == new.target_institution]
-    if place:
-        rows += closest(
-            select(Application.id)
-            .where(Application.subject == new.subject, *place, *common)
-            .order_by(Application.received_at.desc())
-            .limit(domain.DUPLICATE_CANDIDATES_AT_MOST),
-            similarity >= domain.SIMILAR_TEXT_AT_LEAST,
-        )
+        kinds.append("institution")
+    rows = [row for among in kinds for row in session.execute(_closest_statement(among), values)]
     found = {row.id: (_filed(row, row.checked), float(row.similarity)) for row in rows}
     return list(found.values())
 
