@@ -26,6 +26,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array
@@ -1306,7 +1307,6 @@ def _closest_statement(among: str) -> Any:
     if among == "applicant":
         recent = select(Application.id).join(Applicant, Applicant.application_id == Application.id)
         recent = recent.where(Applicant.national_id == bindparam("national_id"), *common)
-        alike: tuple[ColumnElement[bool], ...] = ()
     else:
         place: tuple[ColumnElement[bool], ...] = {
             "district": (
@@ -1320,20 +1320,28 @@ def _closest_statement(among: str) -> Any:
             ),
         }[among]
         recent = select(Application.id).where(Application.subject == bindparam("subject"), *place, *common)
-        alike = (similarity >= domain.SIMILAR_TEXT_AT_LEAST,)
     recent = recent.order_by(Application.received_at.desc()).limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
     decided = or_(  # `domain.decides_pair`: uuids order as their text does
         Application.received_at < received_at,
         and_(Application.received_at == received_at, Application.id < application_id),
         Application.duplicates_checked_at.is_not(None),
     )
-    # As `domain.Closeness` holds the similarity (rounded), so that ties rank as `domain.closest` ranks them.
-    ranked = func.round(cast(similarity, Numeric), 3)
-    return (
+    # The similarity computed once per candidate, in a subquery the planner keeps apart (OFFSET 0): written where
+    # it is filtered, ranked and returned, it was computed three times, the scan's largest cost in PostgreSQL.
+    candidates = (
         select(*_FILED, Application.duplicates_checked_at.is_not(None).label("checked"), similarity.label("similarity"))
         .outerjoin(Applicant, Applicant.application_id == Application.id)
-        .where(Application.id.in_(recent.scalar_subquery()), decided, *alike)
-        .order_by(ranked.desc(), Application.received_at.desc())
+        .where(Application.id.in_(recent.scalar_subquery()), decided)
+        .offset(0)
+        .subquery("candidates")
+    )
+    alike = candidates.c.similarity >= domain.SIMILAR_TEXT_AT_LEAST if among != "applicant" else true()
+    # As `domain.Closeness` holds the similarity (rounded), so that ties rank as `domain.closest` ranks them.
+    ranked = func.round(cast(candidates.c.similarity, Numeric), 3)
+    return (
+        select(candidates)
+        .where(alike)
+        .order_by(ranked.desc(), candidates.c.received_at.desc())
         .limit(domain.DUPLICATES_AT_MOST)
     )
 
