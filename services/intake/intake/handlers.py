@@ -8,25 +8,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    DateTime,
     Numeric,
     Select,
     String,
+    Uuid,
     and_,
     bindparam,
     cast,
     collate,
+    column,
     delete,
     func,
     insert,
     or_,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array
@@ -1232,9 +1237,9 @@ def find_duplicates(session: Session, now: datetime) -> dict[str, int]:
     """One batch of the scan for duplicates, off the filing's path: the oldest applications not checked yet (at
     most `domain.DUPLICATE_BATCH`; those still being assigned are left for a moment), taken `FOR UPDATE SKIP
     LOCKED` so that the service's replicas share the work without waiting on each other; for each, the candidates
-    the database finds (`_candidates`), the rules decide (`domain.closeness`, `domain.closest`), and the pairs are
-    stored once (a pair found again changes nothing, whatever an officer decided about it). Returns how many
-    applications were checked and how many pairs flagged."""
+    the database finds (`_candidates`, for the whole batch at once), the rules decide (`domain.closeness`,
+    `domain.closest`), and the pairs are stored once (a pair found again changes nothing, whatever an officer
+    decided about it). Returns how many applications were checked and how many pairs flagged."""
     batch = session.execute(
         select(*_FILED, _DUPLICATE_TEXT.label("text"))
         .outerjoin(Applicant, Applicant.application_id == Application.id)
@@ -1247,13 +1252,13 @@ def find_duplicates(session: Session, now: datetime) -> dict[str, int]:
         .with_for_update(of=Application, skip_locked=True)
     ).all()
     pairs: dict[tuple[str, str], domain.Closeness] = {}
-    for row in batch:
-        new = _filed(row)
-        if not domain.is_open(new.status):
-            continue
+    checking = [(row, _filed(row)) for row in batch]
+    checking = [(row, new) for row, new in checking if domain.is_open(new.status)]
+    candidates = _candidates(session, [row for row, _ in checking])
+    for row, new in checking:
         found = [
             (other, close)
-            for other, similarity in _candidates(session, row.id, new, row.text)
+            for other, similarity in candidates.get(row.id, {}).values()
             if (close := domain.closeness(new, other, similarity)) is not None
         ]
         for other, close in domain.closest(found):
@@ -1291,51 +1296,69 @@ def find_duplicates(session: Session, now: datetime) -> dict[str, int]:
     return {"checked": len(batch), "flagged": flagged}
 
 
-@cache
-def _closest_statement(among: str) -> Any:
-    """The statement behind `_candidates`, one per kind of candidate (`among`: "applicant", or the place of the
-    same subject: "district", "province", "institution"), built once with bound parameters: built anew for each
-    application, two statements of subqueries cost intake more than running them (`make bench`)."""
-    application_id = bindparam("application_id", type_=Application.id.type)
-    received_at = bindparam("received_at", type_=Application.received_at.type)
-    similarity = func.similarity(_DUPLICATE_TEXT, bindparam("text", type_=String))
+# The applications a scan checks, as the rows of `unnest` over one array per column (`_candidates`).
+_CHECKED = (
+    ("id", Uuid), ("received_at", DateTime(timezone=True)), ("text", String), ("national_id", String),
+    ("subject", String), ("province", String), ("district", String), ("target_institution", String),
+)  # fmt: skip
+
+
+def _closest(kind: str, n: Any, outer: Any = None) -> Select[Any]:
+    """The few candidates of one `kind` closest to the application checked, `n` (its `_CHECKED` columns: a row of
+    the batch's `unnest`, or bound parameters), ranked as `domain.closest` ranks them: among the most recent of its
+    applicant's ("applicant", by national ID), or of its subject and place whose texts are alike enough (of its
+    province, and of its district when it names one: "province"; naming no province, of the institution it names:
+    "institution"); those whose pair its check decides (`domain.decides_pair`). Its subqueries correlate to `outer`
+    alone (the batch's `unnest`), never to one another's `applications`."""
     common = (
-        Application.id != application_id,
+        Application.id != n.id,
         Application.status.in_(domain.OPEN_STATUSES),
-        Application.received_at.between(bindparam("window_from"), bindparam("window_to")),
+        Application.received_at.between(
+            n.received_at - domain.DUPLICATE_WINDOW, n.received_at + domain.DUPLICATE_WINDOW
+        ),
     )
-    if among == "applicant":
-        recent = select(Application.id).join(Applicant, Applicant.application_id == Application.id)
-        recent = recent.where(Applicant.national_id == bindparam("national_id"), *common)
-    else:
-        place: tuple[ColumnElement[bool], ...] = {
-            "district": (
-                Application.province == bindparam("province"),
-                or_(Application.district.is_(None), Application.district == bindparam("district")),
+    recent = (
+        {
+            "applicant": lambda: (
+                select(Application.id)
+                .join(Applicant, Applicant.application_id == Application.id)
+                .where(Applicant.national_id == n.national_id, *common)
             ),
-            "province": (Application.province == bindparam("province"),),
-            "institution": (
+            "province": lambda: select(Application.id).where(
+                n.province.is_not(None),
+                Application.subject == n.subject,
+                Application.province == n.province,
+                or_(n.district.is_(None), Application.district.is_(None), Application.district == n.district),
+                *common,
+            ),
+            "institution": lambda: select(Application.id).where(
+                n.province.is_(None),
+                Application.subject == n.subject,
                 Application.province.is_(None),
-                Application.target_institution == bindparam("target_institution"),
+                Application.target_institution == n.target_institution,
+                *common,
             ),
-        }[among]
-        recent = select(Application.id).where(Application.subject == bindparam("subject"), *place, *common)
-    recent = recent.order_by(Application.received_at.desc()).limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
+        }[kind]()
+        .order_by(Application.received_at.desc())
+        .limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
+    )
     decided = or_(  # `domain.decides_pair`: uuids order as their text does
-        Application.received_at < received_at,
-        and_(Application.received_at == received_at, Application.id < application_id),
+        Application.received_at < n.received_at,
+        and_(Application.received_at == n.received_at, Application.id < n.id),
         Application.duplicates_checked_at.is_not(None),
     )
     # The similarity computed once per candidate, in a subquery the planner keeps apart (OFFSET 0): written where
     # it is filtered, ranked and returned, it was computed three times, the scan's largest cost in PostgreSQL.
+    similarity = func.similarity(_DUPLICATE_TEXT, n.text).label("similarity")
     candidates = (
-        select(*_FILED, Application.duplicates_checked_at.is_not(None).label("checked"), similarity.label("similarity"))
+        select(*_FILED, Application.duplicates_checked_at.is_not(None).label("checked"), similarity)
         .outerjoin(Applicant, Applicant.application_id == Application.id)
-        .where(Application.id.in_(recent.scalar_subquery()), decided)
+        .where(Application.id.in_(recent.correlate(outer).scalar_subquery()), decided)
         .offset(0)
+        .correlate(outer)
         .subquery("candidates")
     )
-    alike = candidates.c.similarity >= domain.SIMILAR_TEXT_AT_LEAST if among != "applicant" else true()
+    alike = candidates.c.similarity >= domain.SIMILAR_TEXT_AT_LEAST if kind != "applicant" else true()
     # As `domain.Closeness` holds the similarity (rounded), so that ties rank as `domain.closest` ranks them.
     ranked = func.round(cast(candidates.c.similarity, Numeric), 3)
     return (
@@ -1346,36 +1369,49 @@ def _closest_statement(among: str) -> Any:
     )
 
 
-def _candidates(
-    session: Session, application_id: uuid.UUID, new: domain.Filed, text: str
-) -> list[tuple[domain.Filed, float]]:
-    """The open applications within the window of `new` that may be close to it, each with the similarity of its
-    text to `text` (pg_trgm): among the most recent of its applicant's (by national ID; none for an anonymous one),
-    and among the most recent of its subject and place (`ix_applications_open_subject_place`) whose texts are alike
-    enough, those whose pair this check decides (`domain.decides_pair`), ranked as `domain.closest` ranks them and
-    cut to the few it could flag. The database ranks and cuts: a flood of alike applications brought hundreds of
-    rows per application into the process, a batch of them holding intake's other calls meanwhile (`make bench`).
-    A superset: the rules decide."""
-    values = {
-        "application_id": application_id,
-        "received_at": new.received_at,
-        "window_from": new.received_at - domain.DUPLICATE_WINDOW,
-        "window_to": new.received_at + domain.DUPLICATE_WINDOW,
-        "text": text,
-        "national_id": new.national_id,
-        "subject": new.subject,
-        "province": new.province,
-        "district": new.district,
-        "target_institution": new.target_institution,
-    }
-    kinds = ["applicant"] if new.national_id is not None else []
-    if new.province is not None:
-        kinds.append("district" if new.district is not None else "province")
-    elif new.target_institution is not None:
-        kinds.append("institution")
-    rows = [row for among in kinds for row in session.execute(_closest_statement(among), values)]
-    found = {row.id: (_filed(row, row.checked), float(row.similarity)) for row in rows}
-    return list(found.values())
+@cache
+def _alike_statement() -> Any:
+    """The candidates of the batch's subject and place (`_closest`), one statement for the whole batch: the
+    applications checked are the rows of `unnest` over one array per column, each with its lateral subqueries.
+    Two statements per application, each built anew, cost intake more than PostgreSQL's work (`make bench`)."""
+    new = (
+        func.unnest(*[bindparam(f"new_{name}", type_=ARRAY(kind)) for name, kind in _CHECKED])
+        .table_valued(*[column(name, kind) for name, kind in _CHECKED])
+        .render_derived(name="new")
+    )
+    parts = []
+    for kind in ("province", "institution"):
+        closest = _closest(kind, new.c, new).lateral(kind)
+        parts.append(select(new.c.id.label("new_id"), closest).select_from(new.join(closest, true())))
+    return union_all(*parts)
+
+
+@cache
+def _same_applicant_statement() -> Any:
+    """The candidates of one application's applicant (`_closest`), with bound parameters: one statement per
+    application, as the planner then goes by the national ID's index whatever its statistics say (a lateral
+    subquery for the batch did not, where they were stale)."""
+    n = SimpleNamespace(**{name: bindparam(f"new_{name}", type_=kind) for name, kind in _CHECKED})
+    return _closest("applicant", n)
+
+
+def _candidates(session: Session, checked: list[Any]) -> dict[uuid.UUID, dict[uuid.UUID, tuple[domain.Filed, float]]]:
+    """For each application of `checked` (rows with `_FILED` and its `text`), the open applications within its
+    window that may be close to it, each with the similarity of its text to its own (pg_trgm), cut to the few the
+    rules could flag (`_closest`). The database ranks and cuts: a flood of alike applications brought hundreds of
+    rows per application into the process. A superset: the rules decide."""
+    found: dict[uuid.UUID, dict[uuid.UUID, tuple[domain.Filed, float]]] = {}
+    if not checked:
+        return found
+    batch = {f"new_{name}": [getattr(application, name) for application in checked] for name, _ in _CHECKED}
+    rows = [(row.new_id, row) for row in session.execute(_alike_statement(), batch)]
+    for application in checked:
+        if application.national_id is not None:
+            one = {f"new_{name}": getattr(application, name) for name, _ in _CHECKED}
+            rows += [(application.id, row) for row in session.execute(_same_applicant_statement(), one)]
+    for checked_id, row in rows:
+        found.setdefault(checked_id, {})[row.id] = (_filed(row, row.checked), float(row.similarity))
+    return found
 
 
 def _row_scope(row: Any) -> ApplicationScope:

@@ -234,3 +234,25 @@ def test_a_flood_of_alike_applications_flags_the_closest_few_the_same_applicant_
     assert set(by_id) == {ids[own], *(ids[number] for number in roads[2:])}  # the two oldest alike ones left out
     assert by_id[ids[own]] == (True, False)
     assert all(by_id[ids[number]] == (False, True) for number in roads[2:])
+
+
+def test_alike_applications_to_one_ministry_or_in_one_province_are_flagged_and_no_others(start_service, amqp_uri):
+    """The place of the scan's candidates (`handlers._closest`): naming no province, the institution named; naming
+    a province without a district, any of its districts."""
+    intake = start_service("intake")
+    ministry = {**ROAD, "province": None, "district": None, "target_institution": "MIN-SAGLIK"}
+    first = file_and_assign(intake, amqp_uri, {**ministry, "applicant": MEHMET})
+    elsewhere = file_and_assign(intake, amqp_uri, {**ministry, "target_institution": "MIN-MEB", "applicant": FATMA})
+    again = file_and_assign(intake, amqp_uri, {**ministry, "body": ROAD_AGAIN["body"], "applicant": ALI})
+    in_district = file_and_assign(intake, amqp_uri, {**ROAD, "applicant": {**MEHMET, "email": "m2@example.org"}})
+    in_province = file_and_assign(intake, amqp_uri, {**ROAD_AGAIN, "district": None, "applicant": AYSE})
+    call(intake, "find_duplicates")
+    with service_database(intake) as session:
+        number = {a.id: a.tracking_number for a in session.scalars(select(Application))}
+        flagged = {
+            (number[link.application_id], number[link.other_id])
+            for link in session.scalars(select(DuplicateLink).where(DuplicateLink.similar_text))
+        }
+    assert (again, first) in flagged and (in_province, in_district) in flagged
+    assert not {pair for pair in flagged if elsewhere in pair}
+    assert (in_district, first) not in flagged and (in_province, first) not in flagged  # a province is not a ministry
