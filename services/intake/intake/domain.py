@@ -440,7 +440,9 @@ OPEN_STATUSES = ("received", "assigned")
 # application, among the most recent candidates of its applicant, and of its subject and place.
 DUPLICATES_AT_MOST = 10
 DUPLICATE_CANDIDATES_AT_MOST = 300
-DUPLICATE_BATCH = 100  # applications checked in one transaction
+# Small batches each second rather than large ones every few seconds: a batch's comparisons are a burst of work in
+# PostgreSQL that filings then wait behind (`make bench`: the POST's p99 under a steady load).
+DUPLICATE_BATCH = 25  # applications checked in one transaction
 DUPLICATE_BATCHES_PER_RUN = 5  # at most, each run of the timer: what is left waits for the next
 # An application still `received` is being assigned by routing (milliseconds): the scan leaves it until then, so
 # it never holds the row the assignment updates; after this long it is checked however it stands.

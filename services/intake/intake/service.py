@@ -37,7 +37,7 @@ log = get_logger(__name__)
 FORGET_INTERVAL_SECONDS = float(os.environ.get("FORGET_CODES_INTERVAL_SECONDS", "600"))
 # How often the applications filed since are checked for duplicates (SPEC section 12), off the filing's path; read at
 # import, as the interval above.
-DUPLICATE_SCAN_SECONDS = float(os.environ.get("DUPLICATE_SCAN_SECONDS", "5"))
+DUPLICATE_SCAN_SECONDS = float(os.environ.get("DUPLICATE_SCAN_SECONDS", "1"))
 
 
 def _application_id(value: Any) -> uuid.UUID:
