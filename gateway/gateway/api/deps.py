@@ -21,8 +21,13 @@ async def rpc_client(request: Request) -> RpcClient:
     return client
 
 
-async def client_address(request: Request) -> str | None:
+def address_of(request: Request) -> str | None:
+    """The client's address as the gateway believes it (X-Forwarded-For from a trusted proxy alone, `main`)."""
     return request.client.host if request.client else None
+
+
+async def client_address(request: Request) -> str | None:
+    return address_of(request)
 
 
 async def optional_officer(

@@ -21,7 +21,7 @@ from starlette.datastructures import FormData
 
 from cimer_common.errors import NotReady, Unauthorized
 from cimer_common.tokens import Principal
-from gateway.api.deps import client_address
+from gateway.api.deps import address_of
 from gateway.web.api import PageApi, Refusal, Unavailable
 from gateway.web.texts import LANGUAGES, Words
 
@@ -120,7 +120,7 @@ class LoginRequired(Exception):
 
 
 def page_api(request: Request, token: str | None = None) -> PageApi:
-    return PageApi(request.app, client_address(request), language(request), token)
+    return PageApi(request.app, address_of(request), language(request), token)
 
 
 def keep_tokens(request: Request, pair: dict[str, Any]) -> None:
