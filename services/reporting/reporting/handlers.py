@@ -86,12 +86,6 @@ def _assignment_changes(initial: bool) -> Callable[[Any], dict[str, Any]]:
     return changes
 
 
-ASSIGNMENT_FIELDS = ("first_institution", "institution", "assigned_at", "scope")
-RECORD_ASSIGNMENT = {
-    initial: _upsert_application(ASSIGNMENT_FIELDS, _assignment_changes(initial)) for initial in (True, False)
-}
-
-
 def _record_institution_statement() -> Any:
     stmt = insert(INSTITUTIONS).values({name: bindparam(name) for name in ("code", "coordinators", "seen_at")})
     return stmt.on_conflict_do_update(
@@ -101,7 +95,15 @@ def _record_institution_statement() -> Any:
     )
 
 
-RECORD_INSTITUTION = _record_institution_statement()
+ASSIGNMENT_FIELDS = ("first_institution", "institution", "assigned_at", "scope")
+# The application's holder and, in the same statement (a data-modifying CTE), the institution's coordinators as its
+# latest assignment named them (the directory may have moved it): one statement per assignment, not two.
+RECORD_ASSIGNMENT = {
+    initial: _upsert_application(ASSIGNMENT_FIELDS, _assignment_changes(initial)).add_cte(
+        _record_institution_statement().cte("institution")
+    )
+    for initial in (True, False)
+}
 
 
 def record_assignment(session: Session, event: ApplicationAssigned) -> None:
@@ -114,14 +116,11 @@ def record_assignment(session: Session, event: ApplicationAssigned) -> None:
             "institution": event.institution,
             "assigned_at": event.assigned_at,
             "scope": sorted({event.institution, *event.coordinators}),
+            "code": event.institution,
+            "coordinators": sorted(set(event.coordinators)),
+            "seen_at": event.assigned_at,
         },
     )
-    record_institution(session, event.institution, event.coordinators, event.assigned_at)
-
-
-def record_institution(session: Session, code: str, coordinators: list[str], seen_at: datetime) -> None:
-    """The institution's coordinators as its latest assignment named them (the directory may have moved it)."""
-    session.execute(RECORD_INSTITUTION, {"code": code, "coordinators": sorted(set(coordinators)), "seen_at": seen_at})
 
 
 def _first_wins_changes(stamp: str, values: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
