@@ -217,21 +217,44 @@ def assign_first_destination(session: Session, outbox: OutboxWriter, application
     ).first()
     if created is None:
         return None
+    _announce_assignment(
+        session, outbox, directory, application.application_id, application.tracking_number, institution, None,
+        "initial", assigned_at,
+    )  # fmt: skip
+    return institution
+
+
+def _announce_assignment(
+    session: Session,
+    outbox: OutboxWriter,
+    directory: _Directory,
+    application_id: uuid.UUID,
+    tracking_number: str,
+    institution: str,
+    previous: str | None,
+    reason: str,
+    at: datetime,
+    note: str | None = None,
+    deadline: date | None = None,
+) -> None:
+    """`application_assigned`: `institution` holds the application now, with whoever coordinates it and whether
+    its own system takes it (from the directory), and the new deadline when the move set one."""
     outbox.add(
         session,
         "application_assigned",
         ApplicationAssigned(
-            application_id=application.application_id,
-            tracking_number=application.tracking_number,
+            application_id=application_id,
+            tracking_number=tracking_number,
             institution=institution,
-            previous_institution=None,
-            reason="initial",
-            assigned_at=assigned_at,
+            previous_institution=previous,
+            reason=reason,
+            assigned_at=at,
             coordinators=domain.coordinators_of(institution, directory),
+            note=note,
             institution_system=directory.has_system(institution),
+            deadline=deadline,
         ),
     )
-    return institution
 
 
 def _matching(statement: Select[Any], q: str | None) -> Select[Any]:
@@ -477,22 +500,10 @@ def _record_move(
             note=note,
         )
     )
-    outbox.add(
-        session,
-        "application_assigned",
-        ApplicationAssigned(
-            application_id=assignment.application_id,
-            tracking_number=assignment.tracking_number,
-            institution=to_institution,
-            previous_institution=holder,
-            reason=reason,
-            assigned_at=at,
-            coordinators=domain.coordinators_of(to_institution, directory),
-            note=note,
-            institution_system=directory.has_system(to_institution),
-            deadline=deadline,
-        ),
-    )
+    _announce_assignment(
+        session, outbox, directory, assignment.application_id, assignment.tracking_number, to_institution, holder,
+        reason, at, note, deadline,
+    )  # fmt: skip
 
 
 def _record_answer(
