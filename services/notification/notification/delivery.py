@@ -38,15 +38,13 @@ log = get_logger(__name__)
 LOGGED = ("notice_id", "channel", "target", "recipient", "attempt", "result", "error")
 LOG_DELIVERY = insert(Delivery.__table__).values({name: bindparam(name) for name in LOGGED})
 
-# A notice not sent this round, settled: only if still ours (a sender whose lease ran out has lost it to another).
+# A round settles a notice only if it is still ours: a sender whose lease ran out has lost it to another.
 _NOTICES = Notice.__table__
+_STILL_OURS = _NOTICES.c.status == domain.SENDING
+# A notice not sent this round, settled.
 SETTLE_UNSENT = (
     update(_NOTICES)
-    .where(
-        _NOTICES.c.id == bindparam("notice_id"),
-        _NOTICES.c.attempts == bindparam("attempt"),
-        _NOTICES.c.status == domain.SENDING,
-    )
+    .where(_NOTICES.c.id == bindparam("notice_id"), _NOTICES.c.attempts == bindparam("attempt"), _STILL_OURS)
     .values(
         status=bindparam("new_status"),
         next_attempt_at=bindparam("retry_at"),
@@ -387,13 +385,12 @@ def finish(transaction: Transaction, outcomes: list[Outcome], now: datetime, pol
     """Settle a round's attempts in one transaction: sent or skipped, or a failure retried with back-off until the
     last attempt, when the notice is given up."""
     settled: list[tuple[Taken, str, str | None]] = []
-    ours = Notice.status == domain.SENDING  # as in SETTLE_UNSENT
     with transaction() as session:
         sent = [outcome.notice for outcome in outcomes if outcome.status == domain.SENT]
         if sent:  # most of a round: one statement for all of them
             session.execute(
                 update(Notice)
-                .where(tuple_(Notice.id, Notice.attempts).in_([(n.id, n.attempt) for n in sent]), ours)
+                .where(tuple_(Notice.id, Notice.attempts).in_([(n.id, n.attempt) for n in sent]), _STILL_OURS)
                 .values(status=domain.SENT, sent_at=now, next_attempt_at=None, last_error=None)
             )
             settled += [(notice, domain.SENT, None) for notice in sent]
