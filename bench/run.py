@@ -391,7 +391,8 @@ def run_system(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
             # while the loop ran.
             # (A scan switched off for a comparison, DUPLICATE_SCAN_SECONDS past the drain's timeout, is not waited
             # for.)
-            scanning = float(env.get("DUPLICATE_SCAN_SECONDS", "5")) < args.drain_timeout
+            scan_every = env.get("DUPLICATE_SCAN_SECONDS")  # unset: intake's own default, a second
+            scanning = scan_every is None or float(scan_every) < args.drain_timeout
             drained_s = wait_settled(env["AMQP_URI"], saturated["accepted"], args.drain_timeout, checked=scanning)
             cpu_drained = {**meter.cpu(), "load generator": saturated["cpu_s"]}
             for recorder in recorders:
