@@ -256,3 +256,16 @@ def test_alike_applications_to_one_ministry_or_in_one_province_are_flagged_and_n
     assert (again, first) in flagged and (in_province, in_district) in flagged
     assert not {pair for pair in flagged if elsewhere in pair}
     assert (in_district, first) not in flagged and (in_province, first) not in flagged  # a province is not a ministry
+
+
+def test_one_run_of_the_scan_checks_several_batches(start_service, amqp_uri):
+    """A run of the timer takes up to `DUPLICATE_BATCHES_PER_RUN` batches of `DUPLICATE_BATCH` (small batches, so
+    filings never wait behind one long burst of comparisons); a second run finds nothing left."""
+    intake = start_service("intake")
+    filed = domain.DUPLICATE_BATCH + 2
+    for i in range(filed):
+        file_and_assign(intake, amqp_uri, {**ROAD, "applicant": {**FATMA, "email": f"f{i}@example.org"}})
+    assert call(intake, "find_duplicates")["checked"] == filed  # more than one batch, in one run
+    with service_database(intake) as session:
+        assert all(a.duplicates_checked_at is not None for a in session.scalars(select(Application)))
+    assert call(intake, "find_duplicates") == {"checked": 0, "flagged": 0}
