@@ -39,16 +39,21 @@ def value(component: str, name: str, **labels: str) -> float:
     return sum(v for (n, ls), v in samples(component).items() if n == name and set(labels.items()) <= ls)
 
 
+RETIRED_FROM = ("notification", "reporting")  # `application_received`'s retired consumers
+
+
 def test_the_figures_move_when_an_application_flows_through(api):
     before = {
         "gateway": value("gateway", "cimer_gateway_http_requests_total", handler="/api/v1/applications", status="201"),
         "intake": value("intake", "cimer_messages_total", entrypoint="file_application", outcome="ok"),
         "routing": value("routing", "cimer_messages_total", entrypoint="handle_application_received", outcome="ok"),
+        # (the first assignment carries the application to these two)
         "notification": value(
-            "notification", "cimer_messages_total", entrypoint="handle_application_received", outcome="ok"
+            "notification", "cimer_messages_total", entrypoint="handle_application_assigned", outcome="ok"
         ),
-        "reporting": value("reporting", "cimer_messages_total", entrypoint="handle_application_received", outcome="ok"),
+        "reporting": value("reporting", "cimer_messages_total", entrypoint="handle_application_assigned", outcome="ok"),
     }
+    retired = {s: value(s, "cimer_messages_total", entrypoint="handle_application_received") for s in RETIRED_FROM}
     response = api.post("/api/v1/applications", json=PETITION)
     assert response.status_code == 201, response.text
 
@@ -72,17 +77,21 @@ def test_the_figures_move_when_an_application_flows_through(api):
     )
     wait_for(
         lambda: (
-            value("notification", "cimer_messages_total", entrypoint="handle_application_received")
+            value("notification", "cimer_messages_total", entrypoint="handle_application_assigned", outcome="ok")
             > before["notification"]
         )
     )
     wait_for(
         lambda: (
-            value("reporting", "cimer_messages_total", entrypoint="handle_application_received", outcome="ok")
+            value("reporting", "cimer_messages_total", entrypoint="handle_application_assigned", outcome="ok")
             > before["reporting"]
         )
     )
     assert value("routing", "cimer_batch_size_count", entrypoint="handle_application_received") > 0
+    # Their retired consumers' queues are unbound: nothing new reaches them.
+    assert {
+        s: value(s, "cimer_messages_total", entrypoint="handle_application_received") for s in RETIRED_FROM
+    } == retired
     assert value("intake", "cimer_handler_seconds_count", entrypoint="file_application") >= 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import pytest
 from kombu import Connection
@@ -13,12 +14,17 @@ from sqlalchemy import create_engine, text
 from cimer_common import outbox
 from cimer_common.outbox import consumer_queue
 from cimer_common.settings import get_settings
-from cimer_common.testing import next_event, publish, received_event, wait_until
+from cimer_common.testing import first_assignment, next_event, publish, received_event, wait_until
 from tests.interface.test_stack import seed_directory
 
 pytestmark = pytest.mark.interface
 
-QUEUE = consumer_queue("intake", "application_received", "reporting.handle_application_received")
+QUEUE = consumer_queue("routing", "application_assigned", "reporting.handle_application_assigned")
+
+
+def first_assignments(count: int) -> list[Any]:
+    """New applications as reporting learns of them: each one's first assignment, carrying it as received."""
+    return [first_assignment(received_event()) for _ in range(count)]
 
 
 def waiting_queue(amqp_uri: str) -> None:
@@ -63,10 +69,10 @@ def numbers(count: int, start: int = 0) -> list[str]:
 def test_events_waiting_in_the_queue_are_applied_in_batches_each_once(start_service, amqp_uri, batch_sizes):
     start_service("reporting", fresh_database=True).stop()  # an empty read model
     waiting_queue(amqp_uri)
-    events = [received_event() for _ in range(40)]
+    events = first_assignments(40)
     for event in events:
         publish(amqp_uri, event)
-    duplicate = received_event()
+    [duplicate] = first_assignments(1)
     for _ in range(3):  # the same event three times, likely within one batch
         publish(amqp_uri, duplicate)
 
@@ -83,17 +89,17 @@ def test_a_poisoned_event_holds_back_no_other_and_is_applied_once_it_can_be(star
 
     start_service("reporting", fresh_database=True).stop()
     waiting_queue(amqp_uri)
-    events = [received_event() for _ in range(10)]
+    events = first_assignments(10)
     poisoned = events[4].payload["application_id"]
-    original = handlers.record_received
+    original = handlers.record_assignment
     failing = {"on": True}
 
-    def record_received(session, payload):
+    def record_assignment(session, payload):
         if str(payload.application_id) == poisoned and failing["on"]:
             raise RuntimeError("poisoned")
         return original(session, payload)
 
-    monkeypatch.setattr(handlers, "record_received", record_received)
+    monkeypatch.setattr(handlers, "record_assignment", record_assignment)
     for event in events:
         publish(amqp_uri, event)
 
@@ -135,7 +141,7 @@ def test_event_batch_max_of_one_applies_a_message_per_transaction(start_service,
     monkeypatch.setenv("EVENT_BATCH_MAX", "1")  # the operator's way back to one message each, and the benchmark's
     start_service("reporting", fresh_database=True).stop()
     waiting_queue(amqp_uri)
-    events = [received_event() for _ in range(12)]
+    events = first_assignments(12)
     for event in events:
         publish(amqp_uri, event)
     start_service("reporting", fresh_database=False)

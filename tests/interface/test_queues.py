@@ -233,3 +233,33 @@ def _binding_keys(bindings: list[dict[str, Any]]) -> set[tuple[str, str]]:
 def _count(management: Management, name: str) -> int:
     with Connection(management.amqp_uri) as connection:
         return int(Queue(name, no_declare=True)(connection.channel()).queue_declare(passive=True).message_count)
+
+
+RETIRED = "evt-intake-application_received--notification.handle_application_received"
+
+
+def test_the_upgrade_unbinds_a_retired_consumers_queue_and_keeps_what_it_held(old_deployment: Management) -> None:
+    """`cimer-broker migrate-queues` (`migrate`, then `retire`): notification's `application_received` queue, which
+    an earlier version bound (classic, before that), is made quorum with what it holds, then unbound, so that what
+    intake publishes from then on reaches routing alone; notification's retired consumer still applies the rest."""
+    management = old_deployment
+    assert RETIRED in broker.retired_queues() and broker.bindings_of(RETIRED) == []
+    uri = management.amqp_uri
+    with Connection(uri) as connection:
+        events = Exchange("intake.events", "topic", durable=True)
+        Queue(RETIRED, events, routing_key="application_received", durable=True)(connection.channel()).declare()
+    for n in range(5):
+        _publish(management, "intake", "intake.events", "application_received", {"id": f"before-{n}", "n": n})
+    assert RETIRED in queue_migration.pending(management)
+
+    queue_migration.migrate(management)
+    assert queue_migration.retire(management) == [RETIRED]
+
+    assert management.queue(RETIRED)["type"] == "quorum"  # type: ignore[index]
+    assert _binding_keys(management.bindings(RETIRED)) == set()
+    _publish(management, "intake", "intake.events", "application_received", {"id": "after", "n": 5})
+    held = _drain(management, RETIRED)
+    assert [m.properties["message_id"] for m in held] == [f"before-{n}" for n in range(5)]
+    assert all(m.properties["user_id"] == broker.user_of("intake") for m in held)
+    assert [m.properties["message_id"] for m in _drain(management, EVENTS)][-1] == "after"  # routing's, still bound
+    assert queue_migration.retire(management) == []  # a second run finds nothing to do

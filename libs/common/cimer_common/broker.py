@@ -145,7 +145,14 @@ def _declared_queues() -> dict[str, tuple[tuple[str, str], ...]]:
     for event in CATALOGUE.values():
         for consumer in event.consumers:
             queues[event_queue(event.producer, event.name, consumer)] = ((f"{event.producer}.events", event.name),)
+        for consumer in event.retired_consumers:  # unbound: it gives back what it held, and takes nothing new
+            queues[event_queue(event.producer, event.name, consumer)] = ()
     return queues
+
+
+def retired_queues() -> list[str]:
+    """The queues of consumers this version retired (`EventType.retired_consumers`)."""
+    return [event_queue(e.producer, e.name, c) for e in CATALOGUE.values() for c in e.retired_consumers]
 
 
 def replicated_queues() -> set[str]:

@@ -162,7 +162,8 @@ def provision_main(argv: list[str] | None = None) -> None:
         prog="cimer-broker",
         description="Set up the broker (administrator): `provision` every component's user; `migrate-queues` turns "
         "the classic queues an earlier version declared into the quorum queues this one declares, its services "
-        "stopped (`queue_migration`); `pending-queues` lists what that would migrate.",
+        "stopped (`queue_migration`), and unbinds the queues of the consumers it retired; `pending-queues` lists what "
+        "that would migrate.",
     )
     parser.add_argument("command", choices=["provision", "migrate-queues", "pending-queues"])
     args = parser.parse_args(argv)
@@ -178,6 +179,8 @@ def provision_main(argv: list[str] | None = None) -> None:
             print("\n".join(queue_migration.pending(management)) or "no queue to migrate")
         else:
             print(queue_migration.report(queue_migration.migrate(management)))
+            for name in queue_migration.retire(management):
+                print(f"{name}: retired, unbound (its consumer still applies what it holds)")
     except BrokerAdminError as error:
         sys.exit(f"cimer-broker: {error}")
 

@@ -70,6 +70,10 @@ class ApplicationAssigned(Payload):
     # The application's deadline from now on, when this assignment set a new one (an appeal, an order to answer);
     # None: the deadline stays as it was (a deadline runs from receipt and is not reset by forwarding).
     deadline: date | None = None
+    # On the first assignment (`initial`): the application as intake announced it (`application_received`), so that
+    # notification and reporting learn of it from this one event rather than from two (`make bench`: a delivery,
+    # a consumer's transaction and its statements fewer per application, for each of them).
+    received: ApplicationReceived | None = None
 
 
 class ApplicationAnswered(Payload):
@@ -208,6 +212,9 @@ class EventType:
     # Listened to by every instance of a component, each on a queue of its own that lives as long as it does;
     # such an event is not kept when no instance listens (it matters only to the running ones).
     broadcast_to: tuple[str, ...] = ()
+    # Consumers of an earlier version that this one no longer feeds (their queues are unbound: `cimer-broker
+    # provision`): each still applies what its queue held at the upgrade, and is removed in the version after.
+    retired_consumers: tuple[str, ...] = ()
 
 
 # Keyed by (producer, name): two services may announce the same kind of fact (an audit line, say).
@@ -218,13 +225,13 @@ CATALOGUE: dict[tuple[str, str], EventType] = {
             name="application_received",
             version=1,
             producer="intake",
-            consumers=(
-                "routing.handle_application_received",
-                "notification.handle_application_received",
-                "reporting.handle_application_received",
-            ),
+            consumers=("routing.handle_application_received",),
             payload=ApplicationReceived,
-            summary="An application was accepted, numbered and stored.",
+            summary=(
+                "An application was accepted, numbered and stored. Routing alone takes it: its first assignment "
+                "carries it on (`application_assigned.received`) to the others."
+            ),
+            retired_consumers=("notification.handle_application_received", "reporting.handle_application_received"),
         ),
         EventType(
             name="application_assigned",
@@ -381,10 +388,13 @@ def markdown() -> str:
         lines += [f"- producer: `{e.producer}`", f"- consumers: {', '.join(f'`{c}`' for c in e.consumers) or 'none'}"]
         if e.broadcast_to:
             lines.append(f"- broadcast to every instance of: {', '.join(f'`{c}`' for c in e.broadcast_to)}")
+        if e.retired_consumers:
+            retired = ", ".join(f"`{c}`" for c in e.retired_consumers)
+            lines.append(f"- retired consumers (their queues unbound, what they held still applied): {retired}")
         lines += ["", "| field | type | required |", "|---|---|---|"]
         for name, field in e.payload.model_fields.items():
             annotation = re.sub(r"<class '(?:[\w]+\.)*(\w+)'>", r"\1", str(field.annotation))
-            annotation = annotation.replace("typing.", "").replace("datetime.", "").replace("|", "\\|")
+            annotation = re.sub(r"(?:\w+\.)+(\w+)", r"\1", annotation).replace("|", "\\|")  # names, not modules
             lines.append(f"| `{name}` | `{annotation}` | {'yes' if field.is_required() else 'no'} |")
         lines.append("")
     return "\n".join(lines)

@@ -142,14 +142,17 @@ def apply_once(
 
 
 def consumer_queue(producer: str, event_type: str, consumer: str) -> Queue:
-    """The queue nameko's `event_handler` consumes from, declared identically so either side may create it."""
+    """The queue nameko's `event_handler` consumes from, declared identically so either side may create it. A
+    retired consumer's queue (`EventType.retired_consumers`) is bound to nothing: it only gives back what it held."""
+    event = CATALOGUE.get((producer, event_type))
+    retired = event is not None and consumer in event.retired_consumers
+    bound = {} if retired else {"exchange": get_event_exchange(producer, {}), "routing_key": event_type}
     return Queue(
         broker.event_queue(producer, event_type, consumer),
-        exchange=get_event_exchange(producer, {}),
-        routing_key=event_type,
         durable=True,
         auto_delete=False,
         queue_arguments=broker.QUEUE_ARGUMENTS,
+        **bound,
     )
 
 
@@ -490,6 +493,8 @@ class EventConsumer(RetriedLater, EventHandler):
     retried: the message goes back to its queue after a pause, so a database outage loses nothing.
     """
 
+    queue: Queue  # nameko's `setup` makes it; ours replaces it (`consumer_queue`)
+
     def __init__(self, source_service: str, event_type: str, **kwargs: Any):
         kwargs.setdefault("requeue_on_error", True)
         super().__init__(source_service, event_type, **kwargs)
@@ -497,7 +502,8 @@ class EventConsumer(RetriedLater, EventHandler):
     def setup(self) -> None:
         super().setup()
         if not (self.queue.exclusive or self.queue.auto_delete):  # a broadcast's queue is the process's own
-            self.queue.queue_arguments = broker.QUEUE_ARGUMENTS  # as `consumer_queue` declares it
+            consumer = f"{self.container.service_name}.{self.method_name}"  # type: ignore[attr-defined]
+            self.queue = consumer_queue(self.source_service, self.event_type, consumer)
 
     def handle_message(self, body: Any, message: Any) -> None:
         event = self.read(body, message)

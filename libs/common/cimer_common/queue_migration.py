@@ -80,6 +80,19 @@ def migrate(management: Management, queues: list[str] | None = None) -> list[Mig
         return [_migrate_queue(management, mover, name) for name in names]
 
 
+def retire(management: Management) -> list[str]:
+    """Unbind the queues of the consumers this version retired (`broker.retired_queues`), so that nothing new
+    reaches them; their consumers still apply what they hold. Returns the queues unbound now."""
+    unbound = []
+    for name in broker.retired_queues():
+        bindings = [b for b in management.bindings(name) if b["source"]] if management.queue(name) else []
+        for binding in bindings:
+            management.unbind(binding)
+        if bindings:
+            unbound.append(name)
+    return unbound
+
+
 def _consumers(mover: Any, name: str) -> int:
     """Consumers on `name` now; 0 if it is gone."""
     found = _counts(mover, name)

@@ -78,7 +78,7 @@ def purge_queues(amqp_uri: str) -> None:
     with Connection(amqp_uri) as connection:
         channel = connection.default_channel
         for event in CATALOGUE.values():
-            for consumer in event.consumers:
+            for consumer in (*event.consumers, *event.retired_consumers):
                 queue = consumer_queue(event.producer, event.name, consumer)(channel)
                 queue.declare()
                 queue.purge()
@@ -118,12 +118,13 @@ def token_for(
 @pytest.fixture(scope="session")
 def amqp_uri() -> str:
     """The test vhost, with every component's own broker user set up in it (as `make up` does for its own), and
-    the queues an earlier version's run left there migrated as `make up` migrates its own."""
+    the queues an earlier version's run left there migrated (and retired consumers' unbound) as `make up` does."""
     from cimer_common import queue_migration
     from cimer_common.broker_admin import Management, provision
 
     management = Management()
     queue_migration.migrate(management)
+    queue_migration.retire(management)
     provision(management)
     return get_settings().amqp_uri
 
@@ -284,6 +285,15 @@ def assigned_event(
     return _envelope("routing", "application_assigned", payload, event_id)
 
 
+def first_assignment(received: Envelope, institution: str = "GOV-06", **overrides: Any) -> Envelope:
+    """The first `application_assigned` of the application `received` announced, carrying it as routing does: what
+    notification and reporting learn of a new application from."""
+    payload = received.payload
+    return assigned_event(
+        payload["application_id"], payload["tracking_number"], institution, "initial", received=payload, **overrides
+    )
+
+
 def publish_raw(amqp_uri: str, producer: str, event_type: str, body: Any, sender: str | None = None) -> None:
     """Publish `body`, whatever it is, where `producer` publishes its `event_type` events, as `sender` (by default
     the producer itself, as its own broker user, which the consumers check)."""
@@ -299,8 +309,25 @@ def publish_raw(amqp_uri: str, producer: str, event_type: str, body: Any, sender
 
 
 def publish(amqp_uri: str, envelope: Envelope) -> None:
-    """Publish `envelope` as its producer does: on the producer's events exchange, the event's name as routing key."""
+    """Publish `envelope` as its producer does: on the producer's events exchange, the event's name as routing key;
+    and into the queue of each consumer this version retired from its event (`EventType.retired_consumers`), as an
+    earlier version left it there, since those consumers still apply it (their tests test that)."""
     publish_raw(amqp_uri, envelope.producer, envelope.type, envelope.model_dump(mode="json"))
+    for consumer in spec(envelope.producer, envelope.type).retired_consumers:
+        leave_in_queue(amqp_uri, envelope, consumer)
+
+
+def leave_in_queue(amqp_uri: str, envelope: Envelope, consumer: str) -> None:
+    """Put `envelope` into `consumer`'s queue of its event as its producer publishes (its broker user, so its
+    `user_id`), through a binding of the test's own (the administrator's `amqp_uri` makes it): the producer may
+    publish only to its events exchange, to which a retired consumer's queue is not bound."""
+    key = f"test-only.{consumer}"
+    exchange = get_event_exchange(envelope.producer, {})
+    with Connection(amqp_uri) as admin:
+        queue = consumer_queue(envelope.producer, envelope.type, consumer)(admin.default_channel)
+        queue.declare()
+        queue.bind_to(exchange(admin.default_channel), routing_key=key)
+    publish_raw(amqp_uri, envelope.producer, key, envelope.model_dump(mode="json"))
 
 
 def next_event(amqp_uri: str, queue_name: str, timeout: float = 5) -> dict[str, Any]:

@@ -162,7 +162,9 @@ def record_extended(session: Session, event: DeadlineExtended) -> int:
 
 def record_assigned(session: Session, event: ApplicationAssigned) -> int:
     """Keep the assignment (for the day's digest and the 30-day notice) and tell the new holder's officers (and,
-    after an appeal, the applicant)."""
+    after an appeal, the applicant). The first assignment carries the application as it was received: its receipt
+    and how to reach its applicant are recorded first (`record_received`)."""
+    recorded = record_received(session, event.received) if event.received is not None else 0
     session.execute(
         KEEP_ASSIGNMENT,
         {
@@ -176,7 +178,7 @@ def record_assigned(session: Session, event: ApplicationAssigned) -> int:
     )
     reach = _reach(session, event.application_id) if event.reason in domain.APPEAL_STEPS else None
     dues = domain.notices_for_assigned(event, reach)
-    return _record(session, event.application_id, event.tracking_number, dues)
+    return recorded + _record(session, event.application_id, event.tracking_number, dues)
 
 
 # --- Scheduled --------------------------------------------------------------------------------------------------

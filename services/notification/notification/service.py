@@ -149,6 +149,8 @@ class NotificationService(HealthCheck, ReplaysDeadLetters, AppliesRetention):
             log.info("scheduled notices owed", digests=digests, status_notices=statuses)
         return {"digests": digests, "status_notices": statuses}
 
+    # Retired (`events.CATALOGUE`): the first assignment carries the application now. What an earlier version
+    # left in this queue is still applied; the version after this one removes it.
     @on_events("intake", "application_received")
     def handle_application_received(self, events: Batch[ApplicationReceived]) -> None:
         self._each(events, handlers.record_received)

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from cimer_common.events import ApplicationAnswered, DeadlineApproaching
-from cimer_common.testing import assigned_event, publish, received_event, routing_event
+from cimer_common.events import ApplicationAnswered, DeadlineApproaching, spec
+from cimer_common.testing import assigned_event, first_assignment, publish, received_event, routing_event
 from notification.local.mailbox import Mailbox
 
 pytestmark = pytest.mark.interface
@@ -271,6 +271,34 @@ def test_the_same_event_delivered_twice_sends_one_mail(
     wait_for(mailbox.files, what="the receipt")
     time.sleep(QUIET_SECONDS)
     assert len(mailbox.files()) == 1
+
+
+def test_the_first_assignment_brings_the_receipt_and_the_holders_notice_once_whichever_way_it_came(
+    start_notification, stand_ins, mailbox, sms_provider, amqp_uri, wait_for
+):
+    """The way every application comes now: its first assignment carries it as it was received. The same
+    application left in the retired `application_received` queue at an upgrade changes nothing twice."""
+    container = start_notification()
+    received = received_event(language="en")
+    application_id = received.payload["application_id"]
+    stand_ins.applicants[application_id] = applicant("en", phone=None)
+    stand_ins.officers["GOV-06"] = [{"username": "mehmet", "email": "mehmet@valilik.gov.tr"}]
+    first = first_assignment(received, institution="GOV-06")
+    assert "notification.handle_application_received" not in spec("intake", "application_received").consumers
+    deliver(container, amqp_uri, first)
+    wait_for(lambda: len(mailbox.files()) == 2, what="the receipt and the holder's notice")
+    deliver(container, amqp_uri, received)  # an earlier version's, still in the retired queue
+    deliver(container, amqp_uri, first)  # and the assignment again
+    time.sleep(QUIET_SECONDS)
+    assert sorted((m["To"], m["Subject"]) for m in mailbox.messages()) == [
+        ("ayse.yilmaz@example.org", "Your CİMER application has been received: 260000000018"),
+        ("mehmet@valilik.gov.tr", "Yeni başvuru: 260000000018"),
+    ]
+    assert sorted((n["kind"], n["status"]) for n in notices(container, application_id)) == [
+        ("new_assignment", "sent"),
+        ("receipt", "sent"),
+    ]
+    assert stand_ins.calls.count(("receipts_done", application_id, None)) == 1
 
 
 def test_officers_are_told_of_a_new_assignment_and_a_deadline_coming_near(

@@ -56,11 +56,12 @@ RECORD_RECEIVED = _upsert_application(RECEIVED_FIELDS, _received_changes)
 
 
 def record_received(session: Session, event: ApplicationReceived) -> None:
+    session.execute(RECORD_RECEIVED, {"application_id": event.application_id, **_received_values(event)})
+
+
+def _received_values(event: ApplicationReceived) -> dict[str, Any]:
     values = {name: getattr(event, name) for name in RECEIVED_FIELDS if name != "period"}
-    session.execute(
-        RECORD_RECEIVED,
-        {"application_id": event.application_id, "period": domain.period_of(event.received_at), **values},
-    )
+    return {"period": domain.period_of(event.received_at), **values}
 
 
 # The union of the scope held and the scope an assignment brings, sorted: the same set whatever the order.
@@ -104,23 +105,31 @@ RECORD_ASSIGNMENT = {
     )
     for initial in (True, False)
 }
+# The first assignment that carries the application as it was received: both in the one upsert.
+RECORD_RECEIVED_AND_ASSIGNED = _upsert_application(
+    RECEIVED_FIELDS + ASSIGNMENT_FIELDS,
+    lambda excluded: {**_received_changes(excluded), **_assignment_changes(True)(excluded)},
+).add_cte(_record_institution_statement().cte("institution"))
 
 
 def record_assignment(session: Session, event: ApplicationAssigned) -> None:
+    """The holder, and on the first assignment the application as it was received (`record_received`'s fields),
+    when the event carries it."""
     initial = event.reason == domain.INITIAL
-    session.execute(
-        RECORD_ASSIGNMENT[initial],
-        {
-            "application_id": event.application_id,
-            "first_institution": event.institution if initial else None,
-            "institution": event.institution,
-            "assigned_at": event.assigned_at,
-            "scope": sorted({event.institution, *event.coordinators}),
-            "code": event.institution,
-            "coordinators": sorted(set(event.coordinators)),
-            "seen_at": event.assigned_at,
-        },
-    )
+    values = {
+        "application_id": event.application_id,
+        "first_institution": event.institution if initial else None,
+        "institution": event.institution,
+        "assigned_at": event.assigned_at,
+        "scope": sorted({event.institution, *event.coordinators}),
+        "code": event.institution,
+        "coordinators": sorted(set(event.coordinators)),
+        "seen_at": event.assigned_at,
+    }
+    if initial and event.received is not None:
+        session.execute(RECORD_RECEIVED_AND_ASSIGNED, {**values, **_received_values(event.received)})
+    else:
+        session.execute(RECORD_ASSIGNMENT[initial], values)
 
 
 def _first_wins_changes(stamp: str, values: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:

@@ -128,6 +128,8 @@ class ReportingService(HealthCheck, ReplaysDeadLetters, FollowsRevocations, Appl
             log.info("monthly reports produced", period=period, reports=produced)
         return produced
 
+    # Retired (`events.CATALOGUE`): the first assignment carries the application now. What an earlier version
+    # left in this queue is still applied; the version after this one removes it.
     @on_events("intake", "application_received")
     def handle_application_received(self, events: Batch[ApplicationReceived]) -> None:
         self._each(events, handlers.record_received)

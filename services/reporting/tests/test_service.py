@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 
 from cimer_common.errors import InvalidRequest
 from cimer_common.settings import get_settings
-from cimer_common.testing import assigned_event, publish, received_event
+from cimer_common.testing import assigned_event, first_assignment, publish, received_event
 
 pytestmark = pytest.mark.interface
 
@@ -83,6 +83,29 @@ def test_a_received_and_assigned_application_counts_for_its_first_institution_an
     assert received_in(container, "2026-03")["total"] == 1
     assert received_in(container, "2026-03", "GOV-34")["total"] == 0
     assert received_in(container, "2026-04", "GOV-06")["total"] == 0
+
+
+def test_the_first_assignment_that_carries_the_application_counts_it_alone_and_once(start_service, amqp_uri):
+    """The way every application comes now: one event, the first assignment carrying it as it was received. What
+    an earlier version left in the retired `application_received` queue changes nothing more."""
+    container = start_service("reporting")
+    application_id = uuid.uuid4()
+    received = application_received(application_id)
+    deliver(container, amqp_uri, first_assignment(received, "GOV-06", assigned_at=MARCH))
+
+    report = received_in(container, "2026-03", "GOV-06")
+    assert (report["total"], report["by_channel"]["phone"], report["by_subject"]["transport"]) == (1, 1, 1)
+    row = stored(application_id)
+    assert (row["first_institution"], row["institution"], row["assigned_at"]) == ("GOV-06", "GOV-06", MARCH)
+    assert (row["kind"], row["channel"], row["deadline"], row["period"]) == (
+        "petition",
+        "phone",
+        date(2026, 4, 9),
+        "2026-03",
+    )
+    deliver(container, amqp_uri, received)
+    assert received_in(container, "2026-03")["total"] == 1
+    assert dict(stored(application_id)) == dict(row)
 
 
 def test_an_assignment_that_overtakes_its_receipt_is_kept(start_service, amqp_uri):

@@ -219,7 +219,7 @@ def assign_first_destination(session: Session, outbox: OutboxWriter, application
         return None
     _announce_assignment(
         session, outbox, directory, application.application_id, application.tracking_number, institution, None,
-        "initial", assigned_at,
+        "initial", assigned_at, received=application,
     )  # fmt: skip
     return institution
 
@@ -236,9 +236,11 @@ def _announce_assignment(
     at: datetime,
     note: str | None = None,
     deadline: date | None = None,
+    received: ApplicationReceived | None = None,
 ) -> None:
     """`application_assigned`: `institution` holds the application now, with whoever coordinates it and whether
-    its own system takes it (from the directory), and the new deadline when the move set one."""
+    its own system takes it (from the directory), and the new deadline when the move set one; the first carries
+    the application as it was received, for the consumers that no longer take `application_received`."""
     outbox.add(
         session,
         "application_assigned",
@@ -253,6 +255,7 @@ def _announce_assignment(
             note=note,
             institution_system=directory.has_system(institution),
             deadline=deadline,
+            received=received,
         ),
     )
 
