@@ -257,6 +257,13 @@ def test_only_an_admin_changes_the_directory(api, login):
     assert created.status_code == 201, created.text
     listed = api.get("/api/v1/institutions", params={"q": "MU-SAGLIK-TEST"}).json()
     assert [i["code"] for i in listed] == ["MU-SAGLIK-TEST"]
+    # A name with a control character in it (NUL, which PostgreSQL cannot store) is refused, and nothing changes.
+    renamed = api.patch(
+        "/api/v1/admin/institutions/MU-SAGLIK-TEST", json={"name": "Deneme\u0000 Müdürlüğü"}, headers=login("admin")
+    )
+    assert renamed.status_code == 422, renamed.text
+    assert renamed.json()["detail"]["code"] == "name_not_printable"
+    assert [i["name"] for i in api.get("/api/v1/institutions", params={"q": "MU-SAGLIK-TEST"}).json()] == [unit["name"]]
     retired = api.patch("/api/v1/admin/institutions/MU-SAGLIK-TEST", json={"active": False}, headers=login("admin"))
     assert retired.status_code == 200
     assert api.get("/api/v1/institutions", params={"q": "MU-SAGLIK-TEST"}).json() == []

@@ -104,6 +104,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_type": ("Kurum türü geçersiz.", "The institution type is not valid."),
     "name_required": ("Kurum adı gereklidir.", "The institution needs a name."),
     "name_too_long": ("Kurum adı çok uzun.", "The institution's name is too long."),
+    "name_not_printable": (
+        "Kurum adında yazdırılamayan bir karakter var.",
+        "The institution's name holds a character that cannot be printed.",
+    ),
     "presidency_exists": ("Cumhurbaşkanlığı zaten tanımlı.", "The Presidency already exists."),
     "presidency_cannot_be_retired": ("Cumhurbaşkanlığı kapatılamaz.", "The Presidency cannot be retired."),
     "province_required": ("Bu tür kurum için il gereklidir.", "This type of institution needs a province."),

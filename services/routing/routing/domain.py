@@ -315,12 +315,15 @@ def check_code(code: object) -> str:
 
 
 def check_name(name: object) -> str:
-    """A name, without its surrounding spaces: not blank, at most 200 characters."""
+    """A name, its spaces tidied: not blank, at most 200 characters, nothing but printable characters (a control
+    character, NUL above all, is no part of a name, and PostgreSQL would refuse to store NUL)."""
     if not isinstance(name, str) or not name.strip():
         raise InvalidRequest("name_required", "name")
     name = " ".join(name.split())
     if len(name) > NAME_MAX:
         raise InvalidRequest("name_too_long", "name")
+    if not name.isprintable():
+        raise InvalidRequest("name_not_printable", "name")
     return name
 
 

@@ -495,7 +495,14 @@ def test_names_are_stored_without_stray_spaces(name, stored):
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("", "name_required"), ("   ", "name_required"), (None, "name_required"), ("x" * 201, "name_too_long")],
+    [
+        ("", "name_required"),
+        ("   ", "name_required"),
+        (None, "name_required"),
+        ("x" * 201, "name_too_long"),
+        ("e\x005", "name_not_printable"),
+        ("Valilik\x1b[31m", "name_not_printable"),
+    ],
 )
 def test_invalid_names(name, code):
     assert refusal(lambda: domain.check_name(name)) == (code, "name")
