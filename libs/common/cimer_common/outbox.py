@@ -124,6 +124,12 @@ def _stage(table: Any) -> Any:
     return insert(table).values({name: bindparam(name) for name in STAGED})
 
 
+def staged_cte(table: Any) -> Any:
+    """An outbox row (`OutboxWriter.staging`) as a data-modifying CTE, for the statement that makes the change it
+    announces: one round trip for both. Its parameters are named `staged_<column>`."""
+    return insert(table).values({name: bindparam(f"staged_{name}") for name in STAGED}).cte("staged")
+
+
 def first_delivery(session: Session, model: type[ProcessedEventMixin], event: Envelope) -> bool:
     """True the first time `event` is seen; a concurrent second delivery waits on the row lock, then sees it."""
     table = model.__table__  # type: ignore[attr-defined]
@@ -187,6 +193,16 @@ class OutboxWriter:
             raise NotReady("service_busy", str(BUSY_RETRY_AFTER_SECONDS))
 
     def add(self, session: Session, event_type: str, payload: Payload) -> Envelope:
+        envelope, values = self._row(event_type, payload)
+        session.execute(_stage(self._provider.model.__table__), values)
+        return envelope
+
+    def staging(self, event_type: str, payload: Payload) -> dict[str, Any]:
+        """`add`, by the parameters of a statement that carries `staged_cte`."""
+        _, values = self._row(event_type, payload)
+        return {f"staged_{name}": value for name, value in values.items()}
+
+    def _row(self, event_type: str, payload: Payload) -> tuple[Envelope, dict[str, Any]]:
         event = spec(self._provider.service, event_type)  # KeyError: this service does not produce it
         if type(payload) is not event.payload:  # another model with the same fields: hold it to the catalogue's
             payload = event.payload.model_validate(payload.model_dump())
@@ -205,9 +221,8 @@ class OutboxWriter:
             "exchange": None,
             "routing_key": None,
         }
-        session.execute(_stage(self._provider.model.__table__), values)
         self.staged += 1
-        return envelope
+        return envelope, values
 
     def to_institution(self, session: Session, institution: str, message: dict[str, Any]) -> uuid.UUID:
         """Stage `message` (JSON, with its `type`) for the institution's own system (SPEC section 10), in this

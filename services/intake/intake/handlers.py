@@ -53,7 +53,7 @@ from cimer_common.events import (
     officer_activity,
 )
 from cimer_common.logs import get_logger
-from cimer_common.outbox import OutboxWriter
+from cimer_common.outbox import OutboxWriter, staged_cte
 from cimer_common.retention import Retention
 from cimer_common.schemas import ApplicationCreate
 from cimer_common.tokens import Principal
@@ -106,9 +106,10 @@ FILED_FIELDS = (
 
 @cache
 def _filing(with_applicant: bool) -> Any:
-    """One statement that stores an application, its applicant and its first line of history: one round trip,
-    built once (the ORM's unit of work spent more than the database on these three rows). PostgreSQL runs every
-    data-modifying CTE, and checks the applicant's foreign key at the statement's end, when both rows are in."""
+    """One statement that stores an application, its applicant, its first line of history and the event that
+    announces it (`staged_cte`): one round trip, built once (the ORM's unit of work spent more than the database on
+    these rows). PostgreSQL runs every data-modifying CTE, and checks the applicant's foreign key at the statement's
+    end, when both rows are in."""
     applications, applicants, history = Application.__table__, Applicant.__table__, HistoryEntry.__table__
     # Parameters are named apart from the history's own columns (SQLAlchemy reserves those names), and each
     # table's reference to the application has one of its own, typed by that table's column.
@@ -125,6 +126,7 @@ def _filing(with_applicant: bool) -> Any:
         person = {name: bindparam(f"applicant_{name}") for name in APPLICANT_FIELDS}
         reference = bindparam("applicant_application_id", type_=applicants.c.application_id.type)
         ctes.append(insert(applicants).values(application_id=reference, **person).cte("applicant"))
+    ctes.append(staged_cte(OutboxMessage.__table__))  # and its `application_received`, staged in the outbox
     return first_line.add_cte(*ctes)
 
 
@@ -240,9 +242,7 @@ def file_application(
     person = {f"applicant_{name}": value for name, value in (applicant or {}).items()}
     references = {key: application["id"] for key in ("history_application_id", "applicant_application_id")}
     filed = {f"filed_{name}": value for name, value in application.items()}
-    session.execute(_filing(applicant is not None), {**filed, **references, **person})
-    outbox.add(
-        session,
+    announced = outbox.staging(
         "application_received",
         ApplicationReceived(
             application_id=application["id"],
@@ -265,6 +265,7 @@ def file_application(
             deadline=application["deadline"],
         ),
     )
+    session.execute(_filing(applicant is not None), {**filed, **references, **person, **announced})
     return {
         "tracking_number": number,
         "access_code": access_code,
