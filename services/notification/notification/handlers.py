@@ -55,15 +55,22 @@ RECORD_NOTICE = (
     .returning(NOTICES.c.id)
 )
 KNOWN = KnownApplication.__table__
+# (its parameters named apart from the columns of the statement it is a CTE of, which SQLAlchemy reserves)
+KNOWN_FIELDS = tuple(column.name for column in KNOWN.columns if column.name != "answered_at")
 KNOW_APPLICATION = (
     insert(KNOWN)
-    .values({column.name: bindparam(column.name) for column in KNOWN.columns if column.name != "answered_at"})
+    .values({name: bindparam(f"known_{name}") for name in KNOWN_FIELDS})
     .on_conflict_do_nothing(index_elements=["application_id"])
 )
 # An applicant's notices held because they came before `application_received`: released, or dropped.
 _HELD = (NOTICES.c.application_id == bindparam("held_application_id")) & (NOTICES.c.status == domain.HELD)
 RELEASE_HELD = update(NOTICES).where(_HELD).values(status=domain.PENDING, language=bindparam("held_language"))
 DROP_HELD = delete(NOTICES).where(_HELD)
+# What `application_received` says of reaching the applicant, remembered, and in the same statement (a
+# data-modifying CTE) those held notices settled: released when the applicant can be told, dropped if not.
+KNOW_AND_SETTLE_HELD = {
+    told: settle.add_cte(KNOW_APPLICATION.cte("known")) for told, settle in ((True, RELEASE_HELD), (False, DROP_HELD))
+}
 ASSIGNMENTS = Assignment.__table__
 KEEP_ASSIGNMENT = (
     insert(ASSIGNMENTS)
@@ -75,11 +82,12 @@ KEEP_ASSIGNMENT = (
 def _record(
     session: Session, application_id: uuid.UUID | None, tracking_number: str | None, dues: list[domain.NoticeDue]
 ) -> int:
-    """Record `dues`; returns how many were new. The unique constraint keeps a notice single even if the same
-    fact arrives in a different envelope."""
-    recorded = 0
-    for due in dues:
-        values = {
+    """Record `dues`, in one statement; returns how many were new. The unique constraint keeps a notice single
+    even if the same fact arrives in a different envelope."""
+    if not dues:
+        return 0
+    rows = [
+        {
             "id": uuid.uuid4(),
             "application_id": application_id,
             "tracking_number": tracking_number,
@@ -90,9 +98,9 @@ def _record(
             "detail": due.detail,
             "facts": due.facts,
         }
-        if session.execute(RECORD_NOTICE, values).first() is not None:
-            recorded += 1
-    return recorded
+        for due in dues
+    ]
+    return len(session.execute(RECORD_NOTICE, rows).all())
 
 
 def _reach(session: Session, application_id: uuid.UUID) -> domain.Reach | None:
@@ -106,24 +114,15 @@ def record_received(session: Session, event: ApplicationReceived) -> int:
     """Remember how to reach the applicant, record the receipt they are owed, and settle the applicant notices
     held because they arrived first: pending (in the applicant's language) if the applicant can be told, dropped
     if not. Returns how many notices were new."""
-    session.execute(
-        KNOW_APPLICATION,
-        {
-            "application_id": event.application_id,
-            "tracking_number": event.tracking_number,
-            "anonymous": event.anonymous,
-            "reachable": event.reachable,
-            "language": event.language,
-            "kind": event.kind,
-            "received_at": event.received_at,
-            "deadline": event.deadline,
-        },
-    )
-    if domain.applicant_can_be_told(event):
-        session.execute(RELEASE_HELD, {"held_application_id": event.application_id, "held_language": event.language})
-    else:
-        session.execute(DROP_HELD, {"held_application_id": event.application_id})
-    return _record(session, event.application_id, event.tracking_number, domain.notices_for_received(event))
+    return _record(session, event.application_id, event.tracking_number, _know(session, event))
+
+
+def _know(session: Session, event: ApplicationReceived) -> list[domain.NoticeDue]:
+    """`record_received` but the recording of the notices it owes, which it returns."""
+    known = {f"known_{name}": getattr(event, name) for name in KNOWN_FIELDS}
+    held = {"held_application_id": event.application_id, "held_language": event.language}
+    session.execute(KNOW_AND_SETTLE_HELD[domain.applicant_can_be_told(event)], {**known, **held})
+    return domain.notices_for_received(event)
 
 
 def record_answered(session: Session, event: ApplicationAnswered) -> int:
@@ -164,7 +163,7 @@ def record_assigned(session: Session, event: ApplicationAssigned) -> int:
     """Keep the assignment (for the day's digest and the 30-day notice) and tell the new holder's officers (and,
     after an appeal, the applicant). The first assignment carries the application as it was received: its receipt
     and how to reach its applicant are recorded first (`record_received`)."""
-    recorded = record_received(session, event.received) if event.received is not None else 0
+    dues = _know(session, event.received) if event.received is not None else []
     session.execute(
         KEEP_ASSIGNMENT,
         {
@@ -177,8 +176,8 @@ def record_assigned(session: Session, event: ApplicationAssigned) -> int:
         },
     )
     reach = _reach(session, event.application_id) if event.reason in domain.APPEAL_STEPS else None
-    dues = domain.notices_for_assigned(event, reach)
-    return recorded + _record(session, event.application_id, event.tracking_number, dues)
+    dues += domain.notices_for_assigned(event, reach)
+    return _record(session, event.application_id, event.tracking_number, dues)
 
 
 # --- Scheduled --------------------------------------------------------------------------------------------------
