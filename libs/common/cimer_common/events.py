@@ -213,7 +213,7 @@ class EventType:
     # such an event is not kept when no instance listens (it matters only to the running ones).
     broadcast_to: tuple[str, ...] = ()
     # Consumers of an earlier version that this one no longer feeds (their queues are unbound: `cimer-broker
-    # provision`): each still applies what its queue held at the upgrade, and is removed in the version after.
+    # migrate-queues`): each still applies what its queue held at the upgrade, and is removed in the version after.
     retired_consumers: tuple[str, ...] = ()
 
 
