@@ -263,3 +263,58 @@ def test_a_services_connections_beat_every_ten_seconds_so_a_silent_one_is_let_go
 
     connections = wait_until(consuming, timeout=20)
     assert {c["timeout"] for c in connections} == {get_settings().amqp_heartbeat_seconds} == {10}
+
+
+def test_a_statement_run_as_its_compiled_sql_stores_what_sqlalchemy_stores_and_an_outage_stays_an_outage():
+    """`cimer_common.db.Compiled`, the hot path's statements run as their SQL: JSON parameters and the statement's
+    own literal values reach the table as `Session.execute` puts them there, and a connection the database dropped
+    fails the one transaction as `NotReady` (an outage, waited out), not as an error of the statement."""
+    import uuid
+
+    from sqlalchemy import bindparam, insert
+    from sqlalchemy.orm import sessionmaker
+
+    from cimer_common.db import Compiled, UnitOfWork, make_engine
+    from cimer_common.errors import NotReady
+    from cimer_common.testing import reset_database
+    from reporting.models import OutboxMessage
+
+    url = reset_database("reporting")
+    table = OutboxMessage.__table__
+    statement = insert(table).values(
+        event_id=bindparam("event_id"), event_type=bindparam("event_type"), envelope=bindparam("envelope"),
+        headers=bindparam("headers"), exchange=None, routing_key="literal",
+    )  # fmt: skip
+    engine = make_engine(url, pool_size=2)
+    unit = UnitOfWork(sessionmaker(engine, expire_on_commit=False))
+    envelope = {"type": "t", "payload": {"text": "Çankaya’da yol", "n": 1, "none": None}}
+    compiled, plain = uuid.uuid4(), uuid.uuid4()
+    with unit.transaction() as session:
+        Compiled(statement).execute(
+            session, {"event_id": compiled, "event_type": "t", "envelope": envelope, "headers": {}}
+        )
+        session.execute(statement, {"event_id": plain, "event_type": "t", "envelope": envelope, "headers": {}})
+    with unit.transaction() as session:
+        rows = session.execute(select(table.c.event_id, table.c.envelope, table.c.headers, table.c.routing_key)).all()
+    stored = {row.event_id: (row.envelope, row.headers, row.routing_key) for row in rows}
+    assert stored[compiled] == stored[plain] == (envelope, {}, "literal")
+
+    admin = create_engine(get_settings().admin_url())
+    with admin.connect() as connection:
+        connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": make_url(url).database},
+        )
+    admin.dispose()
+    outcomes = []
+    for _ in range(2):
+        try:
+            with unit.transaction() as session:
+                Compiled(statement).execute(
+                    session, {"event_id": uuid.uuid4(), "event_type": "t", "envelope": {}, "headers": {}}
+                )
+            outcomes.append("ok")
+        except NotReady as refusal:
+            outcomes.append(f"NotReady {refusal.code}")
+    engine.dispose()
+    assert outcomes == ["NotReady service_unavailable", "ok"]

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from cimer_common import broker, dead_letters
 from cimer_common.bus import ConfirmedBatchPublisher, Outgoing
-from cimer_common.db import UnitOfWork, make_engine
+from cimer_common.db import Compiled, UnitOfWork, make_engine
 from cimer_common.dead_letters import NotApplicable
 from cimer_common.envelope import Envelope
 from cimer_common.errors import NotReady
@@ -120,8 +120,8 @@ STAGED = ("event_id", "event_type", "envelope", "headers", "exchange", "routing_
 
 
 @cache
-def _stage(table: Any) -> Any:
-    return insert(table).values({name: bindparam(name) for name in STAGED})
+def _stage(table: Any) -> Compiled:
+    return Compiled(insert(table).values({name: bindparam(name) for name in STAGED}))
 
 
 def staged_cte(table: Any) -> Any:
@@ -194,7 +194,7 @@ class OutboxWriter:
 
     def add(self, session: Session, event_type: str, payload: Payload) -> Envelope:
         envelope, values = self._row(event_type, payload)
-        session.execute(_stage(self._provider.model.__table__), values)
+        _stage(self._provider.model.__table__).execute(session, values)
         return envelope
 
     def staging(self, event_type: str, payload: Payload) -> dict[str, Any]:
@@ -237,7 +237,7 @@ class OutboxWriter:
             "exchange": broker.INSTITUTIONS_EXCHANGE,
             "routing_key": institution,
         }
-        session.execute(_stage(self._provider.model.__table__), values)
+        _stage(self._provider.model.__table__).execute(session, values)
         self.staged += 1
         return message_id
 

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from cimer_common import access, appeals, calendar, retention
 from cimer_common.access import Action, ApplicationScope
+from cimer_common.db import Compiled
 from cimer_common.errors import DomainError, NotFound, NotReady, TooManyRequests
 from cimer_common.events import (
     ActivityRecorded,
@@ -105,7 +106,7 @@ FILED_FIELDS = (
 
 
 @cache
-def _filing(with_applicant: bool) -> Any:
+def _filing(with_applicant: bool) -> Compiled:
     """One statement that stores an application, its applicant, its first line of history and the event that
     announces it (`staged_cte`): one round trip, built once (the ORM's unit of work spent more than the database on
     these rows). PostgreSQL runs every data-modifying CTE, and checks the applicant's foreign key at the statement's
@@ -127,7 +128,7 @@ def _filing(with_applicant: bool) -> Any:
         reference = bindparam("applicant_application_id", type_=applicants.c.application_id.type)
         ctes.append(insert(applicants).values(application_id=reference, **person).cte("applicant"))
     ctes.append(staged_cte(OutboxMessage.__table__))  # and its `application_received`, staged in the outbox
-    return first_line.add_cte(*ctes)
+    return Compiled(first_line.add_cte(*ctes))
 
 
 _MARKS = FilingMark.__table__
@@ -265,7 +266,7 @@ def file_application(
             deadline=application["deadline"],
         ),
     )
-    session.execute(_filing(applicant is not None), {**filed, **references, **person, **announced})
+    _filing(applicant is not None).execute(session, {**filed, **references, **person, **announced})
     return {
         "tracking_number": number,
         "access_code": access_code,

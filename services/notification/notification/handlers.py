@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from cimer_common import retention
+from cimer_common.db import Compiled
 from cimer_common.errors import InvalidRequest
 from cimer_common.events import (
     ActivityRecorded,
@@ -69,10 +70,11 @@ DROP_HELD = delete(NOTICES).where(_HELD)
 # What `application_received` says of reaching the applicant, remembered, and in the same statement (a
 # data-modifying CTE) those held notices settled: released when the applicant can be told, dropped if not.
 KNOW_AND_SETTLE_HELD = {
-    told: settle.add_cte(KNOW_APPLICATION.cte("known")) for told, settle in ((True, RELEASE_HELD), (False, DROP_HELD))
+    told: Compiled(settle.add_cte(KNOW_APPLICATION.cte("known")))
+    for told, settle in ((True, RELEASE_HELD), (False, DROP_HELD))
 }
 ASSIGNMENTS = Assignment.__table__
-KEEP_ASSIGNMENT = (
+KEEP_ASSIGNMENT = Compiled(
     insert(ASSIGNMENTS)
     .values({column.name: bindparam(column.name) for column in ASSIGNMENTS.columns})
     .on_conflict_do_nothing(constraint="uq_assignments_fact")
@@ -121,7 +123,7 @@ def _know(session: Session, event: ApplicationReceived) -> list[domain.NoticeDue
     """`record_received` but the recording of the notices it owes, which it returns."""
     known = {f"known_{name}": getattr(event, name) for name in KNOWN_FIELDS}
     held = {"held_application_id": event.application_id, "held_language": event.language}
-    session.execute(KNOW_AND_SETTLE_HELD[domain.applicant_can_be_told(event)], {**known, **held})
+    KNOW_AND_SETTLE_HELD[domain.applicant_can_be_told(event)].execute(session, {**known, **held})
     return domain.notices_for_received(event)
 
 
@@ -164,8 +166,8 @@ def record_assigned(session: Session, event: ApplicationAssigned) -> int:
     after an appeal, the applicant). The first assignment carries the application as it was received: its receipt
     and how to reach its applicant are recorded first (`record_received`)."""
     dues = _know(session, event.received) if event.received is not None else []
-    session.execute(
-        KEEP_ASSIGNMENT,
+    KEEP_ASSIGNMENT.execute(
+        session,
         {
             "id": uuid.uuid4(),
             "application_id": event.application_id,

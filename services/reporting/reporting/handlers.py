@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause
 
 from cimer_common import geography, retention
+from cimer_common.db import Compiled
 from cimer_common.events import (
     ApplicationAnswered,
     ApplicationAssigned,
@@ -52,11 +53,11 @@ def _received_changes(excluded: Any) -> dict[str, Any]:
     return changes
 
 
-RECORD_RECEIVED = _upsert_application(RECEIVED_FIELDS, _received_changes)
+RECORD_RECEIVED = Compiled(_upsert_application(RECEIVED_FIELDS, _received_changes))
 
 
 def record_received(session: Session, event: ApplicationReceived) -> None:
-    session.execute(RECORD_RECEIVED, {"application_id": event.application_id, **_received_values(event)})
+    RECORD_RECEIVED.execute(session, {"application_id": event.application_id, **_received_values(event)})
 
 
 def _received_values(event: ApplicationReceived) -> dict[str, Any]:
@@ -100,16 +101,20 @@ ASSIGNMENT_FIELDS = ("first_institution", "institution", "assigned_at", "scope")
 # The application's holder and, in the same statement (a data-modifying CTE), the institution's coordinators as its
 # latest assignment named them (the directory may have moved it): one statement per assignment, not two.
 RECORD_ASSIGNMENT = {
-    initial: _upsert_application(ASSIGNMENT_FIELDS, _assignment_changes(initial)).add_cte(
-        _record_institution_statement().cte("institution")
+    initial: Compiled(
+        _upsert_application(ASSIGNMENT_FIELDS, _assignment_changes(initial)).add_cte(
+            _record_institution_statement().cte("institution")
+        )
     )
     for initial in (True, False)
 }
 # The first assignment that carries the application as it was received: both in the one upsert.
-RECORD_RECEIVED_AND_ASSIGNED = _upsert_application(
-    RECEIVED_FIELDS + ASSIGNMENT_FIELDS,
-    lambda excluded: {**_received_changes(excluded), **_assignment_changes(True)(excluded)},
-).add_cte(_record_institution_statement().cte("institution"))
+RECORD_RECEIVED_AND_ASSIGNED = Compiled(
+    _upsert_application(
+        RECEIVED_FIELDS + ASSIGNMENT_FIELDS,
+        lambda excluded: {**_received_changes(excluded), **_assignment_changes(True)(excluded)},
+    ).add_cte(_record_institution_statement().cte("institution"))
+)
 
 
 def record_assignment(session: Session, event: ApplicationAssigned) -> None:
@@ -127,9 +132,9 @@ def record_assignment(session: Session, event: ApplicationAssigned) -> None:
         "seen_at": event.assigned_at,
     }
     if initial and event.received is not None:
-        session.execute(RECORD_RECEIVED_AND_ASSIGNED, {**values, **_received_values(event.received)})
+        RECORD_RECEIVED_AND_ASSIGNED.execute(session, {**values, **_received_values(event.received)})
     else:
-        session.execute(RECORD_ASSIGNMENT[initial], values)
+        RECORD_ASSIGNMENT[initial].execute(session, values)
 
 
 def _first_wins_changes(stamp: str, values: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
