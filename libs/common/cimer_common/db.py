@@ -11,7 +11,7 @@ from eventlet import patcher
 from nameko.extensions import DependencyProvider
 from psycopg import waiting
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, CursorResult, Engine, create_engine, text
+from sqlalchemy import ARRAY, JSON, Boolean, CursorResult, Engine, create_engine, text
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,7 +53,8 @@ class Compiled:
     key, bind processing) cost more than psycopg's own work on it (`bench/README.md`: reporting's upsert 88 µs a
     statement through `Session.execute`, 52 µs so). SQLAlchemy still runs it, so its errors are SQLAlchemy's (an
     outage stays `OperationalError`, `UnitOfWork.transaction`'s `NotReady`). The parameters are passed as psycopg
-    takes them: the statement's own literal values added, and JSON ones wrapped as its JSON type serialises them."""
+    takes them: the statement's own literal values added, and JSON ones wrapped as its JSON type serialises them;
+    a statement that needs more of SQLAlchemy at each execution is refused when it is built."""
 
     def __init__(self, statement: Any):
         compiled = statement.compile(dialect=_DIALECT)
@@ -65,6 +66,11 @@ class Compiled:
         binds = compiled.bind_names  # each parameter → its name in the SQL
         self._literals = {name: bind.effective_value for bind, name in binds.items() if not bind.required}
         self._json = frozenset(name for bind, name in binds.items() if isinstance(bind.type, JSON))
+        # SQLAlchemy's processing of a parameter is skipped: only where psycopg does the same (a bool; an array of
+        # plain items, given as a list) or the JSON wrapping below does (a JSON value).
+        processed = [bind.type for bind in binds if bind.type._cached_bind_processor(_DIALECT) is not None]
+        if not all(isinstance(kind, JSON | Boolean) or _plain_array(kind) for kind in processed):
+            raise ValueError("this statement's parameters need SQLAlchemy's processing: run it with Session.execute")
 
     def execute(self, session: Session, params: dict[str, Any]) -> CursorResult[Any]:
         values = {**self._literals, **params}
@@ -74,6 +80,10 @@ class Compiled:
 
 
 _DIALECT = postgresql_psycopg.dialect()
+
+
+def _plain_array(kind: Any) -> bool:
+    return isinstance(kind, ARRAY) and kind.item_type._cached_bind_processor(_DIALECT) is None
 
 
 class UnitOfWork:
