@@ -68,7 +68,7 @@ class Compiled:
         self._json = frozenset(name for bind, name in binds.items() if isinstance(bind.type, JSON))
         # SQLAlchemy's processing of a parameter is skipped: only where psycopg does the same (a bool; an array of
         # plain items, given as a list) or the JSON wrapping below does (a JSON value).
-        processed = [bind.type for bind in binds if bind.type._cached_bind_processor(_DIALECT) is not None]
+        processed = [bind.type for bind in binds if _processed(bind.type)]
         if not all(isinstance(kind, JSON | Boolean) or _plain_array(kind) for kind in processed):
             raise ValueError("this statement's parameters need SQLAlchemy's processing: run it with Session.execute")
 
@@ -82,8 +82,13 @@ class Compiled:
 _DIALECT = postgresql_psycopg.dialect()
 
 
+def _processed(kind: Any) -> bool:
+    """Whether SQLAlchemy turns a parameter of this type into something else for psycopg."""
+    return kind.dialect_impl(_DIALECT).bind_processor(_DIALECT) is not None
+
+
 def _plain_array(kind: Any) -> bool:
-    return isinstance(kind, ARRAY) and kind.item_type._cached_bind_processor(_DIALECT) is None
+    return isinstance(kind, ARRAY) and not _processed(kind.item_type)
 
 
 class UnitOfWork:

@@ -119,15 +119,20 @@ def _mark_processed(table: Any) -> Any:
 STAGED = ("event_id", "event_type", "envelope", "headers", "exchange", "routing_key")
 
 
+def _staging(table: Any, prefix: str = "") -> Any:
+    """The insert of an outbox row, its parameters named `<prefix><column>`."""
+    return insert(table).values({name: bindparam(f"{prefix}{name}") for name in STAGED})
+
+
 @cache
 def _stage(table: Any) -> Compiled:
-    return Compiled(insert(table).values({name: bindparam(name) for name in STAGED}))
+    return Compiled(_staging(table))
 
 
 def staged_cte(table: Any) -> Any:
     """An outbox row (`OutboxWriter.staging`) as a data-modifying CTE, for the statement that makes the change it
     announces: one round trip for both. Its parameters are named `staged_<column>`."""
-    return insert(table).values({name: bindparam(f"staged_{name}") for name in STAGED}).cte("staged")
+    return _staging(table, "staged_").cte("staged")
 
 
 def first_delivery(session: Session, model: type[ProcessedEventMixin], event: Envelope) -> bool:

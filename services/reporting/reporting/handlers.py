@@ -97,23 +97,23 @@ def _record_institution_statement() -> Any:
     )
 
 
+def _recording_institution(upsert: Any) -> Compiled:
+    """`upsert` of an application's holder and, in the same statement (a data-modifying CTE), the institution's
+    coordinators as its latest assignment named them (the directory may have moved it): one statement, not two."""
+    return Compiled(upsert.add_cte(_record_institution_statement().cte("institution")))
+
+
 ASSIGNMENT_FIELDS = ("first_institution", "institution", "assigned_at", "scope")
-# The application's holder and, in the same statement (a data-modifying CTE), the institution's coordinators as its
-# latest assignment named them (the directory may have moved it): one statement per assignment, not two.
 RECORD_ASSIGNMENT = {
-    initial: Compiled(
-        _upsert_application(ASSIGNMENT_FIELDS, _assignment_changes(initial)).add_cte(
-            _record_institution_statement().cte("institution")
-        )
-    )
+    initial: _recording_institution(_upsert_application(ASSIGNMENT_FIELDS, _assignment_changes(initial)))
     for initial in (True, False)
 }
 # The first assignment that carries the application as it was received: both in the one upsert.
-RECORD_RECEIVED_AND_ASSIGNED = Compiled(
+RECORD_RECEIVED_AND_ASSIGNED = _recording_institution(
     _upsert_application(
         RECEIVED_FIELDS + ASSIGNMENT_FIELDS,
         lambda excluded: {**_received_changes(excluded), **_assignment_changes(True)(excluded)},
-    ).add_cte(_record_institution_statement().cte("institution"))
+    )
 )
 
 
