@@ -1305,6 +1305,28 @@ _CHECKED = (
 )  # fmt: skip
 
 
+def _same_applicant(n: Any, common: tuple[Any, ...]) -> Select[Any]:
+    """The applications of `n`'s applicant (by national ID), as `_closest`'s other kinds select theirs: found from
+    the applicant's rows (`ix_applicants_national_id`, a handful), each application then looked up by its key. A
+    lateral subquery with a LIMIT is never folded into the join, so the planner cannot turn it round: with the
+    statistics of a table that grew since they were taken (a fresh database, a flood), it went the other way,
+    through every open application of the window and looked the national ID up once for each, 15 ms a filing at
+    4,000 open applications and growing with them (`bench/README.md`)."""
+    application = (
+        select(Application.id, Application.received_at)
+        .where(Application.id == Applicant.application_id, *common)
+        .limit(1)
+        .lateral("same_applicant")
+    )
+    return (
+        select(application.c.id)
+        .select_from(Applicant)
+        .join(application, true())
+        .where(Applicant.national_id == n.national_id)
+        .order_by(application.c.received_at.desc())
+    )
+
+
 def _closest(kind: str, n: Any, outer: Any = None) -> Select[Any]:
     """The few candidates of one `kind` closest to the application checked, `n` (its `_CHECKED` columns: a row of
     the batch's `unnest`, or bound parameters), ranked as `domain.closest` ranks them: among the most recent of its
@@ -1319,31 +1341,31 @@ def _closest(kind: str, n: Any, outer: Any = None) -> Select[Any]:
             n.received_at - domain.DUPLICATE_WINDOW, n.received_at + domain.DUPLICATE_WINDOW
         ),
     )
-    recent = (
-        {
-            "applicant": lambda: (
-                select(Application.id)
-                .join(Applicant, Applicant.application_id == Application.id)
-                .where(Applicant.national_id == n.national_id, *common)
-            ),
-            "province": lambda: select(Application.id).where(
+    recent = {
+        "applicant": lambda: _same_applicant(n, common),
+        "province": lambda: (
+            select(Application.id)
+            .where(
                 n.province.is_not(None),
                 Application.subject == n.subject,
                 Application.province == n.province,
                 or_(n.district.is_(None), Application.district.is_(None), Application.district == n.district),
                 *common,
-            ),
-            "institution": lambda: select(Application.id).where(
+            )
+            .order_by(Application.received_at.desc())
+        ),
+        "institution": lambda: (
+            select(Application.id)
+            .where(
                 n.province.is_(None),
                 Application.subject == n.subject,
                 Application.province.is_(None),
                 Application.target_institution == n.target_institution,
                 *common,
-            ),
-        }[kind]()
-        .order_by(Application.received_at.desc())
-        .limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
-    )
+            )
+            .order_by(Application.received_at.desc())
+        ),
+    }[kind]().limit(domain.DUPLICATE_CANDIDATES_AT_MOST)
     decided = or_(  # `domain.decides_pair`: uuids order as their text does
         Application.received_at < n.received_at,
         and_(Application.received_at == n.received_at, Application.id < n.id),
@@ -1391,8 +1413,7 @@ def _alike_statement() -> Any:
 @cache
 def _same_applicant_statement() -> Any:
     """The candidates of one application's applicant (`_closest`), with bound parameters: one statement per
-    application, as the planner then goes by the national ID's index whatever its statistics say (a lateral
-    subquery for the batch did not, where they were stale)."""
+    application, each starting from the national ID (`_same_applicant`)."""
     n = SimpleNamespace(**{name: bindparam(f"new_{name}", type_=kind) for name, kind in _CHECKED})
     return _closest("applicant", n)
 

@@ -5,16 +5,18 @@ confidential applicant's other applications only to whoever may see them; the ho
 a pair, with an audit line; a second scan changes nothing."""
 
 import queue
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from cimer_common import testing
 from cimer_common.errors import Forbidden, InvalidRequest, NotFound
 from cimer_common.outbox import consumer_queue
 from cimer_common.testing import assigned_event, next_event, publish, service_database, token_for
-from intake import domain
+from intake import domain, handlers
 from intake.models import Application, DuplicateLink
 
 pytestmark = pytest.mark.interface
@@ -269,3 +271,55 @@ def test_one_run_of_the_scan_checks_several_batches(start_service, amqp_uri):
     with service_database(intake) as session:
         assert all(a.duplicates_checked_at is not None for a in session.scalars(select(Application)))
     assert call(intake, "find_duplicates") == {"checked": 0, "flagged": 0}
+
+
+def rows_read(plan: dict, relation: str) -> int:
+    """How many rows of `relation` a plan (EXPLAIN ANALYZE's JSON) read, over all its loops."""
+    own = 0
+    if plan.get("Relation Name") == relation:
+        own = (plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)) * plan["Actual Loops"]
+    return own + sum(rows_read(child, relation) for child in plan.get("Plans", []))
+
+
+def test_an_applicants_other_applications_are_found_by_the_national_id_whatever_the_statistics(start_service, amqp_uri):
+    """The applicant's candidates are found from the national ID (`handlers._same_applicant`), each application
+    then by its key, however many open applications the window holds and whatever the planner's statistics say.
+    Taken when the tables held one application, they say one still when they hold hundreds: the planner then went
+    through every open application of the window and looked the applicant up once for each (`bench/README.md`)."""
+    intake = start_service("intake")
+    file_and_assign(intake, amqp_uri, {**ROAD, "applicant": AYSE})
+    with service_database(intake, as_owner=True) as session:
+        session.execute(text("ANALYZE applications, applicants"))
+        copied = [c.name for c in Application.__table__.columns if c.name not in ("id", "tracking_number")]
+        session.execute(  # 400 more open applications in the window, none of them Ayşe's
+            text(
+                f"INSERT INTO applications (id, tracking_number, {', '.join(copied)}) "
+                "SELECT md5(a.id::text || g)::uuid, 'T' || lpad(g::text, 11, '0'), "
+                f"{', '.join(f'a.{name}' for name in copied)} FROM applications a, generate_series(1, 400) g"
+            )
+        )
+        session.execute(  # of 400 other applicants
+            text(
+                "INSERT INTO applicants (application_id, national_id, first_name, last_name) "
+                "SELECT id, lpad(substr(tracking_number, 2), 11, '9'), 'Mehmet', 'Kaya' FROM applications "
+                "WHERE tracking_number LIKE 'T%'"
+            )
+        )
+    statement = handlers._same_applicant_statement()
+    new = {
+        "new_id": uuid.uuid4(), "new_received_at": datetime.now(UTC), "new_text": ROAD["body"],
+        "new_national_id": AYSE["national_id"], "new_subject": ROAD["subject"], "new_province": ROAD["province"],
+        "new_district": ROAD["district"], "new_target_institution": None,
+    }  # fmt: skip
+    with service_database(intake) as session:
+        expanded = statement.compile(dialect=session.bind.dialect).construct_expanded_state(new)
+        explained = (
+            session.connection()
+            .exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + expanded.statement, expanded.parameters)
+            .scalar_one()
+        )
+        assert len(session.execute(statement, new).all()) == 1  # the one of hers
+    plan = explained[0]["Plan"]
+    # The planner may read the applicants whole for want of statistics, but never once for each open application;
+    # of the applications, hers alone.
+    assert rows_read(plan, "applicants") <= 401 + 1 and rows_read(plan, "applications") <= 2, plan
