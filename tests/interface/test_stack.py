@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from cimer_common.bus import cluster_rpc
-from cimer_common.db import Database
+from cimer_common.db import Database, use_green_waiting
 from cimer_common.settings import get_settings, nameko_config
 from cimer_common.testing import next_event, publish, publish_raw, received_event, wait_until
 
@@ -84,7 +84,7 @@ class GateService:
 
 def test_twenty_database_calls_in_one_service_wait_in_postgresql_at_once(container_factory):
     """If psycopg blocked the eventlet hub, the first worker to wait on the gate would stop the whole process and
-    PostgreSQL would never see more than one of them waiting; with `wait_select`, all twenty wait side by side.
+    PostgreSQL would never see more than one of them waiting; with `db.green_wait`, all twenty wait side by side.
     A real OS thread watches pg_stat_activity and opens the gate, so a blocked hub cannot stop the watching."""
     url = get_settings().database_url("intake")
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -125,6 +125,30 @@ def test_twenty_database_calls_in_one_service_wait_in_postgresql_at_once(contain
 
     assert results == [True] * 20
     assert seen["max_waiting"] == 20
+
+
+def test_a_wait_for_the_server_lets_the_other_workers_run_once_it_is_longer_than_a_moment():
+    """`db.green_wait` waits outside eventlet's hub for `BLOCKING_WAIT_SECONDS` at most: a statement that takes
+    longer (a commit's flush, a lock, a long query) lets the other green threads run meanwhile, and psycopg's own
+    deadlines (here, waiting for notifications) are kept."""
+    use_green_waiting()
+    assert psycopg.waiting.wait.__name__ == "green_wait"
+    dsn = make_url(get_settings().database_url("intake")).set(drivername="postgresql")
+    ticks: list[float] = []
+
+    def tick():
+        for _ in range(30):
+            ticks.append(1)
+            eventlet.sleep(0.01)
+
+    with psycopg.connect(dsn.render_as_string(hide_password=False), autocommit=True) as connection:
+        ticker = eventlet.spawn(tick)
+        eventlet.sleep(0)
+        assert connection.execute("SELECT pg_sleep(0.3), 42").fetchone()[1] == 42
+        during = len(ticks)
+        assert list(connection.notifies(timeout=0.1)) == []  # returns at its deadline, with nothing
+    ticker.wait()
+    assert during >= 20  # the ticker ran through nearly all the 0.3 s the server slept
 
 
 # --- The outbox and idempotent consumers -----------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 psycopg 3 chooses how to wait for the server when it is first imported; its C wait blocks the whole eventlet hub
 (twenty concurrent queries run one after another). Choosing the pure-Python `wait_select`, which eventlet's patched
-`select` makes green, has to happen before anything imports psycopg, hence here, in the package's first lines.
+`select` makes green, has to happen before anything imports psycopg, hence here, in the package's first lines. A
+service's database (`db.Database`) then puts its own wait in its place, `db.green_wait`, which costs less.
 """
 
 import os
