@@ -1235,6 +1235,18 @@ def _filed(row: Any, checked: bool = False) -> domain.Filed:
     )
 
 
+# A pair flagged, once: built once, run for all of a batch's pairs (SQLAlchemy's insertmanyvalues makes them one
+# statement); the pairs written into the statement itself made a new one for every batch, compiled each time.
+_LINKS = DuplicateLink.__table__
+_FLAGGED = ("application_id", "other_id", "same_applicant", "similar_text", "similarity", "state", "flagged_at")
+FLAG_PAIR = (
+    upsert(_LINKS)
+    .values({name: bindparam(name) for name in _FLAGGED})
+    .on_conflict_do_nothing()
+    .returning(_LINKS.c.application_id)
+)
+
+
 def find_duplicates(session: Session, now: datetime) -> dict[str, int]:
     """One batch of the scan for duplicates, off the filing's path: the oldest applications not checked yet (at
     most `domain.DUPLICATE_BATCH`; those still being assigned are left for a moment), taken `FOR UPDATE SKIP
@@ -1269,23 +1281,19 @@ def find_duplicates(session: Session, now: datetime) -> dict[str, int]:
     flagged = 0
     if pairs:
         stored = session.execute(
-            upsert(DuplicateLink)
-            .values(
-                [
-                    {
-                        "application_id": uuid.UUID(later),
-                        "other_id": uuid.UUID(earlier),
-                        "same_applicant": close.same_applicant,
-                        "similar_text": close.similar_text,
-                        "similarity": close.similarity,
-                        "state": domain.FLAGGED,
-                        "flagged_at": now,
-                    }
-                    for (later, earlier), close in pairs.items()
-                ]
-            )
-            .on_conflict_do_nothing()
-            .returning(DuplicateLink.application_id)
+            FLAG_PAIR,
+            [
+                {
+                    "application_id": uuid.UUID(later),
+                    "other_id": uuid.UUID(earlier),
+                    "same_applicant": close.same_applicant,
+                    "similar_text": close.similar_text,
+                    "similarity": close.similarity,
+                    "state": domain.FLAGGED,
+                    "flagged_at": now,
+                }
+                for (later, earlier), close in pairs.items()
+            ],
         )
         flagged = len(stored.all())
     if batch:
