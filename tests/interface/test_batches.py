@@ -113,6 +113,44 @@ def test_a_poisoned_event_holds_back_no_other_and_is_applied_once_it_can_be(star
     assert set(rows.values()) == {1} and len(rows) == 10
 
 
+def test_a_poisoned_event_of_a_batch_applied_together_holds_back_no_other(start_service, amqp_uri, monkeypatch):
+    """The same of a handler whose statements serve the whole batch (`apply_batch_together`, notification's first
+    assignments): the batch fails, its events are applied one by one, the poisoned one goes back to the queue."""
+    from notification import handlers
+
+    queue = consumer_queue("routing", "application_assigned", "notification.handle_application_assigned")
+    start_service("notification", fresh_database=True, NOTIFY_PAUSED="true").stop()
+    with Connection(amqp_uri) as connection:
+        queue.bind(connection.default_channel).declare()
+        queue.bind(connection.default_channel).purge()
+    events = first_assignments(10)
+    poisoned = events[4].payload["application_id"]
+    original = handlers.record_assignments
+    failing = {"on": True}
+
+    def record_assignments(session, payloads):
+        if failing["on"] and poisoned in {str(payload.application_id) for payload in payloads}:
+            raise RuntimeError("poisoned")
+        return original(session, payloads)
+
+    monkeypatch.setattr(handlers, "record_assignments", record_assignments)
+    for event in events:
+        publish(amqp_uri, event)
+
+    def known() -> set[str]:
+        engine = create_engine(get_settings().database_url("notification"))
+        with engine.begin() as connection:
+            found = {row[0] for row in connection.execute(text("SELECT application_id::text FROM assignments"))}
+        engine.dispose()
+        return found
+
+    start_service("notification", fresh_database=False, NOTIFY_PAUSED="true")
+    others = {e.payload["application_id"] for e in events} - {poisoned}
+    wait_until(lambda: known() == others)
+    failing["on"] = False
+    wait_until(lambda: poisoned in known())
+
+
 def test_what_each_event_of_a_batch_causes_carries_that_events_own_correlation_id(start_service, amqp_uri, caplog):
     # Routing assigns a batch of received applications; each assignment it announces is followed back to the
     # request of its own application, not to the batch's first.

@@ -109,7 +109,7 @@ class Compiled:
         self._literals = {name: bind.effective_value for bind, name in binds.items() if not bind.required}
         self._json = frozenset(name for bind, name in binds.items() if isinstance(bind.type, JSON))
         # SQLAlchemy's processing of a parameter is skipped: only where psycopg does the same (a bool; an array of
-        # plain items, given as a list) or the JSON wrapping below does (a JSON value).
+        # plain items or bools, given as a list) or the JSON wrapping below does (a JSON value).
         processed = [bind.type for bind in binds if _processed(bind.type)]
         if not all(isinstance(kind, JSON | Boolean) or _plain_array(kind) for kind in processed):
             raise ValueError("this statement's parameters need SQLAlchemy's processing: run it with Session.execute")
@@ -130,7 +130,7 @@ def _processed(kind: Any) -> bool:
 
 
 def _plain_array(kind: Any) -> bool:
-    return isinstance(kind, ARRAY) and not _processed(kind.item_type)
+    return isinstance(kind, ARRAY) and (isinstance(kind.item_type, Boolean) or not _processed(kind.item_type))
 
 
 class UnitOfWork:

@@ -650,21 +650,42 @@ def apply_batch_once(
 ) -> list[tuple[Envelope, P, T]]:
     """Apply each event of a batch that was not applied before, in one transaction that records them all as
     handled (one insert for the batch); returns each event applied now with its payload and what `apply`
-    returned.
+    returned. Each event is applied by itself, as if it alone had come (`applying`): `apply_batch_together`
+    otherwise."""
 
-    When the batch fails, it is rolled back and each event is applied again in a transaction of its own, so one
-    poisoned event holds back no other; after the rest are done, `PartlyApplied` names the events that failed and
-    why (their messages go back to the queue, or to the dead letters; the others are acked)."""
+    def each(session: Session, fresh: list[tuple[Envelope, P]]) -> list[T]:
+        applied = []
+        for event, payload in fresh:
+            with applying(event):
+                applied.append(apply(session, event, payload))
+        return applied
+
+    return apply_batch_together(db, processed, events, each)
+
+
+def apply_batch_together(
+    db: UnitOfWork,
+    processed: type[ProcessedEventMixin],
+    events: list[tuple[Envelope, P]],
+    apply: Callable[[Session, list[tuple[Envelope, P]]], list[T]],
+) -> list[tuple[Envelope, P, T]]:
+    """Apply the events of a batch not applied before all at once, `apply(session, fresh)` in one transaction that
+    records them all as handled (one insert for the batch): for a handler whose statements each serve the whole
+    batch. `fresh` keeps the order the events came in, each once; `apply` returns what it did for each, in that
+    order, and must say itself which event caused what (no one event's correlation id is in effect).
+
+    When the batch fails, it is rolled back and each event is applied again in a transaction of its own (a batch
+    of one), so one poisoned event holds back no other; after the rest are done, `PartlyApplied` names the events
+    that failed and why (their messages go back to the queue, or to the dead letters; the others are acked)."""
     try:
         with db.transaction() as session:
-            fresh = first_deliveries(session, processed, [event for event, _ in events])
-            applied = []
+            new = first_deliveries(session, processed, [event for event, _ in events])
+            fresh = []
             for event, payload in events:
-                if event.id in fresh:
-                    fresh.discard(event.id)  # the same event twice in one batch is applied once
-                    with applying(event):
-                        applied.append((event, payload, apply(session, event, payload)))
-            return applied
+                if event.id in new:
+                    new.discard(event.id)  # the same event twice in one batch is applied once
+                    fresh.append((event, payload))
+            return _zipped(fresh, apply(session, fresh) if fresh else [])
     except Exception:
         if len(events) == 1:
             raise
@@ -676,13 +697,19 @@ def apply_batch_once(
                 if not first_delivery(session, processed, event):
                     continue
                 with applying(event):
-                    result = apply(session, event, payload)
-            applied.append((event, payload, result))  # once committed
+                    result = _zipped([(event, payload)], apply(session, [(event, payload)]))
+            applied += result  # once committed
         except Exception as error:  # kept, and raised once the others are applied
             failures[event.id] = error
     if failures:
         raise PartlyApplied(failures)
     return applied
+
+
+def _zipped(fresh: list[tuple[Envelope, P]], results: list[T]) -> list[tuple[Envelope, P, T]]:
+    if len(results) != len(fresh):
+        raise ValueError(f"{len(results)} results for {len(fresh)} events")
+    return [(event, payload, result) for (event, payload), result in zip(fresh, results, strict=True)]
 
 
 class PartlyApplied(Exception):

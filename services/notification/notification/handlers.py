@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, Uuid, any_, bindparam, column, delete, exists, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
 from cimer_common import retention
@@ -74,10 +74,45 @@ KNOW_AND_SETTLE_HELD = {
     for told, settle in ((True, RELEASE_HELD), (False, DROP_HELD))
 }
 ASSIGNMENTS = Assignment.__table__
-KEEP_ASSIGNMENT = Compiled(
-    insert(ASSIGNMENTS)
-    .values({column.name: bindparam(column.name) for column in ASSIGNMENTS.columns})
-    .on_conflict_do_nothing(constraint="uq_assignments_fact")
+ASSIGNMENT_FIELDS = tuple(column.name for column in ASSIGNMENTS.columns)
+
+
+def _rows(prefix: str, table: Any, names: tuple[str, ...]) -> Any:
+    """Rows of `table`'s columns `names` given as one array per column (parameters `<prefix>_<name>`), `unnest`ed."""
+    arrays = [bindparam(f"{prefix}_{name}", type_=ARRAY(table.c[name].type)) for name in names]
+    return (
+        func.unnest(*arrays)
+        .table_valued(*[column(name, table.c[name].type) for name in names])
+        .render_derived(name=prefix)
+    )
+
+
+def _insert_rows(table: Any, prefix: str, names: tuple[str, ...], **conflict: Any) -> Any:
+    rows = _rows(prefix, table, names)
+    chosen = select(*[rows.c[name] for name in names])
+    return insert(table).from_select(names, chosen).on_conflict_do_nothing(**conflict)
+
+
+# A batch of assignments (`record_assignments`) in one statement: the applications first assigned remembered (what
+# `KNOW_APPLICATION` does for one), every assignment kept, and the applicants' held notices settled: released in
+# the applicant's language (`told_*`), or dropped (`untold_ids`).
+_TOLD = (
+    func.unnest(bindparam("told_ids", type_=ARRAY(Uuid)), bindparam("told_languages", type_=ARRAY(String)))
+    .table_valued(column("application_id", Uuid), column("language", String))
+    .render_derived(name="told")
+)
+KNOW_AND_KEEP = Compiled(
+    delete(NOTICES)
+    .where(NOTICES.c.application_id == any_(bindparam("untold_ids", type_=ARRAY(Uuid))))
+    .where(NOTICES.c.status == domain.HELD)
+    .add_cte(_insert_rows(KNOWN, "known", KNOWN_FIELDS, index_elements=["application_id"]).cte("known"))
+    .add_cte(_insert_rows(ASSIGNMENTS, "kept", ASSIGNMENT_FIELDS, constraint="uq_assignments_fact").cte("kept"))
+    .add_cte(
+        update(NOTICES)
+        .where(NOTICES.c.application_id == _TOLD.c.application_id, NOTICES.c.status == domain.HELD)
+        .values(status=domain.PENDING, language=_TOLD.c.language)
+        .cte("released")
+    )
 )
 
 
@@ -86,23 +121,34 @@ def _record(
 ) -> int:
     """Record `dues`, in one statement; returns how many were new. The unique constraint keeps a notice single
     even if the same fact arrives in a different envelope."""
-    if not dues:
-        return 0
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "application_id": application_id,
-            "tracking_number": tracking_number,
-            "kind": due.kind,
-            "recipient": due.recipient,
-            "language": due.language,
-            "status": due.status,
-            "detail": due.detail,
-            "facts": due.facts,
-        }
-        for due in dues
-    ]
-    return len(session.execute(RECORD_NOTICE, rows).all())
+    return _record_all(session, [(application_id, tracking_number, dues)])[0]
+
+
+def _record_all(session: Session, owed: list[tuple[uuid.UUID | None, str | None, list[domain.NoticeDue]]]) -> list[int]:
+    """`_record` for several applications' dues, in one statement; how many were new, for each."""
+    rows, whose = [], {}
+    for index, (application_id, tracking_number, dues) in enumerate(owed):
+        for due in dues:
+            notice_id = uuid.uuid4()
+            whose[notice_id] = index
+            rows.append(
+                {
+                    "id": notice_id,
+                    "application_id": application_id,
+                    "tracking_number": tracking_number,
+                    "kind": due.kind,
+                    "recipient": due.recipient,
+                    "language": due.language,
+                    "status": due.status,
+                    "detail": due.detail,
+                    "facts": due.facts,
+                }
+            )
+    new = [0] * len(owed)
+    if rows:
+        for (notice_id,) in session.execute(RECORD_NOTICE, rows):
+            new[whose[notice_id]] += 1
+    return new
 
 
 def _reach(session: Session, application_id: uuid.UUID) -> domain.Reach | None:
@@ -165,21 +211,32 @@ def record_assigned(session: Session, event: ApplicationAssigned) -> int:
     """Keep the assignment (for the day's digest and the 30-day notice) and tell the new holder's officers (and,
     after an appeal, the applicant). The first assignment carries the application as it was received: its receipt
     and how to reach its applicant are recorded first (`record_received`)."""
-    dues = _know(session, event.received) if event.received is not None else []
-    KEEP_ASSIGNMENT.execute(
+    return record_assignments(session, [event])[0]
+
+
+def record_assignments(session: Session, events: list[ApplicationAssigned]) -> list[int]:
+    """`record_assigned` for a batch of assignments, in two statements whatever its size (`KNOW_AND_KEEP`, then the
+    notices owed); how many notices were new, for each event."""
+    received = [event.received for event in events if event.received is not None]
+    told = [application for application in received if domain.applicant_can_be_told(application)]
+    kept = {"kept_id": [uuid.uuid4() for _ in events]}
+    kept.update({f"kept_{name}": [getattr(e, name) for e in events] for name in ASSIGNMENT_FIELDS if name != "id"})
+    KNOW_AND_KEEP.execute(
         session,
         {
-            "id": uuid.uuid4(),
-            "application_id": event.application_id,
-            "tracking_number": event.tracking_number,
-            "institution": event.institution,
-            "reason": event.reason,
-            "assigned_at": event.assigned_at,
+            **{f"known_{name}": [getattr(application, name) for application in received] for name in KNOWN_FIELDS},
+            **kept,
+            "told_ids": [application.application_id for application in told],
+            "told_languages": [application.language for application in told],
+            "untold_ids": [a.application_id for a in received if not domain.applicant_can_be_told(a)],
         },
     )
-    reach = _reach(session, event.application_id) if event.reason in domain.APPEAL_STEPS else None
-    dues += domain.notices_for_assigned(event, reach)
-    return _record(session, event.application_id, event.tracking_number, dues)
+    owed = []
+    for event in events:
+        dues = domain.notices_for_received(event.received) if event.received is not None else []
+        reach = _reach(session, event.application_id) if event.reason in domain.APPEAL_STEPS else None
+        owed.append((event.application_id, event.tracking_number, dues + domain.notices_for_assigned(event, reach)))
+    return _record_all(session, owed)
 
 
 # --- Scheduled --------------------------------------------------------------------------------------------------

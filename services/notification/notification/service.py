@@ -28,7 +28,15 @@ from cimer_common.events import (
 )
 from cimer_common.logs import get_logger
 from cimer_common.metrics import Metrics
-from cimer_common.outbox import Batch, Outbox, apply_batch_once, apply_once, on_event, on_events
+from cimer_common.outbox import (
+    Batch,
+    Outbox,
+    apply_batch_once,
+    apply_batch_together,
+    apply_once,
+    on_event,
+    on_events,
+)
 from cimer_common.retention import AppliesRetention, Retention
 from cimer_common.worker_context import LogContext
 from notification import delivery, handlers
@@ -173,7 +181,14 @@ class NotificationService(HealthCheck, ReplaysDeadLetters, AppliesRetention):
 
     @on_events("routing", "application_assigned")
     def handle_application_assigned(self, events: Batch[ApplicationAssigned]) -> None:
-        self._each(events, handlers.record_assigned)
+        self._logged(
+            apply_batch_together(
+                self.db,
+                ProcessedEvent,
+                events,
+                lambda session, fresh: handlers.record_assignments(session, [payload for _, payload in fresh]),
+            )
+        )
 
     @on_event("reporting", "monthly_report_produced")
     def handle_monthly_report_produced(self, event: Envelope, payload: MonthlyReportProduced) -> None:
@@ -183,9 +198,13 @@ class NotificationService(HealthCheck, ReplaysDeadLetters, AppliesRetention):
 
     def _each(self, events: Batch[Any], record: Callable[[Session, Any], int]) -> None:
         """`record` the notices each new event of the batch owes, in the transaction that marks them processed."""
-        for event, payload, recorded in apply_batch_once(
-            self.db, ProcessedEvent, events, lambda session, _, payload: record(session, payload)
-        ):
+        self._logged(
+            apply_batch_once(self.db, ProcessedEvent, events, lambda session, _, payload: record(session, payload))
+        )
+
+    @staticmethod
+    def _logged(applied: list[tuple[Envelope, Any, int]]) -> None:
+        for event, payload, recorded in applied:
             log.info(
                 "notices owed",
                 event_type=event.type,

@@ -6,14 +6,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import func, select
 
 from cimer_common.events import (
     ApplicationAnswered,
+    ApplicationAssigned,
     DeadlineApproaching,
     DeadlineExtended,
     DeadlinePassed,
 )
-from cimer_common.testing import publish, received_event, routing_event
+from cimer_common.testing import first_assignment, publish, received_event, routing_event, service_database
+from notification import handlers
+from notification.models import Assignment, KnownApplication
 
 pytestmark = pytest.mark.interface
 
@@ -148,3 +152,42 @@ def test_officers_are_owed_due_soon_and_overdue_once(start_service, amqp_uri):
         ("overdue", "coordinators:PRESIDENCY", "pending"),
         ("overdue", "institution:DG-06-CANKAYA", "pending"),
     ]
+
+
+def test_a_batch_of_first_assignments_is_recorded_together_each_as_if_it_came_alone(start_service, amqp_uri):
+    """`handlers.record_assignments`, one statement for the batch's applications, assignments and held notices and
+    one for its notices: each application as its own first assignment alone would leave it (the receipt when its
+    applicant can be told, an answer that came first released or dropped, the holder's officers told), an event
+    twice in the batch and the batch again changing nothing."""
+    container = start_service("notification", NOTIFY_PAUSED="true")
+    reachable = received_event(language="en")
+    unreachable = received_event(reachable=False, tracking_number="260000012353")
+    plain = received_event()
+    for received in (reachable, unreachable):
+        deliver(container, amqp_uri, answered(received.payload["application_id"]))  # held: not known yet
+    batch = [first_assignment(received) for received in (reachable, unreachable, plain)]
+    events = [(envelope, ApplicationAssigned.model_validate(envelope.payload)) for envelope in [*batch, batch[0]]]
+    for _ in range(2):
+        with entrypoint_hook(container, "handle_application_assigned") as handle:
+            handle(events)
+
+    def owed(received):
+        return {(n["kind"], n["recipient"]): (n["status"], n["language"]) for n in notices(container, received)}
+
+    officers = ("new_assignment", "institution:GOV-06")
+    assert owed(reachable.payload["application_id"]) == {
+        ("answer", "applicant"): ("pending", "en"),
+        ("receipt", "applicant"): ("pending", "en"),
+        officers: ("pending", "tr"),
+    }
+    assert owed(unreachable.payload["application_id"]) == {officers: ("pending", "tr")}
+    receipt = ("receipt", "applicant")
+    assert owed(plain.payload["application_id"]) == {receipt: ("pending", "tr"), officers: ("pending", "tr")}
+    with service_database(container) as session:
+        assert session.scalar(select(func.count()).select_from(Assignment)) == 3
+        assert session.scalar(select(func.count()).select_from(KnownApplication)) == 3
+        # How many notices each event of a batch recorded, in its order: a new application's two, another holder's
+        # one, the same assignment again none.
+        again = [first_assignment(received_event()), first_assignment(unreachable, institution="GOV-34")]
+        payloads = [ApplicationAssigned.model_validate(envelope.payload) for envelope in again]
+        assert handlers.record_assignments(session, [*payloads, payloads[0]]) == [2, 1, 0]
