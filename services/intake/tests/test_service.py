@@ -5,11 +5,13 @@ import uuid
 
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import text
 
 from cimer_common.envelope import Envelope
 from cimer_common.errors import InvalidApplication, NotFound
 from cimer_common.outbox import consumer_queue
-from cimer_common.testing import PETITION, assigned_event, next_event, publish
+from cimer_common.testing import PETITION, assigned_event, next_event, publish, service_database
+from intake import handlers
 
 pytestmark = pytest.mark.interface
 
@@ -31,6 +33,26 @@ def test_filing_stores_numbers_and_announces_the_application(start_service, amqp
     with entrypoint_hook(container, "get_status") as get_status:
         status = get_status(accepted["tracking_number"], accepted["access_code"])
     assert status["status"] == "received" and status["institution"] is None
+
+
+def test_tracking_numbers_come_from_blocks_of_the_sequence_each_once(start_service):
+    """Intake takes the sequence's values a block at a time (`handlers.SEQUENCE_BLOCK`): a round trip per block,
+    not per filing; each number given once, in the order filed by one process."""
+    container = start_service("intake")
+    filed = handlers.SEQUENCE_BLOCK + 5
+    with entrypoint_hook(container, "file_application") as file_application:
+        numbers = [
+            # each with an address of its own, or the filing limits would stop them (SPEC section 9)
+            file_application({**PETITION, "applicant": {**PETITION["applicant"], "email": f"a{i}@example.org"}})[
+                "tracking_number"
+            ]
+            for i in range(filed)
+        ]
+    sequence = [int(number[2:11]) for number in numbers]
+    assert sequence == sorted(set(sequence)) and len(sequence) == filed
+    with service_database(container) as session:
+        taken = session.execute(text("SELECT last_value FROM tracking_number_seq")).scalar_one()
+    assert taken == sequence[0] - 1 + 2 * handlers.SEQUENCE_BLOCK  # two blocks for them all
 
 
 def test_refusals_are_domain_errors_and_store_nothing(start_service):
