@@ -209,6 +209,35 @@ def test_a_failed_attempt_waits_its_back_off(transaction):
     assert results == ["failed", "ok"]
 
 
+class Died(BaseException):
+    """The sender's process gone in the middle of a notice (what a channel's failure never is)."""
+
+
+class DiesOnSms(Recorder):
+    def sms(self, to, text):
+        raise Died()
+
+
+def test_a_send_is_logged_as_it_is_made_so_a_sender_that_dies_after_it_never_makes_it_again(transaction):
+    """Each send is written to the delivery log by a statement committed as it runs, before the next send: the mail
+    of a sender that died before its text message is on record, and the sender that takes the notice once the
+    lease has run out sends the text alone."""
+    event = received(NOW)
+    with transaction() as session:
+        handlers.record_received(session, event)
+    reach = {"email": "a@example.org", "phone": "+905321234567", "access_code": "K7PX-93QD"}
+    contacts = Contacts(applicants={str(event.application_id): reach})
+    dying = DiesOnSms()
+    with pytest.raises(Died):
+        delivery.deliver_due(transaction, dying, contacts, NOW)
+    assert len(dying.mails) == 1
+    with transaction() as session:
+        assert session.execute(select(Delivery.channel, Delivery.result)).all() == [("email", "ok")]
+    after = Recorder()
+    assert delivery.deliver_due(transaction, after, contacts, NOW + delivery.Policy().lease) == 1
+    assert after.mails == [] and len(after.texts) == 1
+
+
 def test_a_receipt_given_up_is_reported_done_so_intake_forgets_its_code(transaction):
     event = received(NOW)
     with transaction() as session:
