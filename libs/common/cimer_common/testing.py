@@ -39,9 +39,15 @@ from cimer_common.tokens import Principal, generate_key_pair, issue_access_token
 # Never the databases or vhost of a running system: a test run gets its own unless told otherwise.
 os.environ.setdefault("DATABASE_PREFIX", "cimer_test_")
 os.environ.setdefault("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/cimer_test")
-# Interface tests run intake's scan for duplicates by calling its entrypoint; its timer, every second, would check
-# some of a test's applications first whenever filing them took longer than that (read when intake is imported).
-os.environ.setdefault("DUPLICATE_SCAN_SECONDS", "3600")
+
+
+def pytest_configure(config: Any) -> None:
+    """Interface tests run intake's scan for duplicates by calling its entrypoint; its timer, every second, would
+    check some of a test's applications first whenever filing them took longer than that. Set when pytest starts,
+    before intake is imported (its timer's interval is read then), and only for pytest: the benchmark imports this
+    module's helpers and runs intake as it runs anywhere."""
+    os.environ.setdefault("DUPLICATE_SCAN_SECONDS", "3600")
+
 
 _migrated: set[str] = set()
 
