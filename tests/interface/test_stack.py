@@ -1,5 +1,7 @@
 """The stack's sharp edges, proved on the real RabbitMQ and PostgreSQL before anything is built on them."""
 
+import time
+
 import eventlet
 import psycopg
 import pytest
@@ -149,6 +151,29 @@ def test_a_wait_for_the_server_lets_the_other_workers_run_once_it_is_longer_than
         assert list(connection.notifies(timeout=0.1)) == []  # returns at its deadline, with nothing
     ticker.wait()
     assert during >= 20  # the ticker ran through nearly all the 0.3 s the server slept
+
+
+def test_quick_answers_one_after_another_still_let_the_other_workers_run():
+    """Answers that each come within `BLOCKING_WAIT_SECONDS` never pass through eventlet's hub; a run of them still
+    gives the other green threads their turn every `MOST_WITHOUT_THE_HUB_SECONDS`."""
+    use_green_waiting()
+    dsn = make_url(get_settings().database_url("intake")).set(drivername="postgresql")
+    ticks: list[int] = []
+
+    def tick():
+        while len(ticks) < 1000:
+            ticks.append(1)
+            eventlet.sleep(0.005)
+
+    with psycopg.connect(dsn.render_as_string(hide_password=False), autocommit=True) as connection:
+        ticker = eventlet.spawn(tick)
+        eventlet.sleep(0)
+        ends = time.monotonic() + 0.5
+        while time.monotonic() < ends:
+            connection.execute("SELECT 1").fetchone()
+        during = len(ticks)
+        ticker.kill()
+    assert during >= 10  # a turn at least every 50 ms of the half second (one every 5 ms asked for)
 
 
 # --- The outbox and idempotent consumers -----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from time import monotonic
 from typing import Any
 
+import eventlet
 import psycopg
 import structlog
 from eventlet import patcher
@@ -34,6 +35,11 @@ _native_select = patcher.original("select")
 # How long a wait for the server may hold the whole process before it lets the other workers run: about what a
 # simple statement takes on a local server, so that most answers are waited for here (`bench/README.md`).
 BLOCKING_WAIT_SECONDS = 0.0002
+# Answers that each come within that moment never pass through the hub: after this long without it, a wait gives
+# the other workers their turn all the same (psycopg's own asyncio wait caps its busy time alike).
+MOST_WITHOUT_THE_HUB_SECONDS = 0.005
+_through_the_hub = [monotonic()]  # when a wait of this process last went through the hub
+_SELECT_LIMIT = 1024  # `select` takes no higher descriptor: those wait through the hub alone
 
 
 def green_wait(gen: Any, fileno: int, interval: float = 0.1, timeout: float | None = None) -> Any:
@@ -51,10 +57,17 @@ def green_wait(gen: Any, fileno: int, interval: float = 0.1, timeout: float | No
         while True:
             reads = sockets if wanted & waiting.WAIT_R else ()
             writes = sockets if wanted & waiting.WAIT_W else ()
-            readable, writable, broken = _native_select.select(reads, writes, sockets, BLOCKING_WAIT_SECONDS)
-            if not (readable or writable or broken):
+            readable = writable = broken = ()
+            if fileno < _SELECT_LIMIT:
+                readable, writable, broken = _native_select.select(reads, writes, sockets, BLOCKING_WAIT_SECONDS)
+            if readable or writable or broken:
+                if monotonic() - _through_the_hub[0] > MOST_WITHOUT_THE_HUB_SECONDS:
+                    eventlet.sleep(0)  # quick answers one after another: the other workers get their turn
+                    _through_the_hub[0] = monotonic()
+            else:
                 wait = interval if deadline is None else max(0.0, min(interval, deadline - monotonic()))
                 readable, writable, broken = green_select.select(reads, writes, sockets, wait)
+                _through_the_hub[0] = monotonic()
             if broken:
                 raise psycopg.OperationalError("connection socket closed")
             wanted = gen.send((waiting.READY_R if readable else 0) | (waiting.READY_W if writable else 0))
