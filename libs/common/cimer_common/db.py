@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from time import monotonic
 from typing import Any
@@ -15,7 +15,8 @@ from eventlet.green import select as green_select
 from nameko.extensions import DependencyProvider
 from psycopg import waiting
 from psycopg.types.json import Jsonb
-from sqlalchemy import ARRAY, JSON, Boolean, CursorResult, Engine, create_engine, text
+from sqlalchemy import ARRAY, JSON, Boolean, CursorResult, Engine, bindparam, column, create_engine, func, text
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -99,6 +100,18 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         # fails: an event is redelivered after a pause, an RPC is answered `NotReady` (503: come back).
         pool_pre_ping=False,
         pool_recycle=1800,
+    )
+
+
+def unnested(name: str, columns: Iterable[tuple[str, Any]]) -> Any:
+    """A batch's rows as a table `name` of `columns` (`(column, type)`), given as one array parameter per column
+    (`<name>_<column>`) and `unnest`ed: one statement for all of them."""
+    columns = list(columns)
+    arrays = [bindparam(f"{name}_{column_name}", type_=PG_ARRAY(kind)) for column_name, kind in columns]
+    return (
+        func.unnest(*arrays)
+        .table_valued(*[column(column_name, kind) for column_name, kind in columns])
+        .render_derived(name=name)
     )
 
 

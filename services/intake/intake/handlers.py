@@ -26,7 +26,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     collate,
-    column,
     delete,
     func,
     insert,
@@ -42,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from cimer_common import access, appeals, calendar, retention
 from cimer_common.access import Action, ApplicationScope
-from cimer_common.db import Compiled
+from cimer_common.db import Compiled, unnested
 from cimer_common.errors import DomainError, NotFound, NotReady, TooManyRequests
 from cimer_common.events import (
     ActivityRecorded,
@@ -1424,11 +1423,7 @@ def _alike_statement() -> Any:
     """The candidates of the batch's subject and place (`_closest`), one statement for the whole batch: the
     applications checked are the rows of `unnest` over one array per column, each with its lateral subqueries.
     Two statements per application, each built anew, cost intake more than PostgreSQL's work (`make bench`)."""
-    new = (
-        func.unnest(*[bindparam(f"new_{name}", type_=ARRAY(kind)) for name, kind in _CHECKED])
-        .table_valued(*[column(name, kind) for name, kind in _CHECKED])
-        .render_derived(name="new")
-    )
+    new = unnested("new", _CHECKED)
     parts = []
     for kind in ("province", "institution"):
         closest = _closest(kind, new.c, new).lateral(kind)

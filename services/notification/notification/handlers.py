@@ -8,12 +8,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Uuid, any_, bindparam, column, delete, exists, func, select, update
+from sqlalchemy import String, Uuid, any_, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
 from cimer_common import retention
-from cimer_common.db import Compiled
+from cimer_common.db import Compiled, unnested
 from cimer_common.errors import InvalidRequest
 from cimer_common.events import (
     ActivityRecorded,
@@ -77,18 +77,8 @@ ASSIGNMENTS = Assignment.__table__
 ASSIGNMENT_FIELDS = tuple(column.name for column in ASSIGNMENTS.columns)
 
 
-def _rows(prefix: str, table: Any, names: tuple[str, ...]) -> Any:
-    """Rows of `table`'s columns `names` given as one array per column (parameters `<prefix>_<name>`), `unnest`ed."""
-    arrays = [bindparam(f"{prefix}_{name}", type_=ARRAY(table.c[name].type)) for name in names]
-    return (
-        func.unnest(*arrays)
-        .table_valued(*[column(name, table.c[name].type) for name in names])
-        .render_derived(name=prefix)
-    )
-
-
 def _insert_rows(table: Any, prefix: str, names: tuple[str, ...], **conflict: Any) -> Any:
-    rows = _rows(prefix, table, names)
+    rows = unnested(prefix, [(name, table.c[name].type) for name in names])
     chosen = select(*[rows.c[name] for name in names])
     return insert(table).from_select(names, chosen).on_conflict_do_nothing(**conflict)
 
@@ -96,11 +86,7 @@ def _insert_rows(table: Any, prefix: str, names: tuple[str, ...], **conflict: An
 # A batch of assignments (`record_assignments`) in one statement: the applications first assigned remembered (what
 # `KNOW_APPLICATION` does for one), every assignment kept, and the applicants' held notices settled: released in
 # the applicant's language (`told_*`), or dropped (`untold_ids`).
-_TOLD = (
-    func.unnest(bindparam("told_ids", type_=ARRAY(Uuid)), bindparam("told_languages", type_=ARRAY(String)))
-    .table_valued(column("application_id", Uuid), column("language", String))
-    .render_derived(name="told")
-)
+_TOLD = unnested("told", [("application_id", Uuid), ("language", String)])
 KNOW_AND_KEEP = Compiled(
     delete(NOTICES)
     .where(NOTICES.c.application_id == any_(bindparam("untold_ids", type_=ARRAY(Uuid))))
@@ -218,7 +204,9 @@ def record_assignments(session: Session, events: list[ApplicationAssigned]) -> l
     """`record_assigned` for a batch of assignments, in two statements whatever its size (`KNOW_AND_KEEP`, then the
     notices owed); how many notices were new, for each event."""
     received = [event.received for event in events if event.received is not None]
-    told = [application for application in received if domain.applicant_can_be_told(application)]
+    told, untold = [], []
+    for application in received:
+        (told if domain.applicant_can_be_told(application) else untold).append(application)
     kept = {"kept_id": [uuid.uuid4() for _ in events]}
     kept.update({f"kept_{name}": [getattr(e, name) for e in events] for name in ASSIGNMENT_FIELDS if name != "id"})
     KNOW_AND_KEEP.execute(
@@ -226,9 +214,9 @@ def record_assignments(session: Session, events: list[ApplicationAssigned]) -> l
         {
             **{f"known_{name}": [getattr(application, name) for application in received] for name in KNOWN_FIELDS},
             **kept,
-            "told_ids": [application.application_id for application in told],
-            "told_languages": [application.language for application in told],
-            "untold_ids": [a.application_id for a in received if not domain.applicant_can_be_told(a)],
+            "told_application_id": [application.application_id for application in told],
+            "told_language": [application.language for application in told],
+            "untold_ids": [application.application_id for application in untold],
         },
     )
     owed = []
